@@ -1,0 +1,1 @@
+"""Measuring newsloom: clustering metrics and dataset loaders."""

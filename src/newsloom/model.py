@@ -1,0 +1,265 @@
+"""The newsroom's types: what one stage hands to the next.
+
+An ``Article`` arrives raw from a source, is filled in by normalization (clean text, language, sentences),
+gets a syndication group from dedup and a story from the clusterer. A ``Brief`` is written for a ``Story``
+from its articles; every ``Sentence`` of it carries the ``Citation`` of each article that states it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One article from one outlet, as ingested and, after normalization, as stored."""
+
+    id: str
+    title: str = ""
+    text: str = ""
+    url: str | None = None
+    outlet: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    dek: str | None = None
+    author: str | None = None
+    # Filled in by normalization.
+    canonical_url: str | None = None
+    content_hash: str | None = None
+    sentences: list[str] = field(default_factory=list)
+    # Filled in by dedup and clustering.
+    syndication_group: str | None = None
+    story_id: str | None = None
+    # Where the article came from (file and line, feed URL); for messages and provenance.
+    origin: str | None = None
+
+    @property
+    def display_outlet(self) -> str:
+        return self.outlet or "Unknown outlet"
+
+    def to_json(self) -> dict[str, Any]:
+        """The article in the JSON lines contract (see docs), with the enrichments newsloom added."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "url": self.url,
+            "source": self.outlet,
+            "published": format_time(self.published),
+            "language": self.language,
+        }
+        if self.dek:
+            out["dek"] = self.dek
+        if self.author:
+            out["author"] = self.author
+        if self.syndication_group:
+            out["syndication_group"] = self.syndication_group
+        if self.story_id:
+            out["story"] = self.story_id
+        return {k: v for k, v in out.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One article standing behind a sentence of a brief."""
+
+    article_id: str
+    outlet: str
+    url: str | None = None
+    title: str | None = None
+    syndication_group: str | None = None
+
+
+@dataclass
+class Sentence:
+    """A sentence of a brief with the articles that state it."""
+
+    text: str
+    sources: list[Citation]
+
+    @property
+    def independent_sources(self) -> int:
+        """Syndicated copies count once: the number of distinct syndication groups behind the sentence."""
+        return len({c.syndication_group or c.article_id for c in self.sources})
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted({c.outlet for c in self.sources})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "sources": [c.article_id for c in self.sources],
+            "outlets": self.outlets,
+            "independent_sources": self.independent_sources,
+        }
+
+
+@dataclass
+class Coverage:
+    """Who covered a story and when."""
+
+    articles: int
+    outlets: list[str]
+    independent_sources: int
+    first_report: datetime | None = None
+    first_outlet: str | None = None
+    last_update: datetime | None = None
+
+    def line(self) -> str:
+        """The coverage line printed under a brief."""
+        parts = [
+            f"{self.articles} article{'s' if self.articles != 1 else ''} from "
+            f"{len(self.outlets)} outlet{'s' if len(self.outlets) != 1 else ''} "
+            f"({self.independent_sources} independent source{'s' if self.independent_sources != 1 else ''})"
+        ]
+        if self.first_report:
+            first = f"first report {format_time(self.first_report, human=True)}"
+            if self.first_outlet:
+                first += f" ({self.first_outlet})"
+            parts.append(first)
+        if self.last_update:
+            parts.append(f"last update {format_time(self.last_update, human=True)}")
+        return " · ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "outlets": self.outlets,
+            "independent_sources": self.independent_sources,
+            "first_report": format_time(self.first_report),
+            "first_outlet": self.first_outlet,
+            "last_update": format_time(self.last_update),
+        }
+
+
+@dataclass
+class Brief:
+    """A story's neutral, cited summary: headline, dek and body paragraphs."""
+
+    story_id: str | None
+    headline: str
+    dek: Sentence | None
+    paragraphs: list[list[Sentence]]
+    coverage: Coverage
+    citations: dict[str, Citation]
+    writer: str = "extractive"
+    version: int = 1
+    created_at: datetime | None = None
+    headline_source: str | None = None
+
+    def sentences(self) -> list[Sentence]:
+        """The body sentences, in reading order."""
+        return [s for paragraph in self.paragraphs for s in paragraph]
+
+    def body_words(self) -> int:
+        return sum(len(s.text.split()) for s in self.sentences())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "story": self.story_id,
+            "headline": self.headline,
+            "headline_source": self.headline_source,
+            "dek": self.dek.text if self.dek else "",
+            "dek_sources": [c.article_id for c in self.dek.sources] if self.dek else [],
+            "paragraphs": [[s.to_json() for s in paragraph] for paragraph in self.paragraphs],
+            "coverage": self.coverage.to_json(),
+            "citations": {
+                aid: {
+                    "outlet": c.outlet,
+                    "url": c.url,
+                    "title": c.title,
+                    "syndication_group": c.syndication_group,
+                }
+                for aid, c in self.citations.items()
+            },
+            "writer": self.writer,
+            "version": self.version,
+            "created_at": format_time(self.created_at),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Brief:
+        citations = {
+            aid: Citation(
+                article_id=aid,
+                outlet=c.get("outlet") or "Unknown outlet",
+                url=c.get("url"),
+                title=c.get("title"),
+                syndication_group=c.get("syndication_group"),
+            )
+            for aid, c in data.get("citations", {}).items()
+        }
+
+        def sentence(text: str, ids: list[str]) -> Sentence:
+            return Sentence(text, [citations.get(i) or Citation(i, "Unknown outlet") for i in ids])
+
+        cov = data.get("coverage", {})
+        return cls(
+            story_id=data.get("story"),
+            headline=data.get("headline", ""),
+            headline_source=data.get("headline_source"),
+            dek=sentence(data["dek"], data.get("dek_sources", [])) if data.get("dek") else None,
+            paragraphs=[[sentence(s["text"], s["sources"]) for s in p] for p in data.get("paragraphs", [])],
+            coverage=Coverage(
+                articles=cov.get("articles", 0),
+                outlets=cov.get("outlets", []),
+                independent_sources=cov.get("independent_sources", 0),
+                first_report=parse_stored_time(cov.get("first_report")),
+                first_outlet=cov.get("first_outlet"),
+                last_update=parse_stored_time(cov.get("last_update")),
+            ),
+            citations=citations,
+            writer=data.get("writer", "extractive"),
+            version=data.get("version", 1),
+            created_at=parse_stored_time(data.get("created_at")),
+        )
+
+
+@dataclass
+class Story:
+    """An event as reported by one or more outlets: a group of articles with a stable id."""
+
+    id: str
+    headline: str = ""
+    articles: int = 0
+    outlets: list[str] = field(default_factory=list)
+    independent_sources: int = 0
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    updated_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("first_published", "last_published", "updated_at"):
+            data[key] = format_time(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input that could not become an article: where it was and why. Kept in quarantine."""
+
+    origin: str
+    reason: str
+    raw: str = ""
+
+
+def format_time(value: datetime | None, human: bool = False) -> str | None:
+    """UTC time as ISO 8601 with a Z (or, for people, 'YYYY-MM-DD HH:MM UTC')."""
+    if value is None:
+        return None
+    if human:
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stored_time(value: str | None) -> datetime | None:
+    """Read back a time written by ``format_time``."""
+    if not value:
+        return None
+    from datetime import timezone
+
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

@@ -1,0 +1,419 @@
+"""The embedded store: one SQLite file, WAL journal, every batch one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from newsloom.cluster import ClustererChanges
+from newsloom.dedup import Fingerprint
+from newsloom.model import Article, Brief, Rejected, Story, format_time, parse_stored_time
+from newsloom.store.base import ClustererState, QuarantinedInput, StoreError
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    canonical_url TEXT,
+    url TEXT,
+    title TEXT NOT NULL,
+    dek TEXT,
+    text TEXT NOT NULL,
+    outlet TEXT,
+    author TEXT,
+    published TEXT,
+    language TEXT,
+    content_hash TEXT,
+    sentences TEXT NOT NULL,
+    syndication_group TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    origin TEXT,
+    ingested_at TEXT NOT NULL,
+    shingles INTEGER NOT NULL DEFAULT 0,
+    signature BLOB
+);
+CREATE UNIQUE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url) WHERE canonical_url IS NOT NULL;
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, published);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    headline TEXT NOT NULL DEFAULT '',
+    articles INTEGER NOT NULL DEFAULT 0,
+    outlets TEXT NOT NULL DEFAULT '[]',
+    independent_sources INTEGER NOT NULL DEFAULT 0,
+    first_published TEXT,
+    last_published TEXT,
+    updated_at TEXT NOT NULL,
+    brief_stale INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS stories_recent ON stories (last_published DESC, updated_at DESC);
+CREATE INDEX IF NOT EXISTS stories_stale ON stories (brief_stale) WHERE brief_stale = 1;
+CREATE TABLE IF NOT EXISTS briefs (
+    story_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    writer TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (story_id, version)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    times INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (origin, reason, raw)
+);
+CREATE TABLE IF NOT EXISTS clusterer_terms (term TEXT PRIMARY KEY, documents INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS clusterer_stories (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+_ARTICLE_COLUMNS = (
+    "id, canonical_url, url, title, dek, text, outlet, author, published, language, content_hash, sentences, "
+    "syndication_group, story_id, origin"
+)
+
+
+def _now() -> str:
+    return format_time(datetime.now(timezone.utc)) or ""
+
+
+class SQLiteStore:
+    """The embedded default store (see ``store.base.Store`` for what each method promises)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.location = str(path)
+        if self.location != ":memory:":
+            Path(self.location).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.location, timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"cannot open the store at {self.location}: {error}. "
+                "Is it a newsloom database? Choose another file with --db or NEWSLOOM_DB."
+            ) from error
+
+    def _migrate(self) -> None:
+        with self._transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store at {self.location} was written by a newer newsloom (schema {row[0]}); upgrade newsloom"
+                )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------------------------------
+    def known(self, articles: Sequence[Article]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(articles), 400):
+            ids = [a.id for a in chunk]
+            rows = self._db.execute(
+                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
+            ).fetchall()
+            found.update(r[0] for r in rows)
+            urls = {a.canonical_url: a.id for a in chunk if a.canonical_url}
+            if urls:
+                rows = self._db.execute(
+                    f"SELECT canonical_url FROM articles WHERE canonical_url IN ({','.join('?' * len(urls))})",
+                    list(urls),
+                ).fetchall()
+                found.update(urls[r[0]] for r in rows)
+        return found
+
+    def commit_batch(
+        self,
+        articles: Sequence[Article],
+        fingerprints: Sequence[Fingerprint],
+        clusterer: ClustererChanges,
+        rejected: Sequence[Rejected],
+    ) -> None:
+        now = _now()
+        signatures = {fp.article_id: fp for fp in fingerprints}
+        with self._transaction():
+            for article in articles:
+                fp = signatures.get(article.id)
+                self._db.execute(
+                    f"INSERT INTO articles ({_ARTICLE_COLUMNS}, ingested_at, shingles, signature) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article.id,
+                        article.canonical_url,
+                        article.url,
+                        article.title,
+                        article.dek,
+                        article.text,
+                        article.outlet,
+                        article.author,
+                        format_time(article.published),
+                        article.language,
+                        article.content_hash,
+                        json.dumps(article.sentences, ensure_ascii=False),
+                        article.syndication_group,
+                        article.story_id,
+                        article.origin,
+                        now,
+                        fp.shingles if fp else 0,
+                        fp.signature if fp else None,
+                    ),
+                )
+            for story_id in sorted({a.story_id for a in articles if a.story_id}):
+                self._refresh_story(story_id, now)
+            self._db.executemany(
+                "INSERT INTO clusterer_terms VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET documents = excluded.documents",
+                clusterer.document_frequency.items(),
+            )
+            self._db.executemany(
+                "INSERT INTO clusterer_stories VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+                ((sid, json.dumps(state, ensure_ascii=False)) for sid, state in clusterer.stories.items()),
+            )
+            self._db.executemany(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [("clusterer_documents", str(clusterer.documents)), ("clusterer_latest", json.dumps(clusterer.latest))],
+            )
+            self._quarantine(rejected, now)
+
+    def _refresh_story(self, story_id: str, now: str) -> None:
+        articles, groups, first, last = self._db.execute(
+            "SELECT count(*), count(DISTINCT syndication_group), min(published), max(published) "
+            "FROM articles WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        outlets = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT coalesce(outlet, 'Unknown outlet') FROM articles WHERE story_id = ? ORDER BY 1",
+                (story_id,),
+            )
+        ]
+        headline = self._db.execute(
+            "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
+        ).fetchone()
+        self._db.execute(
+            "INSERT INTO stories (id, headline, articles, outlets, independent_sources, first_published, "
+            "last_published, updated_at, brief_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
+            "ON CONFLICT (id) DO UPDATE SET articles = excluded.articles, outlets = excluded.outlets, "
+            "independent_sources = excluded.independent_sources, first_published = excluded.first_published, "
+            "last_published = excluded.last_published, updated_at = excluded.updated_at, brief_stale = 1, "
+            "headline = CASE WHEN stories.headline = '' THEN excluded.headline ELSE stories.headline END",
+            (story_id, headline[0] if headline else "", articles, json.dumps(outlets), groups, first, last, now),
+        )
+
+    def quarantine(self, rejected: Iterable[Rejected]) -> None:
+        with self._transaction():
+            self._quarantine(list(rejected), _now())
+
+    def _quarantine(self, rejected: Sequence[Rejected], now: str) -> None:
+        self._db.executemany(
+            "INSERT INTO quarantine (origin, reason, raw, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (origin, reason, raw) DO UPDATE SET last_seen = excluded.last_seen, times = times + 1",
+            [(r.origin, r.reason, r.raw, now, now) for r in rejected],
+        )
+
+    def fingerprints(self) -> Iterator[tuple[Fingerprint, str]]:
+        cursor = self._db.execute(
+            "SELECT id, syndication_group, coalesce(content_hash, ''), shingles, signature, story_id "
+            "FROM articles ORDER BY seq"
+        )
+        for article_id, group, digest, shingles, signature, story_id in cursor:
+            yield Fingerprint(article_id, group, digest, shingles, signature), story_id
+
+    def clusterer_state(self) -> ClustererState:
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        return ClustererState(
+            documents=int(meta.get("clusterer_documents", "0")),
+            latest=json.loads(meta.get("clusterer_latest", "null")),
+            document_frequency=dict(self._db.execute("SELECT term, documents FROM clusterer_terms").fetchall()),
+            stories=[(sid, json.loads(state)) for sid, state in self._db.execute("SELECT id, state FROM clusterer_stories")],
+        )
+
+    # -- read -----------------------------------------------------------------------------------------------
+    def stories(self, limit: int = 50, offset: int = 0) -> list[Story]:
+        rows = self._db.execute(
+            "SELECT id, headline, articles, outlets, independent_sources, first_published, last_published, "
+            "updated_at FROM stories ORDER BY coalesce(last_published, updated_at) DESC, id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [_story(row) for row in rows]
+
+    def story(self, story_id: str) -> Story | None:
+        rows = self._db.execute(
+            "SELECT id, headline, articles, outlets, independent_sources, first_published, last_published, "
+            "updated_at FROM stories WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2",
+            (story_id, _like_prefix(story_id)),
+        ).fetchall()
+        exact = [r for r in rows if r[0] == story_id]
+        if exact:
+            return _story(exact[0])
+        if len(rows) > 1:
+            raise StoreError(f"'{story_id}' is the start of several story ids; give more of the id")
+        return _story(rows[0]) if rows else None
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        rows = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE story_id = ? ORDER BY coalesce(published, ''), seq",
+            (story_id,),
+        ).fetchall()
+        return [_article(row) for row in rows]
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return _article(row) if row else None
+
+    def quarantined(self, limit: int = 100) -> list[QuarantinedInput]:
+        rows = self._db.execute(
+            "SELECT origin, reason, raw, first_seen, times FROM quarantine ORDER BY last_seen DESC, id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [QuarantinedInput(*row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        def count(sql: str) -> int:
+            return int(self._db.execute(sql).fetchone()[0])
+
+        return {
+            "articles": count("SELECT count(*) FROM articles"),
+            "syndication_groups": count("SELECT count(DISTINCT syndication_group) FROM articles"),
+            "stories": count("SELECT count(*) FROM stories"),
+            "briefs": count("SELECT count(*) FROM briefs"),
+            "quarantined": count("SELECT count(*) FROM quarantine"),
+        }
+
+    # -- briefs ---------------------------------------------------------------------------------------------
+    def stale_stories(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM stories WHERE brief_stale = 1 ORDER BY id")]
+
+    def save_brief(self, brief: Brief) -> int:
+        if brief.story_id is None:
+            raise StoreError("a brief must name its story to be stored")
+        with self._transaction():
+            last = self._db.execute(
+                "SELECT version, body FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (brief.story_id,)
+            ).fetchone()
+            version = 1
+            if last is not None:
+                previous = json.loads(last[1])
+                if _same_brief(previous, brief.to_json()):
+                    self._db.execute("UPDATE stories SET brief_stale = 0 WHERE id = ?", (brief.story_id,))
+                    brief.version = last[0]
+                    return int(last[0])
+                version = last[0] + 1
+            brief.version = version
+            brief.created_at = brief.created_at or datetime.now(timezone.utc).replace(microsecond=0)
+            self._db.execute(
+                "INSERT INTO briefs VALUES (?, ?, ?, ?, ?)",
+                (
+                    brief.story_id,
+                    version,
+                    format_time(brief.created_at),
+                    brief.writer,
+                    json.dumps(brief.to_json(), ensure_ascii=False),
+                ),
+            )
+            self._db.execute(
+                "UPDATE stories SET brief_stale = 0, headline = ? WHERE id = ?", (brief.headline, brief.story_id)
+            )
+            return version
+
+    def brief(self, story_id: str, version: int | None = None) -> Brief | None:
+        if version is None:
+            row = self._db.execute(
+                "SELECT body FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (story_id,)
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT body FROM briefs WHERE story_id = ? AND version = ?", (story_id, version)
+            ).fetchone()
+        return Brief.from_json(json.loads(row[0])) if row else None
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: a batch is stored whole or not at all."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _same_brief(previous: dict[str, Any], current: dict[str, Any]) -> bool:
+    ignore = ("version", "created_at")
+    return {k: v for k, v in previous.items() if k not in ignore} == {
+        k: v for k, v in current.items() if k not in ignore
+    }
+
+
+def _chunks(items: list[Article], size: int) -> Iterator[list[Article]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _story(row: tuple[Any, ...]) -> Story:
+    sid, headline, articles, outlets, groups, first, last, updated = row
+    return Story(
+        id=sid,
+        headline=headline,
+        articles=articles,
+        outlets=json.loads(outlets),
+        independent_sources=groups,
+        first_published=parse_stored_time(first),
+        last_published=parse_stored_time(last),
+        updated_at=parse_stored_time(updated),
+    )
+
+
+def _article(row: tuple[Any, ...]) -> Article:
+    (aid, canonical, url, title, dek, text, outlet, author, published, language, digest, sentences, group, story,
+     origin) = row
+    return Article(
+        id=aid,
+        title=title,
+        text=text,
+        url=url,
+        outlet=outlet,
+        published=parse_stored_time(published),
+        language=language,
+        dek=dek,
+        author=author,
+        canonical_url=canonical,
+        content_hash=digest,
+        sentences=json.loads(sentences),
+        syndication_group=group,
+        story_id=story,
+        origin=origin,
+    )

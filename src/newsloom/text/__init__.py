@@ -1,0 +1,1 @@
+"""Text handling shared by the stages: cleaning, sentences, language, terms and names."""

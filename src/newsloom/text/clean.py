@@ -1,0 +1,81 @@
+"""Clean article text: markup, entities, odd whitespace and page furniture ("Advertisement", "Read more")."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_TAG = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<[^>]{0,2000}>", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|section|article)\b[^>]*>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+# Lines that are page furniture rather than reporting, when they stand alone.
+_FURNITURE = re.compile(
+    r"^(advertisement|advertisement continue reading the main story|continue reading( the main story)?|"
+    r"photo|image|video|read more|related:?|share( this( article)?)?|sign up.*newsletter.*|"
+    r"(click|tap) here.*|follow us on .*|all rights reserved\.?|copyright .*|©.*|"
+    r"subscribe( now)?.*|loading\.{0,3}|watch:? .{0,60}|listen:? .{0,60})$",
+    re.IGNORECASE,
+)
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(re.search(r"<(p|div|br|span|a|b|i|em|strong|script|style)\b", text, re.IGNORECASE))
+
+
+def strip_markup(text: str) -> str:
+    """Markup to plain text, keeping block boundaries as line breaks."""
+    text = _BLOCK_TAG.sub("\n", text)
+    text = _TAG.sub(" ", text)
+    return html.unescape(text)
+
+
+def clean_text(text: str) -> str:
+    """Clean body text: plain text, NFC, one space between words, paragraphs separated by a blank line."""
+    if not text:
+        return ""
+    if looks_like_html(text) or "&" in text:
+        text = strip_markup(text) if looks_like_html(text) else html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if line and _FURNITURE.match(line):
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    paragraphs = [p.strip() for p in _MANY_NEWLINES.sub("\n\n", text).split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def clean_line(text: str | None) -> str:
+    """Clean a one-line field (title, dek, outlet): no markup, one line, single spaces."""
+    if not text:
+        return ""
+    text = strip_markup(text) if looks_like_html(text) else html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text)
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+_TITLE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+([^|\u2013\u2014-]{2,40})$")
+
+
+def strip_outlet_suffix(title: str, outlet: str | None = None) -> str:
+    """'Bridge closes - The Valley Herald' -> 'Bridge closes' when the suffix names the outlet."""
+    match = _TITLE_SUFFIX.search(title)
+    if not match:
+        return title
+    suffix = match.group(1).strip().lower()
+    if outlet and (suffix in outlet.lower() or outlet.lower() in suffix):
+        return title[: match.start()].strip()
+    return title
+
+
+def word_count(text: str) -> int:
+    return len(text.split())

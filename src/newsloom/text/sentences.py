@@ -1,0 +1,57 @@
+"""Split text into sentences by rule: no model and no downloaded data, so it works offline everywhere.
+
+Paragraph breaks always end a sentence. Inside a paragraph a sentence ends at . ! or ? (with any closing quotes
+or brackets) followed by a space and a capital letter, digit or opening quote, unless the word before the stop
+is a known abbreviation (Mr., Gen., Jan., U.S.) or an initial (J. R.).
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen sen rep gov lt col sgt capt cmdr adm maj pres supt insp det rev fr sr jr st mt ft
+    inc corp ltd co plc llc bros dept univ assn est approx vs etc no nos vol fig ref ed eds op cit al
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    u.s u.k u.n e.u u.s.a d.c a.k.a i.e e.g ph.d b.a m.a""".split()
+)
+
+_BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])""")
+_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+def _is_abbreviation(before: str) -> bool:
+    match = _LAST_WORD.search(before)
+    if not match:
+        return False
+    word = match.group(1).lower()
+    if len(word) == 1:  # an initial: "J. R. Tolkien"
+        return True
+    return word in ABBREVIATIONS
+
+
+def split_paragraph(paragraph: str) -> list[str]:
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        end = match.end(1)
+        candidate = paragraph[start:end]
+        if match.group(1).startswith(".") and _is_abbreviation(paragraph[start : match.start(1) + 1]):
+            continue
+        if candidate.strip():
+            sentences.append(candidate.strip())
+        start = match.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text, in order."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n+", text):
+        paragraph = paragraph.strip()
+        if paragraph:
+            out.extend(split_paragraph(paragraph))
+    return out
