@@ -6,15 +6,15 @@ import logging
 
 __version__ = "0.1.0"
 
-from newsloom.cluster import ClusterSettings, StoryClusterer  # noqa: E402
-from newsloom.config import Settings, load_settings  # noqa: E402
-from newsloom.dedup import SyndicationIndex, SyndicationSettings  # noqa: E402
-from newsloom.ingest import read_file, read_paths  # noqa: E402
-from newsloom.model import Article, Brief, Citation, Coverage, Rejected, Sentence, Story  # noqa: E402
-from newsloom.normalize import normalize  # noqa: E402
-from newsloom.pipeline import IngestReport, Pipeline, assign_stories, brief_from_articles  # noqa: E402
-from newsloom.store import Store, StoreError, open_store  # noqa: E402
-from newsloom.write import brief_markdown, write_brief  # noqa: E402
+from newsloom.cluster import ClusterSettings, StoryClusterer
+from newsloom.config import Settings, load_settings
+from newsloom.dedup import SyndicationIndex, SyndicationSettings
+from newsloom.ingest import read_file, read_paths
+from newsloom.model import Article, Brief, Citation, Coverage, Rejected, Sentence, Story
+from newsloom.normalize import normalize
+from newsloom.pipeline import IngestReport, Pipeline, assign_stories, brief_from_articles
+from newsloom.store import Store, StoreError, open_store
+from newsloom.write import brief_markdown, write_brief
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

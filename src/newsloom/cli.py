@@ -51,7 +51,10 @@ class UserError(Exception):
 def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", default=argparse.SUPPRESS, metavar="PATH", help=f"the store (default: $NEWSLOOM_DB or {default_db_path()})"
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help=f"the store (default: $NEWSLOOM_DB or {default_db_path()})",
     )
     common.add_argument(
         "--config", default=argparse.SUPPRESS, metavar="PATH", help="a TOML settings file (default: $NEWSLOOM_CONFIG)"
@@ -145,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _configure_logging(verbose: int, quiet: bool, console: Console) -> None:
-    level = logging.ERROR if quiet else logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    level = (
+        logging.ERROR if quiet else logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    )
     root = logging.getLogger("newsloom")
     root.handlers = [RichHandler(console=console, show_path=False, show_time=False, markup=False)]
     root.setLevel(level)

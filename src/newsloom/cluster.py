@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,7 +53,7 @@ def story_id_for(article_id: str) -> str:
 
 def describe(article: Article, settings: ClusterSettings) -> dict[str, float]:
     """An article's term weights before IDF: sublinear counts of title words, body words and names."""
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     for term in content_terms(article.title):
         counts[term] += settings.title_weight
     body = " ".join(article.text.split()[: settings.text_terms])
@@ -247,11 +247,12 @@ class StoryClusterer:
         strongest = heapq.nlargest(
             self.settings.lookup_terms, description.items(), key=lambda item: item[1] * idf(item[0])
         )
-        votes: Counter[str] = Counter()
+        votes: defaultdict[str, float] = defaultdict(float)
         for term, weight in strongest:
             for story_id in self._postings.get(term, ()):
                 votes[story_id] += weight * idf(term)
-        return [self.stories[s] for s, _ in votes.most_common(self.settings.max_candidates) if s in self.stories]
+        best = heapq.nlargest(self.settings.max_candidates, votes.items(), key=lambda item: item[1])
+        return [self.stories[s] for s, _ in best if s in self.stories]
 
     def _best_story(self, description: dict[str, float], moment: float | None) -> StoryProfile | None:
         best, best_score = None, self.settings.threshold

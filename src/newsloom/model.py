@@ -8,7 +8,7 @@ from its articles; every ``Sentence`` of it carries the ``Citation`` of each art
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -260,6 +260,5 @@ def parse_stored_time(value: str | None) -> datetime | None:
     """Read back a time written by ``format_time``."""
     if not value:
         return None
-    from datetime import timezone
 
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ _ARTICLE_COLUMNS = (
 
 
 def _now() -> str:
-    return format_time(datetime.now(timezone.utc)) or ""
+    return format_time(datetime.now(UTC)) or ""
 
 
 class SQLiteStore:
@@ -135,9 +135,7 @@ class SQLiteStore:
         found: set[str] = set()
         for chunk in _chunks(list(articles), 400):
             ids = [a.id for a in chunk]
-            rows = self._db.execute(
-                f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids
-            ).fetchall()
+            rows = self._db.execute(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()
             found.update(r[0] for r in rows)
             urls = {a.canonical_url: a.id for a in chunk if a.canonical_url}
             if urls:
@@ -187,7 +185,8 @@ class SQLiteStore:
             for story_id in sorted({a.story_id for a in articles if a.story_id}):
                 self._refresh_story(story_id, now)
             self._db.executemany(
-                "INSERT INTO clusterer_terms VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET documents = excluded.documents",
+                "INSERT INTO clusterer_terms VALUES (?, ?) "
+                "ON CONFLICT (term) DO UPDATE SET documents = excluded.documents",
                 clusterer.document_frequency.items(),
             )
             self._db.executemany(
@@ -251,7 +250,9 @@ class SQLiteStore:
             documents=int(meta.get("clusterer_documents", "0")),
             latest=json.loads(meta.get("clusterer_latest", "null")),
             document_frequency=dict(self._db.execute("SELECT term, documents FROM clusterer_terms").fetchall()),
-            stories=[(sid, json.loads(state)) for sid, state in self._db.execute("SELECT id, state FROM clusterer_stories")],
+            stories=[
+                (sid, json.loads(state)) for sid, state in self._db.execute("SELECT id, state FROM clusterer_stories")
+            ],
         )
 
     # -- read -----------------------------------------------------------------------------------------------
@@ -326,7 +327,7 @@ class SQLiteStore:
                     return int(last[0])
                 version = last[0] + 1
             brief.version = version
-            brief.created_at = brief.created_at or datetime.now(timezone.utc).replace(microsecond=0)
+            brief.created_at = brief.created_at or datetime.now(UTC).replace(microsecond=0)
             self._db.execute(
                 "INSERT INTO briefs VALUES (?, ?, ?, ?, ?)",
                 (
@@ -398,8 +399,23 @@ def _story(row: tuple[Any, ...]) -> Story:
 
 
 def _article(row: tuple[Any, ...]) -> Article:
-    (aid, canonical, url, title, dek, text, outlet, author, published, language, digest, sentences, group, story,
-     origin) = row
+    (
+        aid,
+        canonical,
+        url,
+        title,
+        dek,
+        text,
+        outlet,
+        author,
+        published,
+        language,
+        digest,
+        sentences,
+        group,
+        story,
+        origin,
+    ) = row
     return Article(
         id=aid,
         title=title,

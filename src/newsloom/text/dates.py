@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -24,15 +24,15 @@ def parse_date(value: object) -> datetime | None:
     else:
         raise UnreadableDate(f"unreadable date {value!r}")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _from_epoch(seconds: float) -> datetime:
     if seconds > 1e11:  # milliseconds
         seconds /= 1000.0
     try:
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError) as error:
         raise UnreadableDate(f"unreadable timestamp {seconds!r}") from error
 

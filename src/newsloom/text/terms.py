@@ -92,12 +92,16 @@ _NUMBER_WORDS = {
 }
 
 # Capitalised words that start sentences or name calendar things, not people, places or organisations.
-_NOT_NAMES = STOPWORDS | frozenset(
-    """january february march april may june july august september october november december the a an in
+_NOT_NAMES = (
+    STOPWORDS
+    | frozenset(
+        """january february march april may june july august september october november december the a an in
     on at but and or if when while after before as it its this that these those he she they we i his her
     their our there here what who how why where officials police authorities president minister mayor
     governor spokesman spokeswoman chief""".split()
-) | frozenset(_NUMBER_WORDS)
+    )
+    | frozenset(_NUMBER_WORDS)
+)
 
 
 def names(text: str) -> Counter[str]:

@@ -18,12 +18,16 @@ from newsloom.model import Article, Brief, Citation, Coverage, Sentence
 from newsloom.text.terms import content_terms, numbers
 
 # "PORT ALDER, March 2 (Meridian Wire) — " and "LONDON (Reuters) - " datelines open wire copy.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'\u2019-]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
+    r"^(?:[A-Z][A-Z .'\u2019-]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?(?:,?\s*" + _MONTH + r"\s+\d{1,2})?"
+    r"|[A-Z][\w .'\u2019-]{1,40},\s*" + _MONTH + r"\s+\d{1,2})"
     r"(?:\s*\([^)]{1,60}\))?\s*[\u2014\u2013-]{1,2}\s+"
 )
 _JUNK = re.compile(
     r"(additional reporting by|reporting by|writing by|editing by|follow us|contact:|subscribe|newsletter|"
+    r"(this|the) (report|story|article) (was|is) (supplied|provided|distributed)|contributed to this|"
+    r"(first|originally) (published|appeared)|"
     r"all rights reserved|click here|https?://|www\.|@\w+\.\w+|^by [A-Z])",
     re.IGNORECASE,
 )
@@ -94,7 +98,7 @@ def _statements(article: Article, settings: WriterSettings) -> list[_Statement]:
         count = len(text.split())
         if not (settings.min_sentence_words <= count <= settings.max_sentence_words):
             continue
-        if _JUNK.search(text) or text.endswith(("?", ":")) or not text[:1].isupper() and not text[:1] in "\"'\u201c":
+        if _JUNK.search(text) or text.endswith(("?", ":")) or (not text[:1].isupper() and text[:1] not in "\"'\u201c"):
             continue
         terms = frozenset(content_terms(text))
         if len(terms) < 3:
@@ -236,10 +240,19 @@ def write_brief(
             seen.setdefault(statement.article.id, _citation(statement.article))
         return Sentence(claim.text, list(seen.values()))
 
+    # The dek says what happened: the best-supported claim among the articles' opening sentences.
+    openers = [c for c in arranged if c.lead_position == 0 and c.words() <= 45]
+    dek_claim = min(
+        openers,
+        key=lambda c: (-c.independent_sources, _first_report(c), rank[c.representative.article.id]),
+        default=None,
+    )
+    if dek_claim is not None and len(arranged) > 1:
+        arranged.remove(dek_claim)
+    else:
+        dek_claim = None
     sentences = [sentence(c) for c in arranged]
-    dek = None
-    if sentences and len(sentences[0].text.split()) <= 40 and len(sentences) > 1:
-        dek = sentences.pop(0)
+    dek = sentence(dek_claim) if dek_claim else None
     headline, headline_source = _choose_headline(ordered)
     return Brief(
         story_id=story_id,
@@ -250,6 +263,11 @@ def write_brief(
         coverage=coverage_of(articles),
         citations={a.id: _citation(a) for a in sorted(articles, key=lambda a: rank[a.id])},
     )
+
+
+def _first_report(claim: Claim) -> float:
+    times = [s.article.published.timestamp() for s in claim.statements if s.article.published]
+    return min(times) if times else float("inf")
 
 
 def _paragraphs(sentences: list[Sentence], size: int = 3) -> list[list[Sentence]]:
