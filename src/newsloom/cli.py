@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -36,7 +38,7 @@ The store is a SQLite file: --db PATH, or the NEWSLOOM_DB environment variable, 
 
 EPILOG = """\
 examples:
-  newsloom ingest examples/demo/            read articles from files and folders
+  newsloom ingest examples/demo/articles.jsonl   read articles from files and folders
   newsloom stories                           list stories, newest first
   newsloom show st-1a2b3c                    print a story's brief
   newsloom cluster in.jsonl --output out.jsonl   stories for a stream, no database
@@ -130,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     _configure_logging(getattr(args, "verbose", 0) or 0, getattr(args, "quiet", False), err)
     if not args.command:
         parser.print_help()
@@ -169,7 +171,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: Console, err:
     store = _open(settings)
     try:
         pipeline = Pipeline(settings, store)
-        with _progress(err) as progress:
+        with _progress(err, quiet=getattr(args, "quiet", False)) as progress:
             reading = progress.add_task("reading", total=len(files))
             articles = progress.add_task("articles", total=None)
 
@@ -199,11 +201,41 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: Console, err:
         f"store {settings.db}: {counts['articles']} articles, {counts['syndication_groups']} syndication groups, "
         f"{counts['stories']} stories"
     )
-    for item in report.rejections[:10]:
-        err.print(f"[yellow]rejected[/] {item.origin}: {item.reason}")
-    if report.rejected > 10:
-        err.print(f"... and {report.rejected - 10} more: see `newsloom quarantine`")
+    _report_rejections(report.rejections, err)
     return 0
+
+
+def _report_rejections(rejections: Sequence[Rejected], err: Console, show: int = 10) -> None:
+    """One line per file and reason, with the lines it concerns: a bad file does not drown the screen."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for item in rejections:
+        source, _, where = item.origin.rpartition(":") if _LINE.search(item.origin) else (item.origin, "", "")
+        grouped.setdefault((source, item.reason), []).append(where)
+    for (source, reason), places in list(grouped.items())[:show]:
+        lines = [p for p in places if p]
+        at = f" (line {_ranges(lines)})" if lines else ""
+        count = f"{len(places)} records rejected: " if len(places) > 1 else "rejected: "
+        err.print(f"[yellow]{source}{at}[/]: {count}{reason}", markup=True, highlight=False)
+    if len(grouped) > show:
+        err.print(f"... and {len(grouped) - show} more kinds of rejection")
+    if rejections:
+        err.print("rejected input is kept in quarantine: `newsloom quarantine` lists it")
+
+
+_LINE = re.compile(r":\d+$")
+
+
+def _ranges(numbers: Sequence[str], show: int = 6) -> str:
+    """'1-46' or '3, 7, 9-12'."""
+    spans: list[list[int]] = []
+    for value in sorted(int(n) for n in numbers):
+        if spans and value == spans[-1][1] + 1:
+            spans[-1][1] = value
+        else:
+            spans.append([value, value])
+    text = [str(a) if a == b else f"{a}-{b}" for a, b in spans]
+    more = f" and {len(text) - show} more" if len(text) > show else ""
+    return ", ".join(text[:show]) + more
 
 
 def _cmd_stories(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
@@ -352,15 +384,46 @@ def _cmd_status(args: argparse.Namespace, settings: Settings, out: Console, err:
     return 0
 
 
-def _progress(console: Console) -> Progress:
+class _PlainProgress:
+    """Progress as plain lines, for logs and pipes where a live bar cannot be drawn."""
+
+    def __init__(self, console: Console, silent: bool = False) -> None:
+        self._console = Console(file=io.StringIO()) if silent else console
+        self._tasks: dict[Any, list[Any]] = {}  # id -> [description, done, total]
+
+    def __enter__(self) -> _PlainProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for description, done, _total in self._tasks.values():
+            if description == "articles" and done:
+                self._console.print(f"processed {done} records")
+
+    def add_task(self, description: str, total: float | None = None) -> Any:
+        self._tasks[len(self._tasks)] = [description, 0, total]
+        if total and description != "articles":
+            self._console.print(f"{description}: {int(total)} to do")
+        return len(self._tasks) - 1
+
+    def update(self, task: Any, description: str | None = None) -> None:
+        if description and description != self._tasks[task][0]:
+            self._tasks[task][0] = description
+            if description.startswith("reading "):
+                self._console.print(description)
+
+    def advance(self, task: Any, amount: float = 1) -> None:
+        self._tasks[task][1] += amount
+
+
+def _progress(console: Console, quiet: bool = False) -> Progress | _PlainProgress:
+    if quiet or not console.is_terminal:
+        return _PlainProgress(console, silent=quiet)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=not console.is_terminal,
-        disable=not console.is_terminal,
     )
 
 

@@ -37,13 +37,11 @@ class IngestReport:
     stories_touched: set[str] = field(default_factory=set)
     new_stories: int = 0
     briefs_written: int = 0
-    rejections: list[Rejected] = field(default_factory=list)  # the first few, to show the user
+    rejections: list[Rejected] = field(default_factory=list)  # every rejection of this run, in order
 
-    def merge_rejections(self, rejected: Sequence[Rejected], keep: int = 50) -> None:
+    def merge_rejections(self, rejected: Sequence[Rejected]) -> None:
         self.rejected += len(rejected)
-        room = keep - len(self.rejections)
-        if room > 0:
-            self.rejections.extend(rejected[:room])
+        self.rejections.extend(Rejected(r.origin, r.reason) for r in rejected)  # without the raw text
 
 
 def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], list[Rejected]]:
@@ -120,7 +118,7 @@ class Pipeline:
             report.added += len(fresh)
             report.merge_rejections(rejected)
             for item in rejected:
-                log.warning("rejected %s: %s", item.origin, item.reason)
+                log.info("rejected %s: %s", item.origin, item.reason)
             if progress:
                 progress(len(batch))
         report.stories_touched.discard("")
