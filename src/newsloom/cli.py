@@ -277,7 +277,7 @@ def _cmd_show(args: argparse.Namespace, settings: Settings, out: Console, err: C
         if story is None:
             raise UserError(f"no story '{args.story}' in {settings.db}: `newsloom stories` lists them")
         brief = store.brief(story.id, args.brief_version)
-        if brief is None and args.brief_version is None:
+        if args.brief_version is None and (brief is None or story.id in store.stale_stories()):
             Pipeline(settings, store).write_briefs([story.id])
             brief = store.brief(story.id)
         if brief is None:

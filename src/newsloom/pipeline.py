@@ -190,8 +190,10 @@ def brief_from_articles(
     articles, rejected = normalize_all(items)
     if not articles:
         raise ValueError("no readable article in the input")
-    unique = list({a.id: a for a in reversed(articles)}.values())[::-1]
+    unique: dict[str, Article] = {}
+    for article in articles:
+        unique.setdefault(article.id, article)  # the same article twice is one article
     syndication = SyndicationIndex(settings.syndication)
-    for article in unique:
+    for article in unique.values():
         syndication.assign(article)
-    return write_brief(unique, story_id=None, max_words=max_words, settings=settings.writer), rejected
+    return write_brief(list(unique.values()), story_id=None, max_words=max_words, settings=settings.writer), rejected
