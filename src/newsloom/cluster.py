@@ -44,6 +44,8 @@ class ClusterSettings:
     decay_days: float = 7.0  # beyond the grace, the score falls by e every this many days...
     decay_floor: float = 0.6  # ...but never below this share: a strong match still joins across a long gap
     hot_days: float = 30.0  # stories not updated for longer leave the index
+    unrelated_names: float = 0.6  # score factor when both sides name people or places and share none
+    names_to_compare: int = 2  # names each side needs before a mismatch counts
 
 
 def story_id_for(article_id: str) -> str:
@@ -59,12 +61,18 @@ def describe(article: Article, settings: ClusterSettings) -> dict[str, float]:
     body = " ".join(article.text.split()[: settings.text_terms])
     for term in content_terms(body):
         counts[term] += 1.0
-    headline = "" if is_title_case(article.title) else f"{article.title}.\n"
-    for name, count in names(headline + body).items():
-        counts["@" + name] += settings.name_weight * count
+    # Names are told by capitals, which mean nothing in Title Case Headlines or lower-cased text.
+    if _capitals_are_meaningful(body):
+        headline = "" if is_title_case(article.title) else f"{article.title}.\n"
+        for name, count in names(headline + body).items():
+            counts["@" + name] += settings.name_weight * count
     weights = {term: 1.0 + math.log(count) if count >= 1 else count for term, count in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {term: w / norm for term, w in weights.items()}
+
+
+def _capitals_are_meaningful(text: str) -> bool:
+    return not is_title_case(text[:300]) and any(ch.isupper() for ch in text[:2000])
 
 
 @dataclass
@@ -236,6 +244,15 @@ class StoryClusterer:
             return 0.0
         return dot / (math.sqrt(article_norm) * self._story_norm(story))
 
+    def _name_factor(self, description: dict[str, float], story: StoryProfile) -> float:
+        """Two reports that both name people or places, and share none of them, are likely two events."""
+        wanted = self.settings.names_to_compare
+        names = [t for t in description if t.startswith("@")]
+        if len(names) < wanted or any(t in story.terms for t in names):
+            return 1.0
+        story_names = sum(1 for t in story.terms if t.startswith("@"))
+        return self.settings.unrelated_names if story_names >= wanted else 1.0
+
     def _decay(self, gap_days: float) -> float:
         excess = gap_days - self.settings.grace_days
         if excess <= 0:
@@ -260,7 +277,7 @@ class StoryClusterer:
             decay = self._decay(story.gap_days(moment))
             if decay < best_score:
                 continue
-            score = self._similarity(description, story) * decay
+            score = self._similarity(description, story) * decay * self._name_factor(description, story)
             if score >= best_score:
                 best, best_score = story, score
         return best
