@@ -17,6 +17,7 @@ from rich.logging import RichHandler
 from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from newsloom import __version__
 from newsloom.config import ConfigError, Settings, default_db_path, load_settings
@@ -24,7 +25,7 @@ from newsloom.ingest.files import find_files, read_file
 from newsloom.model import Article, Rejected, format_time
 from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles
 from newsloom.store import Store, StoreError, open_store
-from newsloom.write.render import brief_markdown
+from newsloom.write.render import brief_markdown, escape_markdown
 
 log = logging.getLogger("newsloom")
 
@@ -131,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    # Markup off: article text, paths and ids are printed as they are, never read as Rich markup.
+    out = Console(highlight=False, markup=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     _configure_logging(getattr(args, "verbose", 0) or 0, getattr(args, "quiet", False), err)
     if not args.command:
         parser.print_help()
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = globals()[f"_cmd_{args.command}"]
         return int(handler(args, settings, out, err) or 0)
     except (UserError, ConfigError, StoreError, ValueError, OSError) as error:
-        err.print(f"[bold red]error:[/] {error}")
+        err.print(Text.assemble(("error: ", "bold red"), str(error)))
         return 1
     except KeyboardInterrupt:
         err.print("interrupted; everything acknowledged so far is stored")
@@ -215,7 +217,7 @@ def _report_rejections(rejections: Sequence[Rejected], err: Console, show: int =
         lines = [p for p in places if p]
         at = f" (line {_ranges(lines)})" if lines else ""
         count = f"{len(places)} records rejected: " if len(places) > 1 else "rejected: "
-        err.print(f"[yellow]{source}{at}[/]: {count}{reason}", markup=True, highlight=False)
+        err.print(Text.assemble((f"{source}{at}", "yellow"), f": {count}{reason}"))
     if len(grouped) > show:
         err.print(f"... and {len(grouped) - show} more kinds of rejection")
     if rejections:
@@ -259,8 +261,8 @@ def _cmd_stories(args: argparse.Namespace, settings: Settings, out: Console, err
     table.add_column("last report", no_wrap=True)
     for story in stories:
         table.add_row(
-            story.id,
-            story.headline,
+            Text(story.id),
+            Text(story.headline),
             str(story.independent_sources),
             str(story.articles),
             format_time(story.last_published, human=True) or "-",
@@ -294,8 +296,8 @@ def _cmd_show(args: argparse.Namespace, settings: Settings, out: Console, err: C
     text = brief_markdown(brief)
     if articles:
         text += "\n**Articles**\n\n" + "\n".join(
-            f"- {format_time(a.published, human=True) or 'undated'} · {a.display_outlet} · {a.title} "
-            f"(`{a.id}`, group `{a.syndication_group}`)"
+            f"- {format_time(a.published, human=True) or 'undated'} · {escape_markdown(a.display_outlet)} · "
+            f"{escape_markdown(a.title)} (id {escape_markdown(a.id)}, group {a.syndication_group})"
             for a in articles
         )
     _print_markdown(text, out)
@@ -333,7 +335,7 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
         for item in assign_stories(_read_input(args.input), settings):
             if isinstance(item, Rejected):
                 rejected += 1
-                err.print(f"[yellow]skipped[/] {item.origin}: {item.reason}")
+                err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
                 continue
             target.write(json.dumps({"id": item.id, "story": item.story_id}, ensure_ascii=False) + "\n")
             written += 1
@@ -350,7 +352,7 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings, out: Console, err: 
         raise UserError("--max-words must be a positive number")
     brief, rejected = brief_from_articles(_read_input(args.input), settings, max_words=args.max_words)
     for item in rejected:
-        err.print(f"[yellow]skipped[/] {item.origin}: {item.reason}")
+        err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
     if args.format == "json":
         print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -368,7 +370,7 @@ def _cmd_quarantine(args: argparse.Namespace, settings: Settings, out: Console, 
         out.print("nothing in quarantine")
     for item in items:
         seen = f" (seen {item.times} times)" if item.times > 1 else ""
-        out.print(f"[bold]{item.origin}[/]: {item.reason}{seen}")
+        out.print(Text.assemble((item.origin, "bold"), f": {item.reason}{seen}"))
     return 0
 
 

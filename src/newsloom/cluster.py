@@ -20,7 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from newsloom.model import Article
@@ -302,4 +302,8 @@ class StoryClusterer:
 
 
 def _seconds(moment: datetime | None) -> float | None:
-    return moment.timestamp() if moment is not None else None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # a naive time is UTC here, as everywhere in newsloom
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -251,6 +251,8 @@ def format_time(value: datetime | None, human: bool = False) -> str | None:
     """UTC time as ISO 8601 with a Z (or, for people, 'YYYY-MM-DD HH:MM UTC')."""
     if value is None:
         return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)  # an aware time in another zone must not be labelled UTC as it is
     if human:
         return value.strftime("%Y-%m-%d %H:%M UTC")
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -36,7 +36,7 @@ def brief_markdown(brief: Brief) -> str:
         outlet = escape_markdown(citation.outlet) if citation else "Unknown outlet"
         title = f" — {escape_markdown(citation.title)}" if citation and citation.title else ""
         link = f" <{citation.url}>" if citation and citation.url and _safe_url(citation.url) else ""
-        lines.append(f"{number}. {outlet}{title} (`{article_id}`){link}")
+        lines.append(f"{number}. {outlet}{title} (id {escape_markdown(article_id)}){link}")
     uncited = [c for aid, c in brief.citations.items() if aid not in numbers]
     if uncited:
         lines += ["", "Also covered by: " + ", ".join(sorted({escape_markdown(c.outlet) for c in uncited}))]

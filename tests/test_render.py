@@ -1,0 +1,92 @@
+import re
+from datetime import UTC, datetime
+
+from newsloom.model import Brief, Citation, Coverage, Sentence
+from newsloom.write.render import brief_markdown, escape_markdown
+
+WIRE = Citation("wire-1", "Meridian Wire", "https://meridianwire.example/a", "Dam opens *today*", "g-1")
+HERALD = Citation("herald-2", "The Valley Herald", "javascript:alert(1)", "<script>alert(1)</script>", "g-2")
+POST = Citation("post-3", "Northgate Post", "https://northgatepost.example/b", "Post title", "g-3")
+QUIET = Citation("quiet-4", "Quiet <Outlet>", None, None, "g-4")
+
+
+def brief(**changes: object) -> Brief:
+    values: dict[str, object] = {
+        "story_id": "st-0123456789",
+        "headline": "Dam opens <script>alert(1)</script> with *stars* and [a](link)",
+        "dek": Sentence("The Harl Dam opened on Monday.", [WIRE, HERALD]),
+        "paragraphs": [
+            [Sentence("It holds 40 <b>million</b> cubic metres.", [HERALD]), Sentence("Crowds came.", [POST, WIRE])],
+            [Sentence("Engineers_were # pleased | said `so`.", [POST])],
+        ],
+        "coverage": Coverage(4, ["Meridian Wire", "Northgate Post"], 3, datetime(2031, 3, 2, 8, 0, tzinfo=UTC)),
+        "citations": {c.article_id: c for c in (WIRE, HERALD, POST, QUIET)},
+        "version": 3,
+        "created_at": datetime(2031, 3, 2, 9, 30, tzinfo=UTC),
+    }
+    values.update(changes)
+    return Brief(**values)  # type: ignore[arg-type]
+
+
+def test_heading_and_escaped_article_text() -> None:
+    text = brief_markdown(brief())
+    assert text.startswith(r"# Dam opens \<script\>alert(1)\</script\> with \*stars\* and \[a\](link)" + "\n")
+    assert "<script>" not in text
+    assert "<b>" not in text
+    assert r"It holds 40 \<b\>million\</b\> cubic metres." in text
+    assert r"Engineers\_were \# pleased \| said \`so\`." in text
+    assert r"Dam opens \*today\*" in text  # a cited title
+
+
+def test_citation_numbers_resolve_to_the_sources_list_in_order_of_first_use() -> None:
+    text = brief_markdown(brief())
+    assert "*The Harl Dam opened on Monday. [1][2]*" in text
+    assert "It holds 40 \\<b\\>million\\</b\\> cubic metres. [2] Crowds came. [3][1]" in text
+    sources = text.split("**Sources**", 1)[1]
+    listed = re.findall(r"^(\d+)\. (.+?) \(id ([^)]+)\)", sources, flags=re.MULTILINE)
+    assert [(number, article_id) for number, _, article_id in listed] == [
+        ("1", "wire-1"),
+        ("2", "herald-2"),
+        ("3", "post-3"),
+    ]
+    assert listed[0][1] == r"Meridian Wire — Dam opens \*today\*"
+    # Every number used in the text appears in the sources list.
+    body = text.split("**Sources**", 1)[0]
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+    assert used == {1, 2, 3}
+
+
+def test_only_web_links_are_linked() -> None:
+    text = brief_markdown(brief())
+    assert "<https://meridianwire.example/a>" in text
+    assert "<https://northgatepost.example/b>" in text
+    assert "javascript:" not in text
+
+
+def test_uncited_outlets_are_named_and_escaped() -> None:
+    assert "Also covered by: Quiet \\<Outlet\\>" in brief_markdown(brief())
+
+
+def test_coverage_and_footer() -> None:
+    text = brief_markdown(brief())
+    assert "**Coverage:** 4 articles from 2 outlets (3 independent sources)" in text
+    assert text.rstrip().endswith("_story st-0123456789 · brief v3 · extractive writer · 2031-03-02 09:30 UTC_")
+
+
+def test_a_brief_without_story_has_no_footer_and_no_dek() -> None:
+    text = brief_markdown(brief(story_id=None, created_at=None, dek=None))
+    assert "brief v" not in text
+    assert not re.search(r"^\*[^*]", text, flags=re.MULTILINE)
+
+
+def test_escape_markdown() -> None:
+    assert escape_markdown("a*b_c`d[e]f<g>h#i|j\\k") == r"a\*b\_c\`d\[e\]f\<g\>h\#i\|j\\k"
+    assert escape_markdown("plain text, 40 cm.") == "plain text, 40 cm."
+
+
+def test_an_article_id_cannot_inject_markup() -> None:
+    evil = Citation("x`<script>alert(1)</script>`", "Outlet", None, "Title", None)
+    text = brief_markdown(
+        brief(dek=Sentence("The Harl Dam opened on Monday.", [evil]), citations={evil.article_id: evil})
+    )
+    assert "<script>" not in text

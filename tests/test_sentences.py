@@ -1,0 +1,63 @@
+import pytest
+
+from newsloom.text.sentences import split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mr. Varga met Gen. Holt on Jan. 5 in the capital. They talked for an hour.",
+            ["Mr. Varga met Gen. Holt on Jan. 5 in the capital.", "They talked for an hour."],
+        ),
+        ("The U.S. Army arrived. Officials were pleased.", ["The U.S. Army arrived.", "Officials were pleased."]),
+        ("Dr. Amari and Prof. Lind spoke. Nobody else did.", ["Dr. Amari and Prof. Lind spoke.", "Nobody else did."]),
+        ("J. R. Tolkmar wrote it. Then he rested.", ["J. R. Tolkmar wrote it.", "Then he rested."]),
+        (
+            "Prices rose 3.5 percent in March. Analysts were surprised.",
+            ["Prices rose 3.5 percent in March.", "Analysts were surprised."],
+        ),
+        (
+            "It cost 1.2 million crowns. The city paid.",
+            ["It cost 1.2 million crowns.", "The city paid."],
+        ),
+    ],
+)
+def test_abbreviations_initials_and_decimals_do_not_end_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_closing_quotes_stay_with_their_sentence() -> None:
+    text = '"We will rebuild," she said. "Nobody was hurt." The mayor left.'
+    assert split_sentences(text) == ['"We will rebuild," she said.', '"Nobody was hurt."', "The mayor left."]
+
+
+def test_question_and_exclamation_marks_end_sentences() -> None:
+    text = 'He asked: "Is it safe?" The engineer said no! Work stopped.'
+    assert split_sentences(text) == ['He asked: "Is it safe?"', "The engineer said no!", "Work stopped."]
+
+
+def test_curly_quotes_end_sentences() -> None:
+    text = "\u201cIt is over,\u201d said Renn. \u201cWe go home.\u201d Crowds cheered."
+    assert split_sentences(text) == ["\u201cIt is over,\u201d said Renn.", "\u201cWe go home.\u201d", "Crowds cheered."]
+
+
+def test_paragraph_breaks_always_end_a_sentence() -> None:
+    text = "A headline-like line without a stop\n\nThe next paragraph. And its second sentence."
+    assert split_sentences(text) == [
+        "A headline-like line without a stop",
+        "The next paragraph.",
+        "And its second sentence.",
+    ]
+
+
+def test_lowercase_after_a_stop_does_not_split() -> None:
+    assert split_sentences("The vote was 9 vs. 4 in favour. It passed.") == [
+        "The vote was 9 vs. 4 in favour.",
+        "It passed.",
+    ]
+
+
+def test_empty_text_has_no_sentences() -> None:
+    assert split_sentences("") == []
+    assert split_sentences("\n\n  \n") == []

@@ -1,0 +1,243 @@
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from factories import ferry_articles, orchestra_article
+from newsloom.cluster import StoryClusterer, story_id_for
+from newsloom.dedup import SyndicationIndex
+from newsloom.model import Article, Rejected
+from newsloom.normalize import normalize
+from newsloom.store import StoreError, open_store
+from newsloom.store.sqlite import SQLiteStore
+from newsloom.write.extractive import write_brief
+
+LIBRARY = Article(
+    id="library-1",
+    title="Harlow Street library reopens after renovation",
+    text="The Harlow Street library reopened its doors on Saturday after an eighteen-month renovation. "
+    "Librarian Mette Quist said the reading room now holds twice as many books.",
+    outlet="Eastbrook Tribune",
+    published=datetime(2031, 5, 10, 11, 0, tzinfo=UTC),
+)
+
+
+class Stages:
+    """The real stateful stages, committing to a store as the pipeline does."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.index = SyndicationIndex()
+        self.clusterer = StoryClusterer()
+
+    def commit(self, articles: list[Article], rejected: list[Rejected] | None = None) -> list[Article]:
+        placed = [normalize(a) for a in articles]
+        for article in placed:
+            self.index.assign(article)
+            self.clusterer.assign(article)
+        self.store.commit_batch(
+            placed, [self.index.fingerprint_of(a) for a in placed], self.clusterer.changes(), rejected or []
+        )
+        return placed
+
+
+def test_committed_articles_are_known_by_id_and_by_canonical_url(store: SQLiteStore) -> None:
+    Stages(store).commit(ferry_articles())
+    same_id = Article(id="ferry-wire", title="whatever")
+    same_page = normalize(
+        Article(id="other-id", title="Other", url="http://www.meridianwire.example/2031/05/12/ferry-fire/?utm_source=x")
+    )
+    new = normalize(Article(id="new", title="New", url="https://meridianwire.example/other"))
+    assert store.known([same_id, same_page, new]) == {"ferry-wire", "other-id"}
+
+
+def test_articles_round_trip_with_groups_stories_and_sentences(store: SQLiteStore) -> None:
+    placed = Stages(store).commit(ferry_articles())
+    stored = store.article("ferry-valley")
+    assert stored is not None
+    original = placed[1]
+    assert (stored.title, stored.text, stored.outlet, stored.published) == (
+        original.title,
+        original.text,
+        original.outlet,
+        original.published,
+    )
+    assert stored.sentences == original.sentences
+    assert stored.syndication_group == placed[0].syndication_group
+    assert stored.story_id == story_id_for("ferry-wire")
+    assert store.article("nope") is None
+    assert [a.id for a in store.story_articles(story_id_for("ferry-wire"))] == [
+        "ferry-wire",
+        "ferry-valley",
+        "ferry-coastal",
+        "ferry-northgate",
+    ]
+
+
+def test_story_rows_count_articles_outlets_and_independent_sources(store: SQLiteStore) -> None:
+    Stages(store).commit(ferry_articles())
+    story = store.story(story_id_for("ferry-wire"))
+    assert story is not None
+    assert story.articles == 4
+    assert story.independent_sources == 3  # the reprint counts with the wire
+    assert story.outlets == ["Coastal Times", "Meridian Wire", "Northgate Post", "The Valley Herald"]
+    assert story.first_published == datetime(2031, 5, 12, 9, 0, tzinfo=UTC)
+    assert story.last_published == datetime(2031, 5, 12, 15, 0, tzinfo=UTC)
+    assert story.headline == "Ferry with 212 aboard turns back to Lorran after engine-room fire"
+    assert store.counts() == {"articles": 4, "syndication_groups": 3, "stories": 1, "briefs": 0, "quarantined": 0}
+
+
+def test_stories_are_listed_newest_first(store: SQLiteStore) -> None:
+    stages = Stages(store)
+    stages.commit(ferry_articles())  # last report 2031-05-12 15:00
+    stages.commit([orchestra_article(published=datetime(2031, 5, 14, tzinfo=UTC))])
+    stages.commit([LIBRARY])  # 2031-05-10
+    listed = [s.id for s in store.stories()]
+    assert listed == [story_id_for("orchestra-1"), story_id_for("ferry-wire"), story_id_for("library-1")]
+    assert [s.id for s in store.stories(limit=1, offset=1)] == [story_id_for("ferry-wire")]
+
+
+def test_story_by_unique_prefix_and_ambiguous_prefix(store: SQLiteStore) -> None:
+    stages = Stages(store)
+    stages.commit(ferry_articles())
+    stages.commit([orchestra_article()])
+    ferry = story_id_for("ferry-wire")
+    orchestra = story_id_for("orchestra-1")
+    assert ferry[:5] != orchestra[:5]
+    found = store.story(ferry[:5])
+    assert found is not None and found.id == ferry
+    assert store.story(ferry) is not None
+    with pytest.raises(StoreError, match="several"):
+        store.story("st-")
+    assert store.story("st-zzzz") is None
+    assert store.story("%") is None  # LIKE wildcards are taken literally
+    assert store.story("_") is None
+
+
+def test_save_brief_versions_only_when_the_brief_changes(store: SQLiteStore) -> None:
+    stages = Stages(store)
+    stages.commit(ferry_articles()[:3])
+    story_id = story_id_for("ferry-wire")
+    assert store.stale_stories() == [story_id]
+    assert store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id)) == 1
+    assert store.stale_stories() == []
+    assert store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id)) == 1
+    stages.commit(ferry_articles()[3:])
+    assert store.stale_stories() == [story_id]
+    assert store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id)) == 2
+    assert store.counts()["briefs"] == 2
+    first, latest = store.brief(story_id, 1), store.brief(story_id)
+    assert first is not None and latest is not None
+    assert (first.version, latest.version) == (1, 2)
+    assert first.coverage.articles == 3 and latest.coverage.articles == 4
+    assert store.brief(story_id, 3) is None
+    assert store.brief("st-none") is None
+
+
+def test_a_stored_brief_reads_back_as_written(store: SQLiteStore) -> None:
+    Stages(store).commit(ferry_articles())
+    story_id = story_id_for("ferry-wire")
+    brief = write_brief(store.story_articles(story_id), story_id=story_id)
+    store.save_brief(brief)
+    again = store.brief(story_id)
+    assert again is not None
+    assert again.to_json() == brief.to_json()
+
+
+def test_a_brief_without_a_story_cannot_be_stored(store: SQLiteStore) -> None:
+    brief = write_brief([normalize(a) for a in ferry_articles()])
+    with pytest.raises(StoreError):
+        store.save_brief(brief)
+
+
+def test_quarantine_counts_repeats_of_the_same_rejection(store: SQLiteStore) -> None:
+    bad = Rejected("feed.jsonl:7", "invalid JSON at column 3: Expecting value", '{"id": ')
+    store.quarantine([bad])
+    store.quarantine([bad])
+    store.quarantine([Rejected("feed.jsonl:8", "no 'title' or 'text'", "{}")])
+    items = store.quarantined()
+    assert [(q.origin, q.times) for q in items] == [("feed.jsonl:8", 1), ("feed.jsonl:7", 2)]
+    assert items[1].raw == '{"id": '
+    assert store.counts()["quarantined"] == 2
+
+
+def test_rejections_in_a_batch_are_quarantined_with_it(store: SQLiteStore) -> None:
+    Stages(store).commit(ferry_articles()[:1], [Rejected("in.jsonl:2", "bad line", "x")])
+    assert [(q.origin, q.reason) for q in store.quarantined()] == [("in.jsonl:2", "bad line")]
+
+
+def test_a_failed_batch_leaves_nothing_behind(store: SQLiteStore) -> None:
+    stages = Stages(store)
+    stages.commit(ferry_articles()[:1])
+    duplicate = ferry_articles()[1:2] + ferry_articles()[:1]  # the second article is already stored
+    with pytest.raises(sqlite3.IntegrityError):
+        stages.commit(duplicate)
+    assert store.counts()["articles"] == 1
+    assert store.article("ferry-valley") is None
+
+
+def test_state_survives_reopening(db_path: Path) -> None:
+    with SQLiteStore(db_path) as first:
+        stages = Stages(first)
+        stages.commit(ferry_articles())
+        frequencies = dict(stages.clusterer.document_frequency)
+    with SQLiteStore(db_path) as second:
+        state = second.clusterer_state()
+        assert state.documents == 4
+        assert state.document_frequency == frequencies
+        assert [sid for sid, _ in state.stories] == [story_id_for("ferry-wire")]
+        assert state.latest == datetime(2031, 5, 12, 15, 0, tzinfo=UTC).timestamp()
+        fingerprints = list(second.fingerprints())
+        assert [fp.article_id for fp, _ in fingerprints] == [
+            "ferry-wire",
+            "ferry-valley",
+            "ferry-coastal",
+            "ferry-northgate",
+        ]
+        assert all(story == story_id_for("ferry-wire") for _, story in fingerprints)
+        assert all(fp.signature is not None and len(fp.signature) == 128 * 4 for fp, _ in fingerprints)
+
+
+def test_a_file_that_is_not_sqlite_is_refused_with_advice(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 200, encoding="utf-8")
+    with pytest.raises(StoreError) as caught:
+        SQLiteStore(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "--db" in message and "NEWSLOOM_DB" in message
+
+
+def test_a_store_from_a_newer_version_is_refused(db_path: Path) -> None:
+    SQLiteStore(db_path).close()
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer newsloom"):
+        SQLiteStore(db_path)
+
+
+def test_open_store_addresses(tmp_path: Path) -> None:
+    opened = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    assert opened.counts()["articles"] == 0
+    opened.close()
+    assert (tmp_path / "a.db").is_file()
+    nested = tmp_path / "new" / "folder" / "b.db"
+    open_store(nested).close()
+    assert nested.is_file()
+    with pytest.raises(StoreError, match="PostgreSQL"):
+        open_store("postgresql://localhost/news")
+    with pytest.raises(StoreError, match="unknown store address"):
+        open_store("redis://localhost")
+
+
+def test_stored_times_are_utc_iso(store: SQLiteStore, db_path: Path) -> None:
+    moment = datetime(2031, 5, 12, 20, 0, tzinfo=timezone(timedelta(hours=2)))
+    Stages(store).commit([replace(orchestra_article(), published=moment)])
+    with sqlite3.connect(db_path) as db:
+        (published,) = db.execute("SELECT published FROM articles").fetchone()
+        (outlets,) = db.execute("SELECT outlets FROM stories").fetchone()
+    assert published == "2031-05-12T18:00:00Z"
+    assert json.loads(outlets) == ["The Summit Observer"]

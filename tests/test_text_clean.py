@@ -1,0 +1,63 @@
+from newsloom.text.clean import clean_line, clean_text, looks_like_html, strip_outlet_suffix, word_count
+
+
+def test_html_is_stripped_into_paragraphs_and_entities_unescaped() -> None:
+    raw = "<p>Crews reached the quay &amp; the ferry.</p><div>A second &quot;paragraph&quot; here.</div>"
+    assert clean_text(raw) == 'Crews reached the quay & the ferry.\n\nA second "paragraph" here.'
+
+
+def test_script_and_style_blocks_are_dropped_with_their_content() -> None:
+    raw = "<p>Kept.</p><script>alert('x')</script><style>p { color: red }</style><p>Also kept.</p>"
+    assert clean_text(raw) == "Kept.\n\nAlso kept."
+
+
+def test_entities_in_plain_text_are_unescaped() -> None:
+    assert clean_text("Salt &amp; Pepper Cafe &#8212; open") == "Salt & Pepper Cafe \u2014 open"
+
+
+def test_furniture_lines_are_removed_but_not_sentences_that_contain_the_words() -> None:
+    raw = (
+        "The council met on Monday.\n\nAdvertisement\n\nRead more\n\n"
+        "An advertisement for the fair ran in May.\n\nAll rights reserved."
+    )
+    assert clean_text(raw) == "The council met on Monday.\n\nAn advertisement for the fair ran in May."
+
+
+def test_whitespace_is_collapsed_and_paragraphs_kept() -> None:
+    raw = "  First   line\u00a0with\tspaces.\r\n\r\n\r\n\r\nSecond\x07 paragraph.  "
+    assert clean_text(raw) == "First line with spaces.\n\nSecond paragraph."
+
+
+def test_text_is_nfc_normalized() -> None:
+    decomposed = "Cafe\u0301 Ele\u0301na"
+    assert clean_text(decomposed) == "Caf\u00e9 El\u00e9na"
+
+
+def test_empty_text_stays_empty() -> None:
+    assert clean_text("") == ""
+    assert clean_text("<p></p><div>  </div>") == ""
+
+
+def test_clean_line_makes_one_line_without_markup() -> None:
+    assert clean_line("<b>Bridge</b>\n  closes &amp; reopens ") == "Bridge closes & reopens"
+    assert clean_line(None) == ""
+
+
+def test_outlet_suffix_is_stripped_only_when_it_names_the_outlet() -> None:
+    assert strip_outlet_suffix("Bridge closes - The Valley Herald", "The Valley Herald") == "Bridge closes"
+    assert strip_outlet_suffix("Bridge closes | Valley Herald", "The Valley Herald") == "Bridge closes"
+    assert strip_outlet_suffix("Bridge closes \u2014 Coastal Times", "Coastal Times") == "Bridge closes"
+    # A subtitle that is not the outlet stays.
+    assert strip_outlet_suffix("Bridge closes - engineers worried", "Coastal Times") == (
+        "Bridge closes - engineers worried"
+    )
+    assert strip_outlet_suffix("Bridge closes - Coastal Times", None) == "Bridge closes - Coastal Times"
+
+
+def test_looks_like_html() -> None:
+    assert looks_like_html("<p>Hello</p>")
+    assert not looks_like_html("3 < 4 and 5 > 2")
+
+
+def test_word_count() -> None:
+    assert word_count(" one  two\nthree ") == 3

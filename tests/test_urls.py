@@ -1,0 +1,41 @@
+import pytest
+
+from newsloom.text.urls import canonical_url
+
+
+def test_tracking_parameters_fragment_and_www_are_dropped_and_https_used() -> None:
+    assert (
+        canonical_url("http://www.Valleyherald.example/2031/05/ferry/?utm_source=feed&id=3&fbclid=xyz#comments")
+        == "https://valleyherald.example/2031/05/ferry?id=3"
+    )
+
+
+def test_spellings_of_one_page_share_a_canonical_url() -> None:
+    spellings = [
+        "https://coastaltimes.example/news/ferry-fire",
+        "http://coastaltimes.example/news/ferry-fire",
+        "https://www.coastaltimes.example/news/ferry-fire/",
+        "https://COASTALTIMES.example:443/news/ferry-fire#top",
+        "https://coastaltimes.example/news/ferry-fire?utm_medium=social&gclid=1",
+    ]
+    assert {canonical_url(url) for url in spellings} == {"https://coastaltimes.example/news/ferry-fire"}
+
+
+def test_query_is_sorted_and_meaningful_parameters_kept() -> None:
+    assert canonical_url("https://a.example/p?b=2&a=1") == "https://a.example/p?a=1&b=2"
+    assert canonical_url("https://a.example/p?page=2") != canonical_url("https://a.example/p?page=3")
+
+
+def test_non_default_port_is_kept() -> None:
+    assert canonical_url("http://a.example:8080/x") == "https://a.example:8080/x"
+
+
+def test_empty_path_becomes_root() -> None:
+    assert canonical_url("https://a.example") == "https://a.example/"
+
+
+@pytest.mark.parametrize(
+    "url", [None, "", "javascript:alert(1)", "ftp://a.example/x", "not a url", "mailto:x@a.example"]
+)
+def test_non_web_urls_have_no_canonical_form(url: str | None) -> None:
+    assert canonical_url(url) is None
