@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsloom.model import Article
-from newsloom.text.terms import content_terms, is_title_case, names
+from newsloom.text.clean import strip_dateline
+from newsloom.text.terms import content_terms, fold, is_title_case, names
 
 DAY = 86400.0
 
@@ -58,14 +59,17 @@ def describe(article: Article, settings: ClusterSettings) -> dict[str, float]:
     counts: defaultdict[str, float] = defaultdict(float)
     for term in content_terms(article.title):
         counts[term] += settings.title_weight
-    body = " ".join(article.text.split()[: settings.text_terms])
+    lead = "\n\n".join(strip_dateline(p) for p in article.text.split("\n\n", 3))
+    body = " ".join(lead.split()[: settings.text_terms])
     for term in content_terms(body):
         counts[term] += 1.0
     # Names are told by capitals, which mean nothing in Title Case Headlines or lower-cased text.
     if _capitals_are_meaningful(body):
         headline = "" if is_title_case(article.title) else f"{article.title}.\n"
+        outlet = fold(article.outlet or "")
         for name, count in names(headline + body).items():
-            counts["@" + name] += settings.name_weight * count
+            if not outlet or name not in outlet:  # an outlet naming itself says nothing of the event
+                counts["@" + name] += settings.name_weight * count
     weights = {term: 1.0 + math.log(count) if count >= 1 else count for term, count in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {term: w / norm for term, w in weights.items()}

@@ -2,21 +2,25 @@
 
 Exact copies meet on their content hash. Near copies meet through MinHash LSH over word shingles: the index finds
 candidates, and a candidate joins the group when the estimated shingle overlap says the two texts are one copy
-(Jaccard similarity, or containment for a copy trimmed of some paragraphs). A story then counts independent
-sources (groups), not raw articles.
+(Jaccard similarity, or containment for a copy trimmed of some paragraphs). Two guards keep templated copy
+(weather, markets, results: the same sentences about other places and days) from chaining unrelated reports into
+one group: copies are published within ``window_days`` of each other, and they name the same people, places and
+organisations. A story then counts independent sources (groups), not raw articles.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from newsloom.model import Article
-from newsloom.text.terms import words
+from newsloom.text.terms import STOPWORDS, fold, words
 
 _SCHEME = "affine32"
 
@@ -29,6 +33,9 @@ class SyndicationSettings:
     same_copy_jaccard: float = 0.5
     same_copy_containment: float = 0.75
     min_shingles: int = 12  # shorter texts (headlines only) are grouped by exact copy alone
+    window_days: float = 7.0  # copies further apart in time are reports of their own
+    same_names: float = 0.6  # share of the shorter copy's proper nouns the other must have too
+    names_to_compare: int = 3  # proper nouns each copy needs before the names are compared
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class Fingerprint:
     content_hash: str
     shingles: int
     signature: bytes | None
+    published: float | None = None  # seconds since the epoch
+    proper_nouns: frozenset[str] = frozenset()
 
     def minhash(self, num_perm: int) -> MinHash | None:
         if self.signature is None:
@@ -48,8 +57,25 @@ class Fingerprint:
         return MinHash(num_perm=num_perm, hashvalues=values, scheme=_SCHEME)
 
 
+_PROPER_NOUN = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][\w'\u2019-]{2,}")  # after a lower-case word: mid-sentence
+
+
+def proper_nouns(article: Article) -> frozenset[str]:
+    """Capitalised words inside sentences (not their first word): names of people, places and organisations."""
+    return frozenset(fold(w) for w in _PROPER_NOUN.findall(article.text[:20000]) if fold(w) not in STOPWORDS)
+
+
 def group_id_for(article_id: str) -> str:
     return "g-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass
+class _Entry:
+    group: str
+    shingles: int
+    minhash: MinHash | None
+    published: float | None
+    proper_nouns: frozenset[str]
 
 
 class SyndicationIndex:
@@ -58,11 +84,11 @@ class SyndicationIndex:
     def __init__(self, settings: SyndicationSettings | None = None) -> None:
         self.settings = settings or SyndicationSettings()
         self._lsh = MinHashLSH(threshold=self.settings.candidate_threshold, num_perm=self.settings.num_perm)
-        self._by_hash: dict[str, str] = {}
-        self._entries: dict[str, tuple[str, int, MinHash]] = {}  # article id -> (group, shingles, minhash)
+        self._by_hash: dict[str, str] = {}  # content hash -> the latest article with it
+        self._entries: dict[str, _Entry] = {}  # article id -> what is known of it
 
     def __len__(self) -> int:
-        return len(self._by_hash)
+        return len(self._entries)
 
     def shingles(self, article: Article) -> set[bytes]:
         tokens = words(f"{article.title}\n{article.text}")
@@ -81,46 +107,80 @@ class SyndicationIndex:
         """The article's syndication group (a new one when it copies nothing seen before); remembers it."""
         digest = article.content_hash or ""
         size, minhash = self.fingerprint(article)
-        group = self._by_hash.get(digest) if digest else None
+        entry = _Entry("", size, minhash, _seconds(article), proper_nouns(article))
+        group = None
+        same_text = self._entries.get(self._by_hash.get(digest, "")) if digest else None
+        if same_text is not None and self._close_in_time(entry, same_text):
+            group = same_text.group
         if group is None and minhash is not None:
-            group = self._best_copy(size, minhash)
-        if group is None:
-            group = group_id_for(article.id)
-        self._remember(article.id, group, digest, size, minhash)
-        article.syndication_group = group
-        return group
+            group = self._best_copy(entry)
+        entry.group = group or group_id_for(article.id)
+        self._remember(article.id, digest, entry)
+        article.syndication_group = entry.group
+        return entry.group
 
-    def _best_copy(self, size: int, minhash: MinHash) -> str | None:
+    def _close_in_time(self, a: _Entry, b: _Entry) -> bool:
+        if a.published is None or b.published is None:
+            return True
+        return abs(a.published - b.published) <= self.settings.window_days * 86400.0
+
+    def _same_names(self, a: _Entry, b: _Entry) -> bool:
+        wanted = self.settings.names_to_compare
+        if len(a.proper_nouns) < wanted or len(b.proper_nouns) < wanted:
+            return True
+        shared = len(a.proper_nouns & b.proper_nouns)
+        return shared / min(len(a.proper_nouns), len(b.proper_nouns)) >= self.settings.same_names
+
+    def _best_copy(self, entry: _Entry) -> str | None:
+        assert entry.minhash is not None
         best, best_score = None, 0.0
-        for key in self._lsh.query(minhash):
-            group, other_size, other = self._entries[key]
-            jaccard = minhash.jaccard(other)
-            overlap = jaccard * (size + other_size) / (1.0 + jaccard)
-            containment = overlap / max(1, min(size, other_size))
+        for key in self._lsh.query(entry.minhash):
+            other = self._entries[key]
+            if other.minhash is None or not self._close_in_time(entry, other) or not self._same_names(entry, other):
+                continue
+            jaccard = entry.minhash.jaccard(other.minhash)
+            overlap = jaccard * (entry.shingles + other.shingles) / (1.0 + jaccard)
+            containment = overlap / max(1, min(entry.shingles, other.shingles))
             if jaccard >= self.settings.same_copy_jaccard or containment >= self.settings.same_copy_containment:
                 score = max(jaccard, containment)
                 if score > best_score:
-                    best, best_score = group, score
+                    best, best_score = other.group, score
         return best
 
-    def _remember(self, article_id: str, group: str, digest: str, size: int, minhash: MinHash | None) -> None:
-        if article_id in self._entries or (digest and digest in self._by_hash and minhash is None):
+    def _remember(self, article_id: str, digest: str, entry: _Entry) -> None:
+        if article_id in self._entries:
             return
+        self._entries[article_id] = entry
         if digest:
-            self._by_hash.setdefault(digest, group)
-        if minhash is not None and article_id not in self._entries:
-            self._entries[article_id] = (group, size, minhash)
-            self._lsh.insert(article_id, minhash)
+            self._by_hash[digest] = article_id
+        if entry.minhash is not None:
+            self._lsh.insert(article_id, entry.minhash)
 
     def fingerprint_of(self, article: Article) -> Fingerprint:
         """The stored form of an assigned article, for ``restore``."""
-        entry = self._entries.get(article.id)
-        signature = entry[2].hashvalues.astype(np.uint32).tobytes() if entry else None
+        entry = self._entries[article.id]
+        signature = entry.minhash.hashvalues.astype(np.uint32).tobytes() if entry.minhash is not None else None
         return Fingerprint(
-            article.id, article.syndication_group or "", article.content_hash or "", entry[1] if entry else 0, signature
+            article.id,
+            entry.group,
+            article.content_hash or "",
+            entry.shingles,
+            signature,
+            entry.published,
+            entry.proper_nouns,
         )
 
     def restore(self, fingerprints: Iterable[Fingerprint]) -> None:
         """Rebuild the index from stored fingerprints (oldest first)."""
         for fp in fingerprints:
-            self._remember(fp.article_id, fp.group, fp.content_hash, fp.shingles, fp.minhash(self.settings.num_perm))
+            entry = _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
+            self._remember(fp.article_id, fp.content_hash, entry)
+
+
+def _seconds(article: Article) -> float | None:
+    if article.published is None:
+        return None
+    moment = article.published
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

@@ -165,7 +165,9 @@ def assign_stories(
     """Each article of a stream, in order, with its syndication group and story; rejections pass through."""
     pipeline = Pipeline(settings)
     placed: dict[str, Article] = {}
-    for item in items:
+    for count, item in enumerate(items, start=1):
+        if count % pipeline.settings.batch_size == 0:
+            pipeline.clusterer.changes()  # as the store path does after each batch: quiet stories cool down
         if isinstance(item, Rejected):
             yield item
             continue

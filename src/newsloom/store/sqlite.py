@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS articles (
     origin TEXT,
     ingested_at TEXT NOT NULL,
     shingles INTEGER NOT NULL DEFAULT 0,
-    signature BLOB
+    signature BLOB,
+    proper_nouns TEXT NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url) WHERE canonical_url IS NOT NULL;
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, published);
@@ -159,8 +160,8 @@ class SQLiteStore:
             for article in articles:
                 fp = signatures.get(article.id)
                 self._db.execute(
-                    f"INSERT INTO articles ({_ARTICLE_COLUMNS}, ingested_at, shingles, signature) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO articles ({_ARTICLE_COLUMNS}, ingested_at, shingles, signature, proper_nouns) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         article.id,
                         article.canonical_url,
@@ -180,6 +181,7 @@ class SQLiteStore:
                         now,
                         fp.shingles if fp else 0,
                         fp.signature if fp else None,
+                        json.dumps(sorted(fp.proper_nouns) if fp else [], ensure_ascii=False),
                     ),
                 )
             for story_id in sorted({a.story_id for a in articles if a.story_id}):
@@ -238,11 +240,23 @@ class SQLiteStore:
 
     def fingerprints(self) -> Iterator[tuple[Fingerprint, str]]:
         cursor = self._db.execute(
-            "SELECT id, syndication_group, coalesce(content_hash, ''), shingles, signature, story_id "
-            "FROM articles ORDER BY seq"
+            "SELECT id, syndication_group, coalesce(content_hash, ''), shingles, signature, published, proper_nouns, "
+            "story_id FROM articles ORDER BY seq"
         )
-        for article_id, group, digest, shingles, signature, story_id in cursor:
-            yield Fingerprint(article_id, group, digest, shingles, signature), story_id
+        for article_id, group, digest, shingles, signature, published, nouns, story_id in cursor:
+            moment = parse_stored_time(published)
+            yield (
+                Fingerprint(
+                    article_id,
+                    group,
+                    digest,
+                    shingles,
+                    signature,
+                    moment.timestamp() if moment else None,
+                    frozenset(json.loads(nouns)),
+                ),
+                story_id,
+            )
 
     def clusterer_state(self) -> ClustererState:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())

@@ -79,3 +79,18 @@ def strip_outlet_suffix(title: str, outlet: str | None = None) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+# "PORT ALDER, March 2 (Meridian Wire) — " and "LONDON (Reuters) - " datelines open wire copy.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .'\u2019-]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?(?:,?\s*" + _MONTH + r"\s+\d{1,2})?"
+    r"|[A-Z][\w .'\u2019-]{1,40},\s*" + _MONTH + r"\s+\d{1,2})"
+    r"(?:\s*\([^)]{1,60}\))?\s*[\u2014\u2013-]{1,2}\s+"
+)
+
+
+def strip_dateline(sentence: str) -> str:
+    """The sentence without a leading dateline, unless too little would be left."""
+    stripped = _DATELINE.sub("", sentence, count=1)
+    return stripped if len(stripped.split()) >= 4 and stripped[:1].isupper() else sentence

@@ -31,8 +31,14 @@ _NAME = re.compile(
 )
 
 
+_NUMERIC = re.compile(r"[\d,.]+")
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+
+
 def fold(text: str) -> str:
     """Lower case without accents: 'Zelenskyy Élysée' -> 'zelenskyy elysee'."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
@@ -44,7 +50,7 @@ def words(text: str) -> list[str]:
         token = token.replace("\u2019", "'")
         if token.endswith("'s"):
             token = token[:-2]
-        if re.fullmatch(r"[\d,.]+", token):
+        if _NUMERIC.fullmatch(token):
             token = token.replace(",", "")
         out.append(token.strip(".'"))
     return [t for t in out if t]
@@ -76,9 +82,11 @@ def content_terms(text: str) -> list[str]:
 
 def numbers(text: str) -> frozenset[str]:
     """Numbers stated in a text ('14', '3.5', '1200'), written as digits or as small number words."""
-    found = {w for w in words(text) if re.fullmatch(r"\d+(?:\.\d+)?", w)}
+    found = set()
     for w in words(text):
-        if w in _NUMBER_WORDS:
+        if _DECIMAL.fullmatch(w):
+            found.add(w)
+        elif w in _NUMBER_WORDS:
             found.add(_NUMBER_WORDS[w])
     return frozenset(found)
 

@@ -15,15 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newsloom.model import Article, Brief, Citation, Coverage, Sentence
+from newsloom.text.clean import strip_dateline
 from newsloom.text.terms import content_terms, numbers
 
-# "PORT ALDER, March 2 (Meridian Wire) — " and "LONDON (Reuters) - " datelines open wire copy.
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z .'\u2019-]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?(?:,?\s*" + _MONTH + r"\s+\d{1,2})?"
-    r"|[A-Z][\w .'\u2019-]{1,40},\s*" + _MONTH + r"\s+\d{1,2})"
-    r"(?:\s*\([^)]{1,60}\))?\s*[\u2014\u2013-]{1,2}\s+"
-)
 _JUNK = re.compile(
     r"(additional reporting by|reporting by|writing by|editing by|follow us|contact:|subscribe|newsletter|"
     r"(this|the) (report|story|article) (was|is) (supplied|provided|distributed)|contributed to this|"
@@ -84,11 +78,6 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
-
-
-def strip_dateline(sentence: str) -> str:
-    stripped = _DATELINE.sub("", sentence, count=1)
-    return stripped if len(stripped.split()) >= 4 and stripped[:1].isupper() else sentence
 
 
 def _statements(article: Article, settings: WriterSettings) -> list[_Statement]:
