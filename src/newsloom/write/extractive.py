@@ -33,6 +33,7 @@ class WriterSettings:
     max_words: int = 220  # body and dek together, when the caller sets no limit
     max_sentences: int = 10
     sentences_per_article: int = 25  # read this deep into each article
+    articles_per_brief: int = 60  # a big story's brief reads its most central articles
     min_sentence_words: int = 6
     max_sentence_words: int = 60
     same_claim: float = 0.5  # term overlap (Jaccard) at which two sentences state one claim
@@ -100,22 +101,34 @@ def align_claims(articles: Sequence[Article], settings: WriterSettings | None = 
     """Group the articles' sentences into claims: same terms (mostly) and the same numbers."""
     settings = settings or WriterSettings()
     claims: list[Claim] = []
+    claim_articles: list[set[str]] = []
+    by_term: dict[str, list[int]] = {}  # term -> the claims whose first sentence has it
     for article in articles:
         for statement in _statements(article, settings):
+            # Jaccard >= t needs at least t * |terms| shared terms: count them through the index.
+            shared: dict[int, int] = {}
+            for term in statement.terms:
+                for index in by_term.get(term, ()):
+                    shared[index] = shared.get(index, 0) + 1
+            needed = settings.same_claim * len(statement.terms)
             best, best_score = None, settings.same_claim
-            for claim in claims:
-                rep = claim.representative
-                if rep.numbers != statement.numbers:
+            for index, count in shared.items():
+                if count < needed or article.id in claim_articles[index]:
                     continue
-                if any(s.article.id == article.id for s in claim.statements):
+                rep = claims[index].representative
+                if rep.numbers != statement.numbers:
                     continue
                 score = _jaccard(rep.terms, statement.terms)
                 if score >= best_score:
-                    best, best_score = claim, score
+                    best, best_score = index, score
             if best is None:
+                for term in statement.terms:
+                    by_term.setdefault(term, []).append(len(claims))
                 claims.append(Claim([statement]))
+                claim_articles.append({article.id})
             else:
-                best.statements.append(statement)
+                claims[best].statements.append(statement)
+                claim_articles[best].add(article.id)
     return claims
 
 
@@ -195,7 +208,7 @@ def write_brief(
     sentence_limit = settings.max_sentences if max_words is None else 10_000
     ordered = _article_order(articles)
     rank = {a.id: i for i, a in enumerate(ordered)}
-    claims = align_claims(ordered, settings)
+    claims = align_claims(ordered[: settings.articles_per_brief], settings)
     claims.sort(key=lambda c: (-c.independent_sources, c.lead_position, rank[c.representative.article.id]))
 
     chosen: list[Claim] = []
