@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import logging
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,10 +24,15 @@ from rich.text import Text
 
 from newsloom import __version__
 from newsloom.config import ConfigError, Settings, default_db_path, load_settings
+from newsloom.fetch import Fetcher, FetchError
+from newsloom.ingest.feeds import FeedError, looks_like_feed, parse_feed
 from newsloom.ingest.files import find_files, read_file
-from newsloom.model import Article, Rejected, format_time
+from newsloom.ingest.opml import FeedSubscription, OPMLError, parse_opml, write_opml
+from newsloom.ingest.web import PageError, discover_feeds, extract_article
+from newsloom.model import Article, Feed, Rejected, format_time
 from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles
 from newsloom.store import Store, StoreError, open_store
+from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
 from newsloom.write.render import brief_markdown, escape_markdown
 
 log = logging.getLogger("newsloom")
@@ -44,6 +52,8 @@ examples:
   newsloom show st-1a2b3c                    print a story's brief
   newsloom cluster in.jsonl --output out.jsonl   stories for a stream, no database
   newsloom brief in.jsonl --format md        one brief for a file of articles, no database
+  newsloom feeds add https://site.example/   follow a site's feed (or a feed URL, or an OPML file)
+  newsloom watch                             poll the feeds and keep stories and briefs up to date
 """
 
 
@@ -88,8 +98,44 @@ def build_parser() -> argparse.ArgumentParser:
         "assigns stories and writes their briefs. Bad files and lines are reported and kept in quarantine "
         "(see `newsloom quarantine`); ingesting the same input again changes nothing.",
     )
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, or http(s) URLs of article pages")
     ingest.add_argument("--no-briefs", action="store_true", help="do not write briefs now")
+    ingest.add_argument("--allow-private", action="store_true", help="let URLs reach private and loopback addresses")
+
+    feeds = commands.add_parser(
+        "feeds",
+        parents=[common],
+        help="the feeds newsloom follows: add, list, remove, export",
+        description="Follow RSS, Atom and JSON feeds. `newsloom watch` polls them.",
+    )
+    feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    feeds_add = feed_commands.add_parser(
+        "add",
+        parents=[common],
+        help="follow feeds: feed URLs, site home pages (their feeds are discovered) or OPML files",
+    )
+    feeds_add.add_argument("sources", nargs="+", metavar="URL|FILE.opml")
+    feeds_add.add_argument("--allow-private", action="store_true", help="let URLs reach private and loopback addresses")
+    feeds_add.add_argument("--no-check", action="store_true", help="add feed URLs as given, without fetching them")
+    feeds_list = feed_commands.add_parser("list", parents=[common], help="the feeds followed, with their health")
+    feeds_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    feeds_remove = feed_commands.add_parser("remove", parents=[common], help="stop following feeds")
+    feeds_remove.add_argument("urls", nargs="+", metavar="URL")
+    feeds_export = feed_commands.add_parser("export", parents=[common], help="the feeds followed, as OPML")
+    feeds_export.add_argument("--output", "-o", default="-", help="where to write (default: standard output)")
+
+    watch = commands.add_parser(
+        "watch",
+        parents=[common],
+        help="poll the feeds when due and bring new articles through the whole pipeline",
+        description="Poll every followed feed when it is due, fetch full pages for entries that bring only a "
+        "summary, and add new articles to stories and briefs. Runs until Ctrl-C (the round in progress ends "
+        "cleanly; a second Ctrl-C stops at once, losing nothing stored). Killed at any instant and restarted, it "
+        "loses no stored article and duplicates none.",
+    )
+    watch.add_argument("--interval", default=None, help="how often each feed is polled, e.g. 10m (default: 10m)")
+    watch.add_argument("--once", action="store_true", help="one round over the feeds that are due, then exit")
+    watch.add_argument("--allow-private", action="store_true", help="let feeds reach private and loopback addresses")
 
     stories = commands.add_parser("stories", parents=[common], help="list stories, most recently reported first")
     stories.add_argument("--limit", type=int, default=30, help="how many (default 30)")
@@ -130,6 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    logger = logging.getLogger("newsloom")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    try:
+        return _main(argv)
+    finally:  # a caller running the command in-process gets its logging back as it was
+        logger.handlers, logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Markup off: article text, paths and ids are printed as they are, never read as Rich markup.
@@ -167,8 +222,15 @@ def _open(settings: Settings) -> Store:
 
 # -- commands ---------------------------------------------------------------------------------------------
 def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    files, refused = find_files(args.paths)
-    if not files and refused:
+    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    files, refused = find_files([p for p in args.paths if p not in urls])
+    pages: list[Article] = []
+    for item in _read_urls(urls, settings, args):
+        if isinstance(item, Rejected):
+            refused.append(item)
+        else:
+            pages.append(item)
+    if not files and not pages and refused:
         raise UserError("; ".join(f"{r.origin}: {r.reason}" for r in refused))
     store = _open(settings)
     try:
@@ -179,6 +241,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: Console, err:
 
             def items() -> Iterator[Article | Rejected]:
                 yield from refused
+                yield from pages
                 for path in files:
                     progress.update(reading, description=f"reading {path.name}")
                     yield from read_file(path)
@@ -205,6 +268,32 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: Console, err:
     )
     _report_rejections(report.rejections, err)
     return 0
+
+
+def _fetcher(settings: Settings, args: argparse.Namespace) -> Fetcher:
+    fetch = settings.fetch
+    if getattr(args, "allow_private", False):
+        fetch = dataclasses.replace(fetch, allow_private_networks=True)
+    return Fetcher(fetch)
+
+
+def _read_urls(urls: Sequence[str], settings: Settings, args: argparse.Namespace) -> list[Article | Rejected]:
+    """The article of each page URL (a feed URL gives its entries), or a rejection saying why not."""
+    items: list[Article | Rejected] = []
+    if not urls:
+        return items
+    with _fetcher(settings, args) as fetcher:
+        for url in urls:
+            try:
+                response = fetcher.fetch(url)
+                if looks_like_feed(response.body, response.headers.get("content-type")):
+                    parsed = parse_feed(response.body, response.final_url, response.headers.get("content-type"))
+                    items.extend(parsed.articles)
+                else:
+                    items.append(extract_article(response.body, response.final_url))
+            except (FetchError, FeedError, PageError) as error:
+                items.append(Rejected(url, str(error)))
+    return items
 
 
 def _report_rejections(rejections: Sequence[Rejected], err: Console, show: int = 10) -> None:
@@ -357,6 +446,157 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings, out: Console, err: 
         print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_markdown(brief_markdown(brief), out)
+    return 0
+
+
+def _cmd_feeds(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    store = _open(settings)
+    try:
+        action = args.feeds_command
+        if action == "add":
+            return _feeds_add(args, settings, store, out, err)
+        if action == "remove":
+            missing = [url for url in args.urls if not store.remove_feed(url)]
+            for url in missing:
+                err.print(f"not followed: {url}")
+            out.print(f"removed {len(args.urls) - len(missing)} feed(s)")
+            return 1 if missing else 0
+        feeds = store.feeds()
+    finally:
+        store.close()
+    if action == "export":
+        document = write_opml(FeedSubscription(f.url, f.title, f.site_url, f.category) for f in feeds)
+        if args.output == "-":
+            sys.stdout.write(document)
+        else:
+            Path(args.output).write_text(document, encoding="utf-8")
+            err.print(f"{len(feeds)} feeds -> {args.output}")
+        return 0
+    if args.json:
+        for feed in feeds:
+            print(json.dumps(feed.to_json(), ensure_ascii=False))
+        return 0
+    if not feeds:
+        err.print("no feeds yet: `newsloom feeds add URL` (a feed, a site's home page, or an OPML file)")
+        return 0
+    table = Table(box=None, pad_edge=False)
+    for column in ("feed", "status", "articles", "last success", "next poll", "last error"):
+        table.add_column(column, overflow="fold", justify="right" if column == "articles" else "left")
+    for feed in feeds:
+        table.add_row(
+            Text(f"{feed.title}\n{feed.url}" if feed.title else feed.url),
+            Text(feed.status, style="red" if feed.errors or feed.retired else "green"),
+            str(feed.articles_seen),
+            format_time(feed.last_success, human=True) or "never",
+            "retired" if feed.retired else (format_time(feed.next_poll, human=True) or "-"),
+            Text(feed.retired or feed.last_error or ""),
+        )
+    out.print(table)
+    return 0
+
+
+def _feeds_add(args: argparse.Namespace, settings: Settings, store: Store, out: Console, err: Console) -> int:
+    subscriptions: list[FeedSubscription] = []
+    failed = 0
+    for source in args.sources:
+        if not source.startswith(("http://", "https://")):
+            path = Path(source)
+            if not path.is_file():
+                raise UserError(f"{source}: neither an http(s) URL nor an OPML file")
+            try:
+                subscriptions.extend(parse_opml(path.read_bytes()))
+            except OPMLError as error:
+                raise UserError(f"{source}: {error}") from error
+            continue
+        if args.no_check:
+            subscriptions.append(FeedSubscription(source))
+            continue
+        try:
+            subscriptions.append(_find_feed(source, settings, args, err))
+        except (FetchError, FeedError, UserError) as error:
+            err.print(Text.assemble(("not added ", "red"), str(error)))
+            failed += 1
+    added = 0
+    for sub in subscriptions:
+        if store.add_feed(Feed(sub.url, sub.title, sub.site_url, sub.category)):
+            added += 1
+            out.print(Text.assemble(("following ", "green"), sub.title or "", " " if sub.title else "", sub.url))
+        else:
+            out.print(f"already following {sub.url}")
+    out.print(f"{added} feed(s) added; `newsloom watch` polls them")
+    return 1 if failed else 0
+
+
+def _find_feed(url: str, settings: Settings, args: argparse.Namespace, err: Console) -> FeedSubscription:
+    """The feed at URL, or the first feed a home page announces (``<link rel="alternate">``)."""
+    with _fetcher(settings, args) as fetcher:
+        response = fetcher.fetch(url, accept=FEED_ACCEPT)
+        content_type = response.headers.get("content-type")
+        if looks_like_feed(response.body, content_type):
+            parsed = parse_feed(response.body, response.final_url, content_type)
+            return FeedSubscription(url, parsed.title, parsed.site_url)
+        found = discover_feeds(response.body, response.final_url)
+        if not found:
+            raise UserError(f"{url}: no feed there, and the page announces none")
+        if len(found) > 1:
+            err.print(f"{url} announces {len(found)} feeds; following the first ({', '.join(found[1:])} not added)")
+        feed = fetcher.fetch(found[0], accept=FEED_ACCEPT)
+        parsed = parse_feed(feed.body, feed.final_url, feed.headers.get("content-type"))
+        return FeedSubscription(found[0], parsed.title, parsed.site_url or url)
+
+
+def _cmd_watch(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    watch_settings = settings.watch
+    if args.interval:
+        watch_settings = dataclasses.replace(watch_settings, interval_seconds=seconds_from_text(args.interval))
+    store = _open(settings)
+    stop = threading.Event()
+
+    def show(result: PollResult) -> None:
+        style = {"error": "red", "retired": "red", "new articles": "green"}.get(result.status, "dim")
+        detail = f"{result.new_articles} new" if result.status == "new articles" else result.status
+        line = Text.assemble((f"{detail:>14} ", style), result.feed)
+        if result.error:
+            line.append(f"  {result.error}", style="red")
+        err.print(line)
+
+    def summary(results: list[PollResult]) -> None:
+        new = sum(r.new_articles for r in results)
+        failed = sum(1 for r in results if r.status in ("error", "retired"))
+        counts = store.counts()
+        out.print(
+            f"round done: {len(results)} feeds polled, {new} new articles, {failed} failed · store: "
+            f"{counts['articles']} articles, {counts['stories']} stories"
+        )
+
+    try:
+        with _fetcher(settings, args) as fetcher:
+            watcher = Watcher(Pipeline(settings, store), fetcher, watch_settings)
+            if not store.feeds():
+                err.print("no feeds to watch: `newsloom feeds add URL` first")
+                return 1
+            if args.once:
+                results = watcher.poll_due(progress=show)
+                summary(results)
+                return 0
+            previous = signal.getsignal(signal.SIGINT)
+
+            def interrupt(signum: int, frame: object) -> None:
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                err.print("stopping after this feed (Ctrl-C again to stop at once; nothing stored is lost)")
+                stop.set()
+
+            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGTERM, interrupt)
+            interval = watch_settings.interval_seconds
+            err.print(f"watching {len(store.feeds())} feeds every {interval:g} s; Ctrl-C to stop")
+            try:
+                watcher.run(stop, progress=show, on_round=summary)
+            finally:
+                signal.signal(signal.SIGINT, previous)
+    finally:
+        store.close()
     return 0
 
 

@@ -9,7 +9,8 @@ it sets only the keys it names::
     [writer]
     max_words = 200
 
-Environment variables: ``NEWSLOOM_DB``, and ``NEWSLOOM_<SECTION>_<KEY>`` for the rest (``NEWSLOOM_CLUSTER_THRESHOLD``).
+Environment variables: ``NEWSLOOM_DB``, and ``NEWSLOOM_<SECTION>_<KEY>`` for the rest (``NEWSLOOM_CLUSTER_THRESHOLD``,
+``NEWSLOOM_FETCH_ALLOW_PRIVATE_NETWORKS=1``, ``NEWSLOOM_WATCH_INTERVAL_SECONDS=300``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 
 from newsloom.cluster import ClusterSettings
 from newsloom.dedup import SyndicationSettings
+from newsloom.fetch import FetchSettings
+from newsloom.watch import WatchSettings
 from newsloom.write.extractive import WriterSettings
 
 
@@ -59,9 +62,17 @@ class Settings:
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     syndication: SyndicationSettings = field(default_factory=SyndicationSettings)
     writer: WriterSettings = field(default_factory=WriterSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
 
-_SECTIONS = {"cluster": ClusterSettings, "syndication": SyndicationSettings, "writer": WriterSettings}
+_SECTIONS = {
+    "cluster": ClusterSettings,
+    "syndication": SyndicationSettings,
+    "writer": WriterSettings,
+    "fetch": FetchSettings,
+    "watch": WatchSettings,
+}
 
 
 def _coerce(value: Any, kind: type, where: str) -> Any:
@@ -81,7 +92,10 @@ def _section(kind: type, current: Any, values: Mapping[str, Any], where: str) ->
             raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(sorted(fields))})")
         kind_of = type(getattr(current, key))
         changes[key] = _coerce(value, kind_of, f"{where}.{key}")
-    return dataclasses.replace(current, **changes)
+    try:
+        return dataclasses.replace(current, **changes)
+    except ValueError as error:  # a section that checks its own values
+        raise ConfigError(f"{where}: {error}") from error
 
 
 def load_settings(

@@ -264,3 +264,38 @@ def parse_stored_time(value: str | None) -> datetime | None:
         return None
 
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@dataclass
+class Feed:
+    """A feed newsloom follows, with its health."""
+
+    url: str
+    title: str | None = None
+    site_url: str | None = None
+    category: str | None = None
+    added_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    errors: int = 0  # consecutive failed polls
+    articles_seen: int = 0  # new articles this feed brought in
+    next_poll: datetime | None = None
+    retired: str | None = None  # why newsloom stopped polling it (HTTP 410 Gone)
+
+    @property
+    def status(self) -> str:
+        if self.retired:
+            return "retired"
+        if self.errors:
+            return f"failing ({self.errors})"
+        return "ok" if self.last_success else "new"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("added_at", "last_polled", "last_success", "next_poll"):
+            data[key] = format_time(data[key])
+        data["status"] = self.status
+        return data

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from newsloom.cluster import ClustererChanges
 from newsloom.dedup import Fingerprint
-from newsloom.model import Article, Brief, Rejected, Story
+from newsloom.model import Article, Brief, Feed, Rejected, Story
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,25 @@ class Store(Protocol):
         ...
 
     def brief(self, story_id: str, version: int | None = None) -> Brief | None: ...
+
+    # -- feeds ----------------------------------------------------------------------------------------------
+    def add_feed(self, feed: Feed) -> bool:
+        """Follow a feed (due at once unless ``next_poll`` says otherwise); False if it was followed already."""
+        ...
+
+    def remove_feed(self, url: str) -> bool: ...
+
+    def feeds(self) -> list[Feed]: ...
+
+    def feed(self, url: str) -> Feed | None: ...
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        """Feeds to poll now: not retired, next poll reached."""
+        ...
+
+    def record_poll(self, feed: Feed) -> None:
+        """Store a feed's state after a poll (called after its articles were committed)."""
+        ...
 
 
 class StoreError(RuntimeError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from newsloom.cluster import ClustererChanges
 from newsloom.dedup import Fingerprint
-from newsloom.model import Article, Brief, Rejected, Story, format_time, parse_stored_time
+from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time, parse_stored_time
 from newsloom.store.base import ClustererState, QuarantinedInput, StoreError
 
 SCHEMA_VERSION = 1
@@ -72,6 +72,22 @@ CREATE TABLE IF NOT EXISTS quarantine (
     last_seen TEXT NOT NULL,
     times INTEGER NOT NULL DEFAULT 1,
     UNIQUE (origin, reason, raw)
+);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    title TEXT,
+    site_url TEXT,
+    category TEXT,
+    added_at TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_polled TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    errors INTEGER NOT NULL DEFAULT 0,
+    articles_seen INTEGER NOT NULL DEFAULT 0,
+    next_poll TEXT NOT NULL,
+    retired TEXT
 );
 CREATE TABLE IF NOT EXISTS clusterer_terms (term TEXT PRIMARY KEY, documents INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS clusterer_stories (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
@@ -368,6 +384,63 @@ class SQLiteStore:
             ).fetchone()
         return Brief.from_json(json.loads(row[0])) if row else None
 
+    # -- feeds ----------------------------------------------------------------------------------------------
+    _FEED_COLUMNS = (
+        "url, title, site_url, category, added_at, etag, last_modified, last_polled, last_success, last_error, "
+        "errors, articles_seen, next_poll, retired"
+    )
+
+    def add_feed(self, feed: Feed) -> bool:
+        now = _now()
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO feeds (url, title, site_url, category, added_at, next_poll) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (url) DO NOTHING",
+                (feed.url, feed.title, feed.site_url, feed.category, now, format_time(feed.next_poll) or now),
+            )
+            return cursor.rowcount == 1
+
+    def remove_feed(self, url: str) -> bool:
+        with self._transaction():
+            return self._db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 1
+
+    def feeds(self) -> list[Feed]:
+        rows = self._db.execute(f"SELECT {self._FEED_COLUMNS} FROM feeds ORDER BY added_at, url").fetchall()
+        return [_feed(row) for row in rows]
+
+    def feed(self, url: str) -> Feed | None:
+        row = self._db.execute(f"SELECT {self._FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)).fetchone()
+        return _feed(row) if row else None
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        rows = self._db.execute(
+            f"SELECT {self._FEED_COLUMNS} FROM feeds WHERE retired IS NULL AND next_poll <= ? ORDER BY next_poll, url",
+            (format_time(now),),
+        ).fetchall()
+        return [_feed(row) for row in rows]
+
+    def record_poll(self, feed: Feed) -> None:
+        with self._transaction():
+            self._db.execute(
+                "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?, last_polled = ?, "
+                "last_success = ?, last_error = ?, errors = ?, articles_seen = ?, next_poll = ?, retired = ? "
+                "WHERE url = ?",
+                (
+                    feed.title,
+                    feed.site_url,
+                    feed.etag,
+                    feed.last_modified,
+                    format_time(feed.last_polled),
+                    format_time(feed.last_success),
+                    feed.last_error,
+                    feed.errors,
+                    feed.articles_seen,
+                    format_time(feed.next_poll),
+                    feed.retired,
+                    feed.url,
+                ),
+            )
+
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error: a batch is stored whole or not at all."""
@@ -409,6 +482,27 @@ def _story(row: tuple[Any, ...]) -> Story:
         first_published=parse_stored_time(first),
         last_published=parse_stored_time(last),
         updated_at=parse_stored_time(updated),
+    )
+
+
+def _feed(row: tuple[Any, ...]) -> Feed:
+    (url, title, site, category, added, etag, modified, polled, success, error, errors, seen, next_poll,
+     retired) = row  # fmt: skip
+    return Feed(
+        url=url,
+        title=title,
+        site_url=site,
+        category=category,
+        added_at=parse_stored_time(added),
+        etag=etag,
+        last_modified=modified,
+        last_polled=parse_stored_time(polled),
+        last_success=parse_stored_time(success),
+        last_error=error,
+        errors=errors,
+        articles_seen=seen,
+        next_poll=parse_stored_time(next_poll),
+        retired=retired,
     )
 
 
