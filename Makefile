@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/newsloom.db
 
-.PHONY: demo test lint setup clean benchmark
+# The story told by the most independent sources, from `newsloom stories --json` lines.
+export BEST_COVERED := import json,sys; s=[json.loads(l) for l in sys.stdin]; \
+	print(max(s, key=lambda x: (x['independent_sources'], x['articles']))['id'])
+LIVE_DB := .demo/live.db
+LIVE_PORT ?= 8765
+
+.PHONY: demo live-demo test lint setup clean benchmark
 
 $(BIN)/newsloom: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +25,25 @@ demo: setup
 	$(BIN)/newsloom --db $(DEMO_DB) ingest examples/demo/articles.jsonl
 	$(BIN)/newsloom --db $(DEMO_DB) stories
 	@$(BIN)/newsloom --db $(DEMO_DB) show $$($(BIN)/newsloom --db $(DEMO_DB) stories --json --limit 100 \
-		| $(BIN)/python -c "import json,sys; s=[json.loads(l) for l in sys.stdin]; print(max(s, key=lambda x: (x['independent_sources'], x['articles']))['id'])")
+		| $(BIN)/python -c "$$BEST_COVERED")
+
+# The demo corpus served as live news on 127.0.0.1 (examples/demo_site.py), followed through its OPML feed list.
+# The site is our own, on this machine: politeness delays are shortened and loopback is allowed for it alone.
+live-demo: setup
+	@mkdir -p .demo && rm -f $(LIVE_DB) $(LIVE_DB)-wal $(LIVE_DB)-shm .demo/feeds.opml
+	@$(BIN)/python examples/demo_site.py --port $(LIVE_PORT) --opml .demo/feeds.opml & site=$$!; \
+	trap "kill $$site 2>/dev/null" EXIT; \
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s .demo/feeds.opml ] && break; sleep 0.5; done; \
+	export NEWSLOOM_DB=$(LIVE_DB) NEWSLOOM_FETCH_HOST_DELAY=0.05 NEWSLOOM_FETCH_HOST_CONCURRENCY=8; \
+	$(BIN)/newsloom feeds add .demo/feeds.opml && \
+	$(BIN)/newsloom watch --once --allow-private && \
+	$(BIN)/newsloom feeds list && \
+	$(BIN)/newsloom stories --limit 8 && \
+	$(BIN)/newsloom show $$($(BIN)/newsloom stories --json --limit 100 | $(BIN)/python -c "$$BEST_COVERED")
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 
 test: setup lint

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,16 @@ class Watcher:
         self.store: Store = pipeline.store
         self.fetcher = fetcher
         self.settings = settings or WatchSettings()
+        # Seconds spent per step, summed over threads: where the time of a round goes.
+        self.timings: dict[str, float] = {"fetch feeds": 0.0, "parse": 0.0, "fetch pages": 0.0, "extract": 0.0}
+        self.timings["pipeline"] = 0.0
+        self._timing_lock = threading.Lock()
+
+    def _spent(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        with self._timing_lock:
+            self.timings[step] += now - since
+        return now
 
     # -- one round -------------------------------------------------------------------------------------------
     def poll_due(
@@ -100,18 +111,23 @@ class Watcher:
         return results
 
     def _fetch_feed(self, feed: Feed) -> _Fetched:
+        started = time.perf_counter()
         try:
             response = self.fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
             )
         except FetchError as error:
             return _Fetched(feed, error=error)
+        finally:
+            started = self._spent("fetch feeds", started)
         if response.not_modified:
             return _Fetched(feed, etag=feed.etag, last_modified=feed.last_modified, not_modified=True)
         try:
             parsed = parse_feed(response.body, response.final_url, response.headers.get("content-type"))
         except FeedError as error:
             return _Fetched(feed, error=error)
+        finally:
+            self._spent("parse", started)
         return _Fetched(feed, parsed, response.etag, response.last_modified)
 
     def _ingest_feed(self, fetched: _Fetched, pool: ThreadPoolExecutor) -> PollResult:
@@ -126,7 +142,9 @@ class Watcher:
         fresh = self._unknown(parsed.articles)
         if self.settings.fetch_pages:
             fresh = self._with_full_text(fresh, pool, parsed.problems)
+        started = time.perf_counter()
         report = self.pipeline.ingest(fresh)
+        self._spent("pipeline", started)
         for problem in parsed.problems:
             log.info("%s: %s", feed.url, problem)
         self._record_success(feed, polled, fetched.etag, fetched.last_modified, report.added, parsed)
@@ -158,12 +176,16 @@ class Watcher:
 
     def _page(self, entry: Article, problems: list[str]) -> Article | None:
         assert entry.url
+        started, step = time.perf_counter(), "fetch pages"
         try:
             response = self.fetcher.fetch(entry.url, accept="text/html,application/xhtml+xml")
+            started, step = self._spent(step, started), "extract"
             page = extract_article(response.body, response.final_url)
         except (FetchError, PageError) as error:
             problems.append(f"{entry.url}: kept the feed's summary: {error}")
             return None
+        finally:
+            self._spent(step, started)
         # The entry's id comes from its feed link, so the next poll knows it without fetching the page again;
         # the page's canonical URL still joins it to the same page met through another feed.
         try:
