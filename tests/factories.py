@@ -244,3 +244,18 @@ def prepared(articles: list[Article]) -> list[Article]:
     for article in out:
         index.assign(article)
     return out
+
+
+def records(articles: list[Article]) -> list[dict[str, object]]:
+    """Articles as lines of the JSON article contract."""
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "text": a.text,
+            "url": a.url,
+            "source": a.outlet,
+            "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ") if a.published else None,
+        }
+        for a in articles
+    ]

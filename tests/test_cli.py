@@ -6,25 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from factories import ferry_articles, make_stream, orchestra_article, write_jsonl
+from factories import ferry_articles, make_stream, orchestra_article, records, write_jsonl
 from newsloom.cli import main
 from newsloom.cluster import story_id_for
-from newsloom.model import Article
 from newsloom.store.sqlite import SQLiteStore
-
-
-def records(articles: list[Article]) -> list[dict[str, object]]:
-    return [
-        {
-            "id": a.id,
-            "title": a.title,
-            "text": a.text,
-            "url": a.url,
-            "source": a.outlet,
-            "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ") if a.published else None,
-        }
-        for a in articles
-    ]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import ferry_articles, make_stream, orchestra_article, write_jsonl
+from factories import ferry_articles, make_stream, orchestra_article, records, write_jsonl
 from newsloom.cluster import ClusterSettings, story_id_for
 from newsloom.config import Settings
 from newsloom.ingest import read_file
@@ -115,7 +115,7 @@ def test_a_restart_with_an_overlapping_stream_adds_only_the_new_articles(tmp_pat
 
 def test_bad_lines_are_quarantined_and_the_rest_goes_on(tmp_path: Path, db_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
-    good = [a for a in (json.dumps(r) for r in _records(ferry_articles()))]
+    good = [a for a in (json.dumps(r) for r in records(ferry_articles()))]
     path.write_text(
         "\n".join([good[0], "{not json", good[1], '{"id": "empty"}', good[2], good[3], "<p></p>"]) + "\n",
         encoding="utf-8",
@@ -165,7 +165,7 @@ def test_assign_stories_streams_in_order_and_passes_rejections_through() -> None
 
 
 def test_brief_from_articles_treats_the_input_as_one_story(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "story.jsonl", _records([*ferry_articles(), ferry_articles()[0]]))
+    path = write_jsonl(tmp_path / "story.jsonl", records([*ferry_articles(), ferry_articles()[0]]))
     brief, rejected = brief_from_articles(read_file(path), max_words=80)
     assert rejected == []
     assert brief.story_id is None
@@ -174,17 +174,3 @@ def test_brief_from_articles_treats_the_input_as_one_story(tmp_path: Path) -> No
     assert brief.body_words() + (len(brief.dek.text.split()) if brief.dek else 0) <= 80
     with pytest.raises(ValueError, match="no readable article"):
         brief_from_articles([Rejected("x", "bad")])
-
-
-def _records(articles: list[Article]) -> list[dict[str, object]]:
-    return [
-        {
-            "id": a.id,
-            "title": a.title,
-            "text": a.text,
-            "url": a.url,
-            "source": a.outlet,
-            "published": a.published.strftime("%Y-%m-%dT%H:%M:%SZ") if a.published else None,
-        }
-        for a in articles
-    ]
