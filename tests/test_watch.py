@@ -237,3 +237,31 @@ def test_watch_killed_mid_ingest_and_restarted_loses_and_duplicates_nothing(tmp_
     assert orphans[0][0] == 0
     counts = stored(db, "SELECT s.articles, (SELECT count(*) FROM articles a WHERE a.story_id = s.id) FROM stories s")
     assert all(a == b for a, b in counts)
+
+
+def test_watch_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    env = {**os.environ, **FAST, "NEWSLOOM_DB": str(db)}
+    with LocalServer() as server:
+        feeds = mount_demo(server)
+        newsloom = [sys.executable, "-m", "newsloom"]
+        subprocess.run([*newsloom, "feeds", "add", "--no-check", *feeds], env=env, check=True, capture_output=True)
+        watcher = subprocess.Popen(
+            [*newsloom, "watch", "--allow-private", "--interval", "1h"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait for the first round to finish: every feed recorded
+            polled = stored(db, "SELECT count(*) FROM feeds WHERE last_success IS NOT NULL") if db.exists() else [(0,)]
+            if polled[0][0] == len(feeds):
+                break
+            time.sleep(0.05)
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=20)
+    assert watcher.returncode == 0, err
+    assert "stopping" in err
+    assert "round done" in out
+    assert stored(db, "SELECT count(*) FROM articles")[0][0] == 46
