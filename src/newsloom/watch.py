@@ -79,6 +79,7 @@ class Watcher:
         # Seconds spent per step, summed over threads: where the time of a round goes.
         self.timings: dict[str, float] = {"fetch feeds": 0.0, "parse": 0.0, "fetch pages": 0.0, "extract": 0.0}
         self.timings["pipeline"] = 0.0
+        self.timings["briefs"] = 0.0
         self._timing_lock = threading.Lock()
 
     def _spent(self, step: str, since: float) -> float:
@@ -99,6 +100,7 @@ class Watcher:
         due = self.store.due_feeds(now)
         results: list[PollResult] = []
         if not due:
+            self.pipeline.write_briefs()  # what a run cut short left unbriefed
             return results
         with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="newsloom-fetch") as pool:
             for fetched in pool.map(self._fetch_feed, due):
@@ -108,6 +110,11 @@ class Watcher:
                 results.append(result)
                 if progress:
                     progress(result)
+        # Stories touched by several feeds get one new brief, not one per feed. Their stale flags are stored
+        # with the articles, so a round cut short is briefed by the next run.
+        started = time.perf_counter()
+        self.pipeline.write_briefs()
+        self._spent("briefs", started)
         return results
 
     def _fetch_feed(self, feed: Feed) -> _Fetched:
@@ -143,7 +150,7 @@ class Watcher:
         if self.settings.fetch_pages:
             fresh = self._with_full_text(fresh, pool, parsed.problems)
         started = time.perf_counter()
-        report = self.pipeline.ingest(fresh)
+        report = self.pipeline.ingest(fresh, write_briefs=False)  # briefs once per round, not once per feed
         self._spent("pipeline", started)
         for problem in parsed.problems:
             log.info("%s: %s", feed.url, problem)
