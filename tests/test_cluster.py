@@ -1,8 +1,12 @@
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from factories import ferry_articles, make_stream, orchestra_article
+from factories import ferry_articles, make_stream, orchestra_article, write_jsonl
 from newsloom.cluster import ClustererChanges, StoryClusterer, story_id_for
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article
@@ -144,3 +148,28 @@ def test_stories_quiet_for_longer_than_hot_days_leave_the_index() -> None:
     # The same text again now starts a new story: the old one is cold.
     again = replace(old, id="ferry-again", published=datetime(2031, 8, 2, tzinfo=UTC))
     assert clusterer.assign(again) == story_id_for("ferry-again")
+
+
+def test_the_same_stream_gives_the_same_stories_whatever_the_hash_seed(tmp_path: Path) -> None:
+    # Two unrelated stories, then an article that matches both exactly as well.
+    # Both stories are listed under the name they share: only the tie-break decides which one "c" joins.
+    orchards = "Kelvara orchards harvest apples early, pickers fill crates, cider presses run, farmers sell pears."
+    shipyards = "Kelvara shipyards launch ferries late, welders finish hulls, cranes lift engines, sailors test radios."
+    lines = [
+        {"id": "a", "title": "Kelvara orchards harvest apples", "text": orchards},
+        {"id": "b", "title": "Kelvara shipyards launch ferries", "text": shipyards},
+        {"id": "c", "title": "Kelvara", "text": "Kelvara Kelvara Kelvara."},
+    ]
+    source = write_jsonl(tmp_path / "tie.jsonl", lines)
+    outputs = set()
+    for seed in ("0", "1", "2", "3", "4", "5", "6", "7"):  # before the fix, seed 6 sent "c" to the other story
+        result = subprocess.run(
+            [sys.executable, "-m", "newsloom", "cluster", str(source)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert len(next(iter(outputs)).splitlines()) == 3

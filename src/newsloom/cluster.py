@@ -270,9 +270,10 @@ class StoryClusterer:
         )
         votes: defaultdict[str, float] = defaultdict(float)
         for term, weight in strongest:
-            for story_id in self._postings.get(term, ()):
+            for story_id in sorted(self._postings.get(term, ())):  # float sums in one order, every run
                 votes[story_id] += weight * idf(term)
-        best = heapq.nlargest(self.settings.max_candidates, votes.items(), key=lambda item: item[1])
+        # Ties break on the story id: the same stream gives the same stories whatever the hash seed.
+        best = heapq.nlargest(self.settings.max_candidates, votes.items(), key=lambda item: (item[1], item[0]))
         return [self.stories[s] for s, _ in best if s in self.stories]
 
     def _best_story(self, description: dict[str, float], moment: float | None) -> StoryProfile | None:
