@@ -51,8 +51,6 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "examples" / "demo"
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
-SECTION_START = "<!-- throughput:start -->"
-SECTION_END = "<!-- throughput:end -->"
 STREAM_START = datetime(2025, 1, 6, tzinfo=UTC)
 
 # -- the synthetic stream ------------------------------------------------------------------------------------------
@@ -626,21 +624,19 @@ def report(results: list[Measurement], skipped: list[str], command: str, stream_
     return "\n".join(parts)
 
 
-def write_docs(path: Path, section: str) -> None:
-    """Replace the throughput section of the benchmarks page (between its markers), or add it."""
-    block = f"{SECTION_START}\n{section}\n{SECTION_END}"
+def write_docs(path: Path, section: str, name: str = "throughput", heading: str = "Throughput") -> None:
+    """Replace one benchmark's section of the benchmarks page (between its markers), or add it."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{section}\n{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1]
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + block + after
     else:
-        text = text.rstrip("\n") + "\n\n## Throughput\n\n" + block + "\n"
+        text = text.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-# -- the command ---------------------------------------------------------------------------------------------------
 
 
 def _gold_pairs(path: Path) -> Iterator[tuple[str, str]]:

@@ -46,12 +46,19 @@ from newsloom.ingest.web import extract_article
 from newsloom.model import Article, Feed, Rejected
 from newsloom.pipeline import IngestReport
 from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, WatchSettings
-from throughput import DEMO, _git_revision, _peak_memory_mb, load_demo, synthetic_stream, the_command, warm_up
+from throughput import (
+    DEMO,
+    _git_revision,
+    _peak_memory_mb,
+    load_demo,
+    synthetic_stream,
+    the_command,
+    warm_up,
+    write_docs,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
-SECTION_START = "<!-- watch:start -->"
-SECTION_END = "<!-- watch:end -->"
 PAGE_ACCEPT = "text/html,application/xhtml+xml"  # what the watch loop asks for a page
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 LISTEN_BACKLOG = 128  # socketserver listens with a backlog of 5; many short connections at once overflow it
@@ -705,20 +712,6 @@ def report(m: Measurement, command: str, site_note: str, server_mode: str) -> st
     return "\n".join(parts)
 
 
-def write_docs(path: Path, section: str) -> None:
-    """Replace the watch section of the benchmarks page (between its markers), or add it."""
-    block = f"{SECTION_START}\n{section}\n{SECTION_END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1]
-        text = before + block + after
-    else:
-        text = text.rstrip("\n") + "\n\n## Watch loop\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 # -- the command -----------------------------------------------------------------------------------------------
 
 
@@ -794,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nThe pipeline step of round 1 (calling thread), top {args.profile} by cumulative time:\n")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats(pstats.SortKey.CUMULATIVE).print_stats(args.profile)
     if args.write_docs:
-        write_docs(args.write_docs, section)
+        write_docs(args.write_docs, section, "watch", "Watch loop")
         print(f"\nwrote {args.write_docs}")
     return 0
 
