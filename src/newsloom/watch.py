@@ -159,16 +159,25 @@ class Watcher:
         return PollResult(feed.url, status, report.added, None, parsed.problems)
 
     def _unknown(self, articles: Sequence[Article]) -> list[Article]:
-        """The entries the store does not hold yet (by id or canonical URL), in feed order."""
+        """The entries the store does not hold yet (by id or canonical URL), in feed order, each with its id.
+
+        The id is the one normalize derives from the entry's feed link: an entry whose page is fetched keeps it,
+        so the next poll knows the entry without fetching the page again.
+        """
+        ids: dict[int, str] = {}  # position in the feed -> id
         normalized: list[Article] = []
-        for article in articles:
+        for position, article in enumerate(articles):
             try:
                 normalized.append(normalize(article))
             except EmptyArticle:
                 continue  # ingest will quarantine it with its reason
+            ids[position] = normalized[-1].id
         known = self.store.known(normalized)
-        keep = {a.origin for a in normalized if a.id not in known}
-        return [a for a in articles if a.origin in keep or a.origin is None]
+        return [
+            replace(a, id=ids[i]) if i in ids else a
+            for i, a in enumerate(articles)
+            if i not in ids or ids[i] not in known
+        ]
 
     def _with_full_text(self, articles: list[Article], pool: ThreadPoolExecutor, problems: list[str]) -> list[Article]:
         short = [i for i, a in enumerate(articles) if a.url and len(a.text.split()) < self.settings.summary_words][
@@ -193,16 +202,10 @@ class Watcher:
             return None
         finally:
             self._spent(step, started)
-        # The entry's id comes from its feed link, so the next poll knows it without fetching the page again;
-        # the page's canonical URL still joins it to the same page met through another feed.
-        try:
-            entry_id = entry.id or normalize(entry).id
-        except EmptyArticle:
-            entry_id = page.id
         # The feed knows its outlet and the entry's time; the page knows the full text.
         return replace(
             page,
-            id=entry_id,
+            id=entry.id or page.id,
             title=entry.title or page.title,
             outlet=entry.outlet or page.outlet,
             published=entry.published or page.published,
