@@ -1,0 +1,385 @@
+"""Quality of newsloom's brief as a summary: ROUGE against human-written summaries, beside classical baselines.
+
+For each story of a multi-document summarization set (clusters of articles about one event, each with a
+human-written summary), newsloom writes its brief with the word budget set to the reference length, and the brief
+text (dek, then the body sentences, in order) is scored with ROUGE-1/2/L F (rouge_score, Porter stemmer) against
+the human summary. Beside it, in the same process and on the same sentences (newsloom's own splitter, since sumy's
+tokenizer needs NLTK data that cannot be downloaded here):
+
+- lead: the first sentences of the first article ("lead-first"), and the first sentence of each article in turn,
+  then the second of each... ("lead-round-robin"); the stronger of the two is reported as "lead";
+- LexRank and TextRank from sumy, on sumy document objects built from newsloom's sentences;
+- centroid: sentences closest to the TF-IDF centroid of the story, skipping near-repeats (written here).
+
+Every system's text is cut to the same number of words. The brief's citation share (sentences with at least one
+cited article) and, when ``newsloom.analyze.checker`` is installed, the share of its sentences that the checker
+labels supported are printed too, with briefs per second against the time of normalizing the same articles.
+
+Run ``python benchmarks/summaries.py --dataset multinews_dev`` (250 words) or ``--dataset wcep_small_mds`` (40 words);
+``--write-docs`` records the table in docs/benchmarks.md between the "summaries" markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsloom.dedup import SyndicationIndex
+from newsloom.model import Article, Brief, Sentence
+from newsloom.normalize import EmptyArticle, normalize
+from newsloom.text.terms import STOPWORDS, content_terms, words
+from newsloom.write.extractive import write_brief
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = REPO.parent / "shared" / "data"
+DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
+REFERENCE_WORDS = {"multinews_dev": 250, "wcep_small_mds": 40}
+
+
+@dataclass
+class StorySet:
+    """One story of the set: its articles (normalized, with syndication groups) and the human summaries."""
+
+    id: str
+    articles: list[Article]
+    references: list[str]
+
+
+@dataclass
+class Scores:
+    rouge1: list[float] = field(default_factory=list)
+    rouge2: list[float] = field(default_factory=list)
+    rougeL: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def mean(self, name: str) -> float:
+        values: list[float] = getattr(self, name)
+        return sum(values) / len(values) if values else 0.0
+
+
+def load_set(folder: Path, limit: int | None = None) -> list[StorySet]:
+    """The stories of a set in the shared data folder (clusters/*.jsonl and references.jsonl)."""
+    references_path = folder / "references.jsonl"
+    if not references_path.is_file():
+        raise SystemExit(f"no references.jsonl in {folder}: pass --data-dir pointing at the shared data folder")
+    references = {}
+    for line in references_path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            references[row["id"]] = row["references"]
+    out = []
+    for story_id in sorted(references):
+        path = folder / "clusters" / f"{story_id}.jsonl"
+        if not path.is_file():
+            continue
+        articles = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            raw = Article(id=row["id"], title=row.get("title") or "", text=row.get("text") or "")
+            raw.outlet = row.get("source")
+            raw.language = row.get("language")
+            articles.append(raw)
+        out.append(StorySet(story_id, articles, references[story_id]))
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def prepare(story: StorySet) -> list[Article]:
+    """Normalized articles with syndication groups, as the pipeline hands them to the writer."""
+    index = SyndicationIndex()
+    prepared = []
+    for article in story.articles:
+        try:
+            normalized = normalize(article)
+        except EmptyArticle:
+            continue
+        index.assign(normalized)
+        prepared.append(normalized)
+    return prepared
+
+
+def cut(sentences: Sequence[str], budget: int) -> str:
+    """The sentences joined and cut to ``budget`` words, as ROUGE at a fixed length reads a summary."""
+    return " ".join(" ".join(sentences).split()[:budget])
+
+
+# -- the baselines --------------------------------------------------------------------------------------------------
+
+
+def usable(sentence: str) -> bool:
+    return len(sentence.split()) >= 4
+
+
+def lead_first(articles: Sequence[Article], budget: int) -> list[str]:
+    out: list[str] = []
+    for article in articles:
+        out.extend(s for s in article.sentences if usable(s))
+        if sum(len(s.split()) for s in out) >= budget:
+            break
+    return out
+
+
+def lead_round_robin(articles: Sequence[Article], budget: int) -> list[str]:
+    columns = [[s for s in a.sentences if usable(s)] for a in articles]
+    out: list[str] = []
+    for depth in range(max((len(c) for c in columns), default=0)):
+        for column in columns:
+            if depth < len(column):
+                out.append(column[depth])
+        if sum(len(s.split()) for s in out) >= budget:
+            break
+    return out
+
+
+def story_sentences(articles: Sequence[Article]) -> list[str]:
+    """Every usable sentence of the story once, in article order."""
+    seen: set[str] = set()
+    out = []
+    for article in articles:
+        for sentence in article.sentences:
+            if usable(sentence) and sentence not in seen:
+                seen.add(sentence)
+                out.append(sentence)
+    return out
+
+
+class _Tokenizer:
+    """sumy's tokenizer interface over newsloom's word splitter (sumy's own needs NLTK data)."""
+
+    language = "english"
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        from newsloom.text.sentences import split_sentences
+
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(words(sentence))
+
+
+def sumy_rank(kind: str, sentences: list[str]) -> list[int]:
+    """Indexes of the sentences, best first, as sumy's LexRank or TextRank rates them."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+    from sumy.nlp.stemmers import Stemmer
+
+    module, name = {
+        "lexrank": ("sumy.summarizers.lex_rank", "LexRankSummarizer"),
+        "textrank": ("sumy.summarizers.text_rank", "TextRankSummarizer"),
+    }[kind]
+    summarizer = getattr(importlib.import_module(module), name)(Stemmer("english"))
+    summarizer.stop_words = STOPWORDS
+    tokenizer = _Tokenizer()
+    document = ObjectDocumentModel([Paragraph([SumySentence(s, tokenizer) for s in sentences])])
+    captured: dict[Any, float] = {}
+
+    def capture(all_sentences: Any, count: Any, rating: Any, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        captured.update(rating)
+        return ()
+
+    summarizer._get_best_sentences = capture
+    summarizer(document, len(sentences))
+    order = {s: i for i, s in enumerate(sentences)}
+    ranked = sorted(captured.items(), key=lambda item: (-item[1], order[str(item[0])]))
+    return [order[str(s)] for s, _ in ranked]
+
+
+def centroid_rank(sentences: list[str]) -> list[int]:
+    """Indexes of the sentences, best first, by cosine to the story's TF-IDF centroid, near-repeats skipped."""
+    bags = [Counter(content_terms(s)) for s in sentences]
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    n = len(bags)
+    vectors = []
+    for bag in bags:
+        vector = {t: c * math.log((n + 1) / (df[t] + 0.5)) for t, c in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        vectors.append({t: v / norm for t, v in vector.items()})
+    centroid: Counter[str] = Counter()
+    for vector in vectors:
+        centroid.update(vector)
+    ranked = sorted(range(n), key=lambda i: -sum(w * centroid[t] for t, w in vectors[i].items()))
+    chosen: list[int] = []
+    for index in ranked:
+        if all(sum(w * vectors[j].get(t, 0.0) for t, w in vectors[index].items()) < 0.6 for j in chosen):
+            chosen.append(index)
+    return chosen
+
+
+def by_rank(sentences: list[str], ranked: list[int], budget: int) -> list[str]:
+    """The best-ranked sentences until the budget is filled, read in story order."""
+    chosen: list[int] = []
+    used = 0
+    for index in ranked:
+        if used >= budget:
+            break
+        chosen.append(index)
+        used += len(sentences[index].split())
+    return [sentences[i] for i in sorted(chosen)]
+
+
+BASELINES = ("lead-first", "lead-round-robin", "lexrank", "textrank", "centroid")
+
+
+def baseline(name: str, articles: Sequence[Article], sentences: list[str], budget: int) -> list[str]:
+    """The sentences a baseline picks for a story, in reading order."""
+    if name == "lead-first":
+        return lead_first(articles, budget)
+    if name == "lead-round-robin":
+        return lead_round_robin(articles, budget)
+    if not sentences:
+        return []
+    ranked = centroid_rank(sentences) if name == "centroid" else sumy_rank(name, sentences)
+    return by_rank(sentences, ranked, budget)
+
+
+# -- newsloom -------------------------------------------------------------------------------------------------------
+
+
+def brief_sentences(brief: Brief) -> list[Sentence]:
+    """The brief's sentences in reading order: dek, then the body."""
+    return ([brief.dek] if brief.dek else []) + brief.sentences()
+
+
+def load_checker() -> Callable[..., Any] | None:
+    try:
+        module = importlib.import_module("newsloom.analyze.checker")
+    except ImportError:
+        return None
+    check: Callable[..., Any] | None = getattr(module, "check_brief", None)
+    return check
+
+
+def run(stories: list[StorySet], budget: int, check: bool) -> tuple[dict[str, Scores], dict[str, float]]:
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    scores = {name: Scores() for name in ("newsloom", *BASELINES)}
+    checker = load_checker() if check else None
+    totals = {"sentences": 0.0, "cited": 0.0, "checked": 0.0, "supported": 0.0, "normalize_seconds": 0.0}
+    for count, story in enumerate(stories, start=1):
+        start = time.perf_counter()
+        articles = prepare(story)
+        totals["normalize_seconds"] += time.perf_counter() - start
+        if not articles:
+            continue
+        sentences = story_sentences(articles)
+        outputs: dict[str, list[str]] = {}
+        start = time.perf_counter()
+        brief = write_brief(articles, max_words=budget)
+        scores["newsloom"].seconds += time.perf_counter() - start
+        written = brief_sentences(brief)
+        outputs["newsloom"] = [s.text for s in written]
+        totals["sentences"] += len(written)
+        totals["cited"] += sum(1 for s in written if s.sources)
+        if checker is not None and written:
+            report = checker(brief, articles)
+            labels = [s.label for s in report.sentences]
+            totals["checked"] += len(labels)
+            totals["supported"] += labels.count("supported")
+        for name in BASELINES:
+            start = time.perf_counter()
+            outputs[name] = baseline(name, articles, sentences, budget)
+            scores[name].seconds += time.perf_counter() - start
+        for name, chosen in outputs.items():
+            summary = cut(chosen, budget)
+            best = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+            for reference in story.references:
+                result = scorer.score(reference, summary)
+                for metric in best:
+                    best[metric] = max(best[metric], result[metric].fmeasure)
+            for metric, value in best.items():
+                getattr(scores[name], metric).append(value)
+        if count % 50 == 0:
+            print(f"  {count}/{len(stories)} stories", file=sys.stderr)
+    return scores, totals
+
+
+def table(scores: dict[str, Scores], totals: dict[str, float], stories: int, budget: int, dataset: str) -> str:
+    lead = max(("lead-first", "lead-round-robin"), key=lambda name: scores[name].mean("rouge2"))
+    rows = [
+        "| system | ROUGE-1 F | ROUGE-2 F | ROUGE-L F | stories/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, result in scores.items():
+        label = f"{name} (= lead)" if name == lead else name
+        speed = len(result.rouge2) / result.seconds if result.seconds else float("inf")
+        rows.append(
+            f"| {label} | {result.mean('rouge1'):.3f} | {result.mean('rouge2'):.3f} | {result.mean('rougeL'):.3f} "
+            f"| {speed:,.0f} |"
+        )
+    cited = totals["cited"] / totals["sentences"] if totals["sentences"] else 0.0
+    lines = [
+        f"{dataset}: {stories} stories, every summary cut to {budget} words, ROUGE F (rouge_score, stemmed), "
+        "the best over a story's references.",
+        "",
+        *rows,
+        "",
+        f"- newsloom's sentences citing at least one article: {cited:.1%} of {int(totals['sentences'])}",
+    ]
+    if totals["checked"]:
+        lines.append(
+            f"- newsloom's sentences the checker labels supported: {totals['supported'] / totals['checked']:.1%} "
+            f"of {int(totals['checked'])}"
+        )
+    else:
+        lines.append("- checker: not run (newsloom.analyze.checker not installed, or --no-check)")
+    if scores["newsloom"].seconds and totals["normalize_seconds"]:
+        ratio = scores["newsloom"].seconds / totals["normalize_seconds"]
+        lines.append(
+            f"- briefs: {len(scores['newsloom'].rouge2) / scores['newsloom'].seconds:,.1f}/s; writing a brief costs "
+            f"{ratio:.2f}x normalizing its articles (same process)"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--dataset", choices=sorted(REFERENCE_WORDS), default="multinews_dev")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_SHARED, help=f"default {DEFAULT_SHARED}")
+    parser.add_argument("--limit", type=int, help="only the first N stories")
+    parser.add_argument("--words", type=int, help="summary length in words (default: the set's reference length)")
+    parser.add_argument("--no-check", action="store_true", help="do not run the checker over the briefs")
+    parser.add_argument(
+        "--write-docs",
+        nargs="?",
+        type=Path,
+        const=DEFAULT_DOCS,
+        metavar="PATH",
+        help=f"record the table in this page, between its summaries markers (default {DEFAULT_DOCS})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stories = load_set(args.data_dir / args.dataset, args.limit)
+    if not stories:
+        raise SystemExit(f"no stories found in {args.data_dir / args.dataset}")
+    budget = args.words or REFERENCE_WORDS[args.dataset]
+    scores, totals = run(stories, budget, check=not args.no_check)
+    section = table(scores, totals, len(stories), budget, args.dataset)
+    print(section)
+    if args.write_docs:
+        from throughput import write_docs
+
+        write_docs(args.write_docs, section, f"summaries-{args.dataset}", f"Summaries: {args.dataset}")
+        print(f"\nwrote {args.write_docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
