@@ -1,0 +1,344 @@
+"""The checker: is each sentence of a text (a brief, or copy written elsewhere, perhaps by a machine) in the sources?
+
+Every sentence gets one label:
+
+- ``supported``: a source sentence (or a few aligned ones together) states its content: its names, numbers and
+  dates, and most of its content terms, with no conflict; a reworded but faithful sentence is supported;
+- ``contradicted``: the source sentences that state the same claim give another number, date, place or name, the
+  opposite (a negation on one side only), or other words inside the quotation marks;
+- ``unsupported``: no source states it (an added fact, however plausible).
+
+Embedding similarity alone cannot tell a right place from a wrong one: the deterministic checks of
+``newsloom.analyze.compare`` decide conflicts, the similarity only decides which source sentences are aligned.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
+from newsloom.model import Article, Brief
+from newsloom.text.clean import strip_dateline
+from newsloom.text.sentences import split_sentences
+from newsloom.write.render import escape_markdown
+
+CheckLabel = Literal["supported", "unsupported", "contradicted"]
+LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
+
+_BRACKET_MARKS = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\])+\s*$")
+_PARENTHESIS = re.compile(r"\s*\(([^()]{1,300})\)\s*$")
+_EMPHASIS = re.compile(r"(?<![\\\w])[*_]+(?=\S)|(?<=\S)(?<!\\)[*_]+(?!\w)")
+_MARKDOWN = re.compile(r"\\([\\`*_{}\[\]<>#|])")
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    candidates: int = 8  # source sentences looked at per sentence
+    aligned: float = 0.3  # similarity from which a source sentence speaks of the same thing
+    aligned_cover: float = 0.5  # ... or share of the sentence's content it states
+    support_cover: float = 0.7  # share of the sentence's content the evidence must state
+    support_similarity: float = 0.62  # ... or similarity, when its numbers, dates and names are all stated
+    contradiction: float = 0.4  # similarity from which an aligned source sentence's conflict contradicts
+    merge: int = 3  # aligned source sentences whose content may be pooled to support one sentence
+
+
+@dataclass
+class Evidence:
+    """A source sentence standing behind (or against) a checked sentence."""
+
+    article_id: str
+    outlet: str
+    sentence: str
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.article_id, "sentence": self.sentence, "outlet": self.outlet, "similarity": self.similarity}
+
+
+@dataclass
+class CheckedSentence:
+    text: str
+    label: CheckLabel
+    evidence: list[Evidence] = field(default_factory=list)  # best first
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "label": self.label,
+            "evidence": [e.to_json() for e in self.evidence],
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class CheckReport:
+    sentences: list[CheckedSentence]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        counts: dict[str, int] = {label: sum(s.label == label for s in self.sentences) for label in LABELS}
+        total = len(self.sentences)
+        return {
+            "sentences": total,
+            **counts,
+            "share_supported": round(counts["supported"] / total, 4) if total else 0.0,
+        }
+
+    def flagged(self) -> list[CheckedSentence]:
+        """The sentences a reader should not trust: unsupported or contradicted."""
+        return [s for s in self.sentences if s.label != "supported"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sentences": [s.to_json() for s in self.sentences], "summary": self.summary}
+
+
+@dataclass(frozen=True)
+class _Source:
+    article: Article
+    text: str
+    joined: bool = False  # two adjacent sentences of the article read as one
+
+
+def _source_sentences(articles: Sequence[Article]) -> list[_Source]:
+    out: list[_Source] = []
+    seen: set[tuple[str, str]] = set()
+    for article in articles:
+        sentences = article.sentences or split_sentences(article.text)
+        texts = ([article.title] if article.title else []) + [strip_dateline(s.strip()) for s in sentences]
+        for text in texts:
+            if text and (article.id, text) not in seen:
+                seen.add((article.id, text))
+                out.append(_Source(article, text))
+        # A text may join two adjacent sentences of one article into one.
+        for first, second in itertools.pairwise(sentences):
+            out.append(_Source(article, f"{strip_dateline(first.strip())} {second.strip()}", joined=True))
+    return out
+
+
+def _known_marks(articles: Sequence[Article]) -> set[str]:
+    marks = set()
+    for article in articles:
+        marks.add(article.id.lower())
+        marks.add(f"id {article.id}".lower())
+        if article.outlet:
+            marks.add(article.outlet.lower())
+    return marks
+
+
+def strip_citations(sentence: str, marks: set[str] | None = None) -> str:
+    """The sentence without citation markers at its end: "[1]", "[1, 3]", "(id a1)", "(Outlet A, Outlet B)"."""
+    text = sentence.strip()
+    final = ""
+    if text and text[-1] in ".!?" and not text.endswith("..."):
+        final, text = text[-1], text[:-1].rstrip()
+    while True:
+        before = text
+        text = _BRACKET_MARKS.sub("", text)
+        match = _PARENTHESIS.search(text)
+        if match:
+            parts = [p.strip().lower() for p in re.split(r",|;|\band\b", match.group(1)) if p.strip()]
+            if parts and all(p.startswith("id ") or (marks is not None and p in marks) for p in parts):
+                text = text[: match.start()]
+        text = text.rstrip()
+        if text and text[-1] in ".!?" and not final:
+            final, text = text[-1], text[:-1].rstrip()
+        if text == before:
+            break
+    return f"{text}{final}" if text else ""
+
+
+def text_sentences(text: str, marks: set[str] | None = None) -> list[str]:
+    """The sentences of a text to check: Markdown headings and list items included, markup and citations removed."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or set(line) <= set("-*_=#> "):
+            continue
+        line = re.sub(r"^(#{1,6}|>|[-*+]|\d+[.)])\s+", "", line)
+        line = _MARKDOWN.sub(r"\1", _EMPHASIS.sub("", line))
+        for sentence in split_sentences(line):
+            cleaned = strip_citations(sentence, marks)
+            if len(re.findall(r"\w+", cleaned)) >= 2:
+                out.append(cleaned)
+    return out
+
+
+def check_sentences(
+    sentences: Sequence[str],
+    articles: Sequence[Article],
+    matcher: SentenceMatcher | None = None,
+    settings: CheckSettings | None = None,
+) -> CheckReport:
+    """Label sentences already split and cleaned as supported, unsupported or contradicted by the articles."""
+    settings = settings or CheckSettings()
+    if not articles:
+        raise ValueError("the checker needs at least one source article to check against")
+    sources = _source_sentences(articles)
+    if not sources:
+        raise ValueError("the source articles have no text to check against")
+    pool = [s.text for s in sources]
+    matcher = matcher or SentenceMatcher()
+    if not matcher.idf:
+        matcher.fit([*pool, *sentences])
+    story_facts = [facts_of(text) for text in pool]
+    matches = matcher.best_matches(list(sentences), pool, k=settings.candidates)
+    return CheckReport(
+        [
+            _judge(sentence, found, sources, story_facts, matcher, settings)
+            for sentence, found in zip(sentences, matches, strict=True)
+        ]
+    )
+
+
+def _evidence(source: _Source, relation: Relation) -> Evidence:
+    return Evidence(source.article.id, source.article.display_outlet, source.text, round(relation.similarity, 4))
+
+
+def _judge(
+    sentence: str,
+    found: list[tuple[int, Relation]],
+    sources: list[_Source],
+    story_facts: list[Facts],
+    matcher: SentenceMatcher,
+    settings: CheckSettings,
+) -> CheckedSentence:
+    aligned = [
+        (i, r)
+        for i, r in found
+        if r.similarity >= settings.aligned
+        or r.covers >= settings.aligned_cover
+        or any(c.kind == "quote" for c in r.conflicts)  # the same quote in other words is the same claim
+    ]
+
+    def unresolved(relation: Relation) -> list[str]:
+        """What the sentence states that this source sentence does not: numbers and dates (names: the story)."""
+        return [m for m in relation.missing if not _name_in_story(m, story_facts)]
+
+    # One source sentence states it all.
+    for i, relation in aligned:
+        if relation.conflicts or unresolved(relation):
+            continue
+        if relation.covers >= settings.support_cover or relation.similarity >= settings.support_similarity:
+            return CheckedSentence(
+                sentence,
+                "supported",
+                [_evidence(sources[i], relation), *[_evidence(sources[j], r) for j, r in aligned if j != i][:2]],
+                f"stated by {sources[i].article.display_outlet}",
+            )
+    # A few aligned source sentences state it together.
+    agreeing = [(i, r) for i, r in aligned if not r.conflicts][: settings.merge]
+    if len(agreeing) > 1:
+        pooled = " ".join(sources[i].text for i, _ in agreeing)
+        relation = matcher.relate(sentence, pooled, dense=1.0)
+        if (
+            not [m for m in relation.missing if not _name_in_story(m, story_facts)]
+            and relation.covers >= settings.support_cover
+        ):
+            outlets = sorted({sources[i].article.display_outlet for i, _ in agreeing})
+            return CheckedSentence(
+                sentence,
+                "supported",
+                [_evidence(sources[i], r) for i, r in agreeing],
+                "stated across " + ", ".join(outlets),
+            )
+    # The aligned source sentences say otherwise. A negation in the second of two joined sentences says
+    # nothing about the first, so joined sentences contradict only on numbers, dates, names and quotes.
+    against = []
+    for i, relation in aligned:
+        conflicts = [c for c in relation.conflicts if not (sources[i].joined and c.kind == "negation")]
+        quoted = any(c.kind == "quote" for c in conflicts)
+        if conflicts and (relation.similarity >= settings.contradiction or quoted):
+            against.append((sources[i].joined, i, relation, conflicts))
+    if against:
+        _, i, relation, conflicts = min(against, key=lambda item: item[0])  # a single sentence first
+        source = sources[i]
+        return CheckedSentence(
+            sentence,
+            "contradicted",
+            [_evidence(source, relation), *[_evidence(sources[j], r) for j, r in aligned if j != i][:2]],
+            conflicts[0].describe(f"{source.article.display_outlet}'s report"),
+        )
+    best = found[0] if found else None
+    if best is None:
+        return CheckedSentence(sentence, "unsupported", [], "no source sentence shares its content")
+    i, relation = best
+    absent = unresolved(relation)
+    if absent:
+        reason = "no source states " + ", ".join(absent[:4])
+    else:
+        reason = f"no source states it (closest states {relation.covers:.0%} of its content)"
+    evidence = [_evidence(sources[i], relation)] if relation.similarity > 0 else []
+    return CheckedSentence(sentence, "unsupported", evidence, reason)
+
+
+def _name_in_story(item: str, story_facts: list[Facts]) -> bool:
+    """A name is known when any source sentence states it: the fact is in its combination with the rest."""
+    if any(ch.isdigit() for ch in item) or item.lower() in _DATE_WORDS:
+        return False
+    name = item.lower()
+    return any(name_stated(name, facts) for facts in story_facts)
+
+
+_DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december".split()
+)
+
+
+def check_text(
+    text: str,
+    articles: Sequence[Article],
+    matcher: SentenceMatcher | None = None,
+    settings: CheckSettings | None = None,
+) -> CheckReport:
+    """Check every sentence of a text (Markdown headings and citation markers allowed) against source articles."""
+    if not text.strip():
+        raise ValueError("the text to check is empty")
+    sentences = text_sentences(text, _known_marks(articles))
+    if not sentences:
+        raise ValueError("the text to check has no sentence")
+    return check_sentences(sentences, articles, matcher, settings)
+
+
+def check_brief(
+    brief: Brief,
+    articles: Sequence[Article],
+    matcher: SentenceMatcher | None = None,
+    settings: CheckSettings | None = None,
+) -> CheckReport:
+    """Check a brief's dek and body sentences against the story's articles."""
+    sentences = ([brief.dek.text] if brief.dek else []) + [s.text for s in brief.sentences()]
+    if not sentences:
+        raise ValueError("the brief has no sentence to check")
+    return check_sentences(sentences, articles, matcher, settings)
+
+
+_MARK = {"supported": "SUPPORTED", "unsupported": "UNSUPPORTED", "contradicted": "CONTRADICTED"}
+
+
+def render_report(report: CheckReport, markdown: bool = True) -> str:
+    """One line per sentence (label, sentence, reason, best evidence as outlet: sentence), then the summary."""
+    show = escape_markdown if markdown else (lambda value: value)
+    lines = []
+    for number, checked in enumerate(report.sentences, 1):
+        label = f"**{_MARK[checked.label]}**" if markdown else _MARK[checked.label]
+        line = f"{number}. {label} {show(checked.text)}"
+        if checked.reason:
+            line += f" ({show(checked.reason)})"
+        if checked.evidence:
+            best = checked.evidence[0]
+            quote = "> " if markdown else ""
+            line += f"\n   {quote}{show(best.outlet)}: {show(best.sentence)} (id {show(best.article_id)})"
+        lines.append(line)
+    summary = report.summary
+    lines.append("")
+    lines.append(
+        f"{summary['sentences']} sentences: {summary['supported']} supported, {summary['unsupported']} unsupported, "
+        f"{summary['contradicted']} contradicted ({summary['share_supported']:.0%} supported)"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,216 @@
+"""Claims across sources: sentences of different outlets that state the same fact, in their own words, as one claim.
+
+Each claim is labelled:
+
+- ``corroborated``: stated by two or more independent sources (syndicated copies of one wire story count once);
+- ``single-source``: one independent source only (a brief says "according to OUTLET");
+- ``disputed``: the outlets state the same fact with conflicting numbers, dates, places, names, quotes or negation;
+  the claim keeps each version with the outlets behind it, and a brief shows the disagreement without picking a side.
+
+The alignment, step by step (``align_claims``):
+
+1. Each article gives its statements: the sentences among its first ``sentences_per_article`` that can stand alone
+   (bylines, "Reporting by", links, questions and fragments are skipped).
+2. ``SentenceMatcher.similarity_matrix`` scores every statement against every other one in one matrix product
+   (IDF learnt from the story's own statements).
+3. Candidate links are pairs from different articles whose similarity reaches ``same_claim``, or whose
+   content each covers the other's (both ``covers`` at least ``mutual_cover``); links are taken best first.
+4. Two groups merge over a link when no article would appear twice in the merged claim and the average similarity
+   between the two groups reaches ``group_cohesion`` times ``same_claim`` (average linkage: a chain of
+   near-misses does not pull sentences that merely share a topic together).
+5. Within a claim, statements that conflict go to separate versions; two or more versions make it disputed.
+
+The thresholds were set on the labelled stories of benchmarks/data/checker_sources.jsonl (see benchmarks/checker.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from newsloom.analyze.compare import Conflict, SentenceMatcher, conflicts_between, facts_of
+from newsloom.model import Article
+from newsloom.text.clean import strip_dateline
+from newsloom.text.sentences import split_sentences
+
+ClaimLabel = Literal["corroborated", "single-source", "disputed"]
+
+JUNK = re.compile(
+    r"(additional reporting by|reporting by|writing by|editing by|follow us|contact:|subscribe|newsletter|"
+    r"(this|the) (report|story|article) (was|is) (supplied|provided|distributed)|contributed to this|"
+    r"(first|originally) (published|appeared)|all rights reserved|click here|https?://|www\.|@\w+\.\w+|^by [A-Z])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ClaimSettings:
+    sentences_per_article: int = 25
+    min_words: int = 5
+    max_words: int = 60
+    same_claim: float = 0.35  # similarity at which two sentences of different outlets state one claim
+    mutual_cover: float = 0.7  # ... or when each states this share of the other's content
+    group_cohesion: float = 0.8  # average similarity between merging groups, as a share of same_claim
+    neighbours: int = 12  # candidate links looked at per statement
+
+
+@dataclass
+class Statement:
+    """One sentence of one article, as a candidate statement of a claim."""
+
+    article: Article
+    position: int  # the sentence's index in the article
+    text: str
+
+    @property
+    def outlet(self) -> str:
+        return self.article.display_outlet
+
+    @property
+    def source_key(self) -> str:
+        """Syndicated copies share one key: the syndication group, or the article's own id."""
+        return self.article.syndication_group or self.article.id
+
+
+@dataclass
+class Claim:
+    """One fact as stated by one or more articles, with its label."""
+
+    statements: list[Statement]
+    label: ClaimLabel = "single-source"
+    versions: list[list[Statement]] = field(default_factory=list)  # for a disputed claim: statements that agree
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def representative(self) -> Statement:
+        """The statement that opens its article earliest (ties: the first read)."""
+        return min(self.statements, key=lambda s: s.position)
+
+    @property
+    def text(self) -> str:
+        return self.representative.text
+
+    @property
+    def independent_sources(self) -> int:
+        return len({s.source_key for s in self.statements})
+
+    @property
+    def lead_position(self) -> int:
+        return min(s.position for s in self.statements)
+
+    def outlets(self) -> list[str]:
+        return sorted({s.outlet for s in self.statements})
+
+    def article_ids(self) -> list[str]:
+        return list(dict.fromkeys(s.article.id for s in self.statements))
+
+    def version_outlets(self) -> list[list[str]]:
+        """For each version of a disputed claim, the outlets that state it."""
+        return [sorted({s.outlet for s in version}) for version in self.versions]
+
+
+def statements_of(article: Article, settings: ClaimSettings | None = None) -> list[Statement]:
+    """The sentences of an article that can stand as claims: no bylines, links, questions or fragments."""
+    settings = settings or ClaimSettings()
+    sentences = article.sentences or split_sentences(article.text)
+    out = []
+    for position, raw in enumerate(sentences[: settings.sentences_per_article]):
+        text = strip_dateline(raw.strip())
+        if not settings.min_words <= len(text.split()) <= settings.max_words:
+            continue
+        if JUNK.search(text) or text.endswith(("?", ":")):
+            continue
+        if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"'\u201c"):
+            continue
+        if len(facts_of(text).terms) < 3:
+            continue
+        out.append(Statement(article, position, text))
+    return out
+
+
+def align_claims(
+    articles: Sequence[Article], matcher: SentenceMatcher | None = None, settings: ClaimSettings | None = None
+) -> list[Claim]:
+    """Group the articles' sentences that state the same fact into claims, and label each claim."""
+    settings = settings or ClaimSettings()
+    statements = [s for article in articles for s in statements_of(article, settings)]
+    if not statements:
+        return []
+    texts = [s.text for s in statements]
+    if matcher is None:
+        matcher = SentenceMatcher().fit(texts)
+    elif not matcher.idf:
+        matcher.fit(texts)
+    scores = matcher.similarity_matrix(texts, texts)
+    articles_of = [s.article.id for s in statements]
+
+    links: list[tuple[float, int, int]] = []
+    take = min(settings.neighbours + 1, len(statements))
+    for i in range(len(statements)):
+        row = scores[i]
+        top = np.argpartition(-row, take - 1)[:take] if take < len(statements) else np.arange(len(statements))
+        for j in (int(x) for x in top):
+            if j <= i or articles_of[i] == articles_of[j]:
+                continue
+            score = float(max(row[j], scores[j, i]))
+            if score < settings.same_claim:
+                covers_ij = matcher.covers(texts[i], texts[j]) if score > 0.3 else 0.0
+                covers_ji = matcher.covers(texts[j], texts[i]) if covers_ij else 0.0
+                if min(covers_ij, covers_ji) < settings.mutual_cover:
+                    continue
+                score = settings.same_claim
+            links.append((score, i, j))
+    links.sort(key=lambda link: (-link[0], link[1], link[2]))
+
+    group_of = list(range(len(statements)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(statements))}
+    for _score, i, j in links:
+        gi, gj = group_of[i], group_of[j]
+        if gi == gj:
+            continue
+        if {articles_of[x] for x in members[gi]} & {articles_of[x] for x in members[gj]}:
+            continue  # one article states a claim once
+        cohesion = float(np.mean(np.maximum(scores[np.ix_(members[gi], members[gj])], 0.0)))
+        if cohesion < settings.group_cohesion * settings.same_claim:
+            continue
+        keep, gone = (gi, gj) if len(members[gi]) >= len(members[gj]) else (gj, gi)
+        members[keep].extend(members.pop(gone))
+        for x in members[keep]:
+            group_of[x] = keep
+
+    claims = []
+    for group in sorted(members.values(), key=lambda g: min(g)):
+        claims.append(label_claim(Claim([statements[x] for x in sorted(group)])))
+    return claims
+
+
+def label_claim(claim: Claim) -> Claim:
+    """Split a claim's statements into versions that agree, and label it disputed, corroborated or single-source."""
+    versions: list[list[Statement]] = []
+    found: list[Conflict] = []
+    for statement in claim.statements:
+        mine = facts_of(statement.text)
+        home = None
+        for version in versions:
+            clash = conflicts_between(mine, facts_of(version[0].text), same_statement=True)
+            if not clash:
+                home = version
+                break
+            found.extend(c for c in clash if c not in found)
+        if home is None:
+            versions.append([statement])
+        else:
+            home.append(statement)
+    if len(versions) > 1:
+        claim.label = "disputed"
+        claim.versions = versions
+        claim.conflicts = found
+    else:
+        claim.versions = []
+        claim.conflicts = []
+        claim.label = "corroborated" if claim.independent_sources > 1 else "single-source"
+    return claim

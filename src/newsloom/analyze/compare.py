@@ -1,0 +1,549 @@
+"""Comparing two sentences the way a copy editor does: do they state the same claim, and do they agree on it?
+
+``facts_of`` reads the checkable content of a sentence: its numbers (with the noun they count), dates, names and
+places (with the words around them, their role), quotes, negation and content terms. ``SentenceMatcher`` scores how
+much two sentences say the same thing (IDF-weighted overlap of stems, blended with dense embeddings when an encoder
+is given) and lists where they conflict: another number for the same thing, another day, another place or person
+in the same role, a negation on one side only, or different words inside the quotation marks.
+
+Embeddings alone cannot tell "met the envoy in Halvik" from "met the envoy in Tarvel"; the conflict checks can.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz
+
+from newsloom.text.terms import STOPWORDS, content_terms, fold, names, stem
+
+ConflictKind = Literal["number", "date", "name", "place", "negation", "quote"]
+
+_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
+_QUOTE = re.compile(r"[\"\u201c\u201e]([^\"\u201c\u201d\u201e]{3,}?)[\"\u201d\u201c]")
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12}
+_APPROXIMATE = frozenset(
+    "about around nearly almost some roughly approximately over more than up to least estimated".split()
+)
+# Words between a number and the noun it counts ("14 more people", "19 of the passengers").
+_NUMBER_FILLER = frozenset("more than other additional of the some further extra".split())
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_ABBREVIATIONS = {m[:3]: m for m in MONTHS} | {"sept": "september"}
+
+_NEGATIONS = frozenset(
+    """not no never n't nobody none nothing neither nor without denied denies deny denying refused refuses refuse
+    rejected rejects reject declined declines cannot failed fails""".split()
+)
+_SPEECH = frozenset("said says told tell added according and or".split())
+_PLACE_WORDS = frozenset("in at near from to into outside inside across toward towards off".split())
+_WORD_ONLY = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+# Words news copy uses interchangeably for one thing; each group meets at its first word's stem. Kept short on
+# purpose: only pairs an editor would accept as the same fact in any story.
+_SAME_MEANING = (
+    "injured hurt wounded",
+    "fire blaze",
+    "killed dead died deaths",
+    "said told stated",
+    "began started",
+    "hit struck strike collided collision crash rammed",
+    "remain stay",
+    "examine assess inspect",
+    "closed shut",
+    "reopen resume",
+    "blocks bars bans",
+    "vehicles cars",
+    "residents locals inhabitants",
+    "storm gale",
+    "evacuated cleared",
+    "building premises",
+    "approved passed backed adopted",
+    "rejected refused",
+    "ship vessel boat",
+    "officials authorities",
+    "inquiry investigation probe",
+    "arrested detained",
+    "cost price",
+    "buy purchase acquire",
+    "announced unveiled",
+    "rescued saved",
+)
+_CANONICAL = {stem(word): stem(group.split()[0]) for group in _SAME_MEANING for word in group.split()}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number stated in a sentence: its value, the noun it counts (stemmed) and whether it is approximate."""
+
+    value: float
+    noun: str
+    text: str
+    approximate: bool = False
+
+    def agrees_with(self, other: Quantity) -> bool:
+        if self.value == other.value:
+            return True
+        if self.approximate or other.approximate:  # "about 200" does not contradict "212"
+            return abs(self.value - other.value) <= 0.15 * max(abs(self.value), abs(other.value))
+        return False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The checkable content of a sentence."""
+
+    text: str
+    quantities: tuple[Quantity, ...]
+    dates: frozenset[str]  # "weekday:monday", "day:march 12", "month:march", "year:2031"
+    names: frozenset[str]  # folded: "elena varga", "halvik"
+    name_roles: frozenset[tuple[str, str]]  # (name, "<in" for the word before it, ">said" for the one after)
+    quotes: tuple[str, ...]  # folded words inside quotation marks, space-joined
+    negated: bool
+    terms: frozenset[str]  # content stems, synonyms merged, numbers left out
+    frame: frozenset[str]  # the terms outside quotation marks
+    words: frozenset[str]  # every folded word, for looking a name up in free text
+
+    @property
+    def numbers(self) -> frozenset[float]:
+        return frozenset(q.value for q in self.quantities)
+
+    def places(self) -> frozenset[str]:
+        return frozenset(n for n, role in self.name_roles if role[0] == "<" and role[1:] in _PLACE_WORDS)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Where two sentences that state the same claim disagree: ``this`` in the first, ``other`` in the second."""
+
+    kind: ConflictKind
+    this: str
+    other: str
+
+    def describe(self, other_label: str = "the other") -> str:
+        if self.kind == "negation":
+            return f"{self.this} in the text, {self.other} in {other_label}"
+        return f"{self.this!r} in the text, {self.other!r} in {other_label}"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How a sentence relates to another one."""
+
+    similarity: float  # 0..1: how much the two state the same thing
+    conflicts: tuple[Conflict, ...] = ()
+    covers: float = 0.0  # share of the first sentence's content (IDF-weighted) that the second states
+    missing: tuple[str, ...] = field(default=())  # names, numbers and dates of the first absent from the second
+
+    @property
+    def agrees(self) -> bool:
+        return not self.conflicts
+
+
+class Encoder(Protocol):
+    """Dense sentence embeddings: rows L2-normalised (see newsloom.embed)."""
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]: ...
+
+
+def _number_word_value(tokens: list[str], start: int) -> tuple[float, int] | None:
+    """The value of number words from ``start`` ("twenty-five", "three hundred"), and how many tokens they take."""
+    token = tokens[start]
+    parts = token.split("-")
+    if len(parts) >= 2 and parts[0] in _TENS and parts[1] in _UNITS:
+        return float(_TENS[parts[0]] + _UNITS[parts[1]]), 1
+    if len(parts) >= 2 and parts[0] in _UNITS:  # "four-hour"
+        return float(_UNITS[parts[0]]), 1
+    if token in _UNITS:
+        return float(_UNITS[token]), 1
+    if token in _SCALES and token != "dozen":  # "a hundred", "a thousand"
+        return float(_SCALES[token]), 1
+    if token in _TENS:
+        return float(_TENS[token]), 1
+    if token == "dozen" or (token == "a" and start + 1 < len(tokens) and tokens[start + 1] == "dozen"):
+        return 12.0, 1 if token == "dozen" else 2
+    return None
+
+
+def _digits_value(token: str) -> float | None:
+    bare = token.rstrip("%").replace(",", "")
+    try:
+        return float(bare)
+    except ValueError:
+        return None
+
+
+def _format_value(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+@lru_cache(maxsize=65536)
+def facts_of(sentence: str) -> Facts:
+    """The numbers, dates, names, quotes, negation and content terms of a sentence."""
+    raw_tokens = _TOKEN.findall(sentence)
+    tokens = [fold(t).replace("\u2019", "'") for t in raw_tokens]
+    quantities: list[Quantity] = []
+    dates: set[str] = set()
+    negated = False
+    used: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token in _NEGATIONS or token.endswith("n't") or (token == "down" and i and tokens[i - 1].startswith("turn")):
+            negated = True
+        month = token if token in MONTHS else _MONTH_ABBREVIATIONS.get(token.rstrip("."))
+        if month and (token in MONTHS or raw_tokens[i][:1].isupper()):
+            if token == "may" and raw_tokens[i] == "may":
+                continue
+            dates.add(f"month:{month}")
+            for j in (i + 1, i - 1):
+                if 0 <= j < len(tokens) and tokens[j].isdigit() and 1 <= int(tokens[j]) <= 31:
+                    dates.add(f"day:{month} {int(tokens[j])}")
+                    used.add(j)
+        elif token in WEEKDAYS:
+            dates.add(f"weekday:{token}")
+    for i, token in enumerate(tokens):
+        if i in used:
+            continue
+        value: float | None
+        span = 1
+        if token[:1].isdigit():
+            value = _digits_value(token)
+            if value is None:
+                continue
+            if re.fullmatch(r"1[89]\d\d|2[01]\d\d", token):
+                dates.add(f"year:{token}")
+                continue
+        else:
+            word_value = _number_word_value(tokens, i)
+            if word_value is None or (i > 0 and tokens[i - 1][:1].isdigit()):
+                continue
+            value, span = word_value
+            if token == "one" and (i + 1 >= len(tokens) or tokens[i + 1] in STOPWORDS):
+                continue  # "one of", "no one": a pronoun, not a count
+        j = i + span
+        while j < len(tokens) and tokens[j] in _SCALES:
+            value *= _SCALES[tokens[j]]
+            used.add(j)
+            j += 1
+        while j < len(tokens) and tokens[j] in _NUMBER_FILLER:
+            j += 1
+        if "-" in token and not token[:1].isdigit():  # "four-hour debate": the noun is inside the token
+            noun = stem(
+                token.split("-")[-1] if token.split("-")[-1] not in _UNITS else (tokens[j] if j < len(tokens) else "")
+            )
+        else:
+            noun = "percent" if token.endswith("%") else (stem(tokens[j]) if j < len(tokens) else "")
+        if noun in ("per", "cent"):
+            noun = "percent"
+        approximate = i > 0 and tokens[i - 1] in _APPROXIMATE
+        shown = " ".join(raw_tokens[i : i + span + (j - i - span if j - i - span < 3 else 0)])
+        quantities.append(Quantity(value, noun, shown or raw_tokens[i], approximate))
+    found_names = set(names(sentence))
+    word_list = [t for t in tokens if t]
+    roles: set[tuple[str, str]] = set()
+    for name in found_names:
+        parts = name.split()
+        # Only telling neighbours make a role: "in", "said", "minister", not "was" or "the".
+        for i in range(len(word_list) - len(parts) + 1):
+            if word_list[i : i + len(parts)] == parts:
+                before = i - 1
+                while before >= 0 and raw_tokens[before][:1].isupper() and len(raw_tokens[before]) <= 3:
+                    before -= 1  # "in St. Petersburg", "in Ft. Wayne": the role word is before the prefix
+                if before >= 0 and _telling(word_list[before]):
+                    roles.add((name, "<" + word_list[before]))
+                if i + len(parts) < len(word_list) and _telling(word_list[i + len(parts)]):
+                    roles.add((name, ">" + word_list[i + len(parts)]))
+    quotes = tuple(" ".join(_WORD_ONLY.findall(fold(q))) for q in _QUOTE.findall(sentence))
+    terms = _terms(sentence)
+    frame = _terms(_QUOTE.sub(" ", sentence)) if quotes else terms
+    return Facts(
+        text=sentence,
+        quantities=tuple(quantities),
+        dates=frozenset(dates),
+        names=frozenset(found_names),
+        name_roles=frozenset(roles),
+        quotes=tuple(q for q in quotes if len(q.split()) >= 2),
+        negated=negated,
+        terms=terms,
+        frame=frame,
+        words=frozenset(word_list),
+    )
+
+
+def _telling(word: str) -> bool:
+    return word in _PLACE_WORDS or word in _SPEECH or (word not in STOPWORDS and not word[:1].isdigit())
+
+
+def _terms(text: str) -> frozenset[str]:
+    """Content stems with synonyms merged; numbers left out (they are compared as quantities, not as words)."""
+    out = set()
+    for term in content_terms(text):
+        if "-" in term and term.split("-")[0] in _UNITS:  # "four-hour" -> "hour"
+            term = term.split("-")[-1]
+        if term in _UNITS or _digits_value(term) is not None:
+            continue
+        out.add(_CANONICAL.get(term, term))
+    return frozenset(out)
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of one name: equal, one inside the other ("varga" in "elena varga"), or close ("Vitkov")."""
+    if a == b:
+        return True
+    a_parts, b_parts = a.split(), b.split()
+    if set(a_parts) & set(b_parts):
+        return True
+    return any(len(x) > 3 and len(y) > 3 and fuzz.ratio(_sound(x), _sound(y)) >= 75 for x in a_parts for y in b_parts)
+
+
+def _sound(name: str) -> str:
+    """A name as transliterations tend to spell it: 'Witkoff' and 'Vitkov' both become 'vitkov'."""
+    name = name.replace("w", "v").replace("ph", "f").replace("ck", "k").replace("y", "i")
+    name = re.sub(r"(.)\1+", r"\1", name)
+    return re.sub(r"f$", "v", name)
+
+
+def name_stated(name: str, facts: Facts) -> bool:
+    """Whether a sentence names someone or somewhere, under any spelling or in lower-case running text."""
+    if any(same_name(name, other) for other in facts.names):
+        return True
+    parts = [p for p in name.split() if p not in STOPWORDS]
+    return bool(parts) and any(p in facts.words for p in parts)
+
+
+def quantity_conflicts(a: Facts, b: Facts, same_statement: bool) -> list[Conflict]:
+    """Numbers of ``a`` that ``b`` gives otherwise for the same noun (or, in the same statement, at all)."""
+    out: list[Conflict] = []
+    for qa in a.quantities:
+        if any(qa.agrees_with(qb) for qb in b.quantities):
+            continue
+        rivals = [qb for qb in b.quantities if qb.noun == qa.noun and qa.noun]
+        if not rivals and same_statement:
+            unmatched_b = [qb for qb in b.quantities if not any(qb.agrees_with(x) for x in a.quantities)]
+            unmatched_a = [x for x in a.quantities if not any(x.agrees_with(qb) for qb in b.quantities)]
+            if len(unmatched_a) == 1 and len(unmatched_b) == 1:
+                rivals = unmatched_b
+        if rivals:
+            out.append(Conflict("number", qa.text, rivals[0].text))
+    return out
+
+
+def date_conflicts(a: Facts, b: Facts) -> list[Conflict]:
+    out = []
+    for kind in ("weekday", "day", "year"):
+        mine = {d for d in a.dates if d.startswith(kind + ":")}
+        theirs = {d for d in b.dates if d.startswith(kind + ":")}
+        if mine and theirs and not mine & theirs:
+            out.append(Conflict("date", _show_date(min(mine)), _show_date(min(theirs))))
+    months_a = {d for d in a.dates if d.startswith("month:")}
+    months_b = {d for d in b.dates if d.startswith("month:")}
+    if not out and months_a and months_b and not months_a & months_b:
+        out.append(Conflict("date", _show_date(min(months_a)), _show_date(min(months_b))))
+    return out
+
+
+def _show_date(value: str) -> str:
+    return value.split(":", 1)[1].title()
+
+
+def name_conflicts(a: Facts, b: Facts) -> list[Conflict]:
+    """Someone or somewhere else in the same role: "in Halvik" / "in Tarvel", "Varga said" / "Hale said"."""
+    only_a = [n for n in a.names if not name_stated(n, b)]
+    only_b = [n for n in b.names if not name_stated(n, a)]
+    out = []
+    for name in sorted(only_a):
+        roles = {w for n, w in a.name_roles if n == name}
+        rivals = sorted(n for n in only_b if roles & {w for m, w in b.name_roles if m == n})
+        if rivals:
+            kind: ConflictKind = "place" if name in a.places() else "name"
+            out.append(Conflict(kind, name.title(), rivals[0].title()))
+    return out
+
+
+def quote_conflicts(a: Facts, b: Facts, same_statement: bool = False) -> list[Conflict]:
+    """A quote of ``a`` that ``b`` gives in other words (a shortened quote is no conflict).
+
+    Quotes conflict when they share many words, or when the words around them (who said it, about what) match.
+    """
+    out = []
+    if a.quotes and b.quotes and len(a.frame) >= 2 and len(a.frame & b.frame) >= 0.8 * len(a.frame):
+        same_statement = True
+    for qa in a.quotes:
+        if any(qa in qb or qb in qa for qb in b.quotes):
+            continue
+        words_a = set(qa.split())
+        for qb in b.quotes:
+            shared = len(words_a & set(qb.split())) / max(1, min(len(words_a), len(set(qb.split()))))
+            if shared >= 0.4 or same_statement:
+                out.append(Conflict("quote", qa, qb))
+                break
+    return out
+
+
+def conflicts_between(a: Facts, b: Facts, same_statement: bool) -> tuple[Conflict, ...]:
+    """Every conflict between two sentences; ``same_statement`` when they state the same claim (then more counts)."""
+    out = quantity_conflicts(a, b, same_statement) + date_conflicts(a, b) + quote_conflicts(a, b, same_statement)
+    out += name_conflicts(a, b)
+    if same_statement and a.negated != b.negated:
+        out.append(Conflict("negation", "negated" if a.negated else "affirmed", "negated" if b.negated else "affirmed"))
+    return tuple(out)
+
+
+def _missing(a: Facts, b: Facts) -> tuple[str, ...]:
+    out = [n.title() for n in sorted(a.names) if not name_stated(n, b)]
+    out += [q.text for q in a.quantities if not any(q.agrees_with(x) for x in b.quantities)]
+    out += [_show_date(d) for d in sorted(a.dates - b.dates) if not d.startswith("month:")]
+    return tuple(out)
+
+
+class SentenceMatcher:
+    """How much two sentences state the same thing, and where they conflict.
+
+    Lexical by default: the IDF-weighted cosine of their sets of content stems, so word order and small rewording
+    do not matter and rare words (names, numbers, the event's nouns) count most. With an ``encoder``, the score is
+    blended with the cosine of dense embeddings (``encoder_weight``), which catches rewording with other words.
+    The IDF is learnt from the sentences at hand (``fit``, or automatically in ``best_matches``).
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        idf: dict[str, float] | None = None,
+        encoder_weight: float = 0.5,
+        same_statement: float = 0.45,
+    ) -> None:
+        if not 0.0 <= encoder_weight <= 1.0:
+            raise ValueError(f"encoder_weight must be between 0 and 1, got {encoder_weight}")
+        self.encoder = encoder
+        self.idf: dict[str, float] = dict(idf) if idf else {}
+        self.encoder_weight = encoder_weight if encoder is not None else 0.0
+        self.same_statement = same_statement  # similarity from which two sentences state one claim
+        self._default_idf = 1.0
+
+    def fit(self, sentences: Iterable[str]) -> SentenceMatcher:
+        """Learn term weights from the sentences at hand (rare terms weigh more)."""
+        frequency: Counter[str] = Counter()
+        count = 0
+        for sentence in sentences:
+            frequency.update(facts_of(sentence).terms)
+            count += 1
+        self.idf = {t: math.log((count + 1) / (df + 0.5)) + 1.0 for t, df in frequency.items()}
+        self._default_idf = math.log((count + 1) / 0.5) + 1.0
+        return self
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self._default_idf)
+
+    def _lexical(self, a: Facts, b: Facts) -> tuple[float, float]:
+        shared = a.terms & b.terms
+        wa = sum(self.weight(t) ** 2 for t in a.terms)
+        wb = sum(self.weight(t) ** 2 for t in b.terms)
+        if not wa or not wb:
+            return 0.0, 0.0
+        cosine = sum(self.weight(t) ** 2 for t in shared) / math.sqrt(wa * wb)
+        covers = sum(self.weight(t) for t in shared) / sum(self.weight(t) for t in a.terms)
+        return cosine, covers
+
+    def covers(self, a: str, b: str) -> float:
+        """The share of ``a``'s content (IDF-weighted terms) that ``b`` states."""
+        return self._lexical(facts_of(a), facts_of(b))[1]
+
+    def relate(self, a: str, b: str, dense: float | None = None) -> Relation:
+        """How sentence ``a`` relates to sentence ``b`` (``dense``: their embedding cosine, when already known)."""
+        fa, fb = facts_of(a), facts_of(b)
+        lexical, covers = self._lexical(fa, fb)
+        if self.encoder is not None and dense is None:
+            vectors = self.encoder.encode([a, b])
+            dense = float(vectors[0] @ vectors[1])
+        return self._relation(fa, fb, lexical, covers, dense)
+
+    def _relation(self, fa: Facts, fb: Facts, lexical: float, covers: float, dense: float | None) -> Relation:
+        similarity = lexical
+        if dense is not None and self.encoder_weight:
+            # Embedding cosines of unrelated news sentences sit near 0.2, paraphrases above 0.8: rescale first.
+            rescaled = min(1.0, max(0.0, (dense - 0.2) / 0.7))
+            similarity = (1 - self.encoder_weight) * lexical + self.encoder_weight * rescaled
+        same = similarity >= self.same_statement or covers >= 0.6
+        return Relation(
+            similarity=round(similarity, 4),
+            conflicts=conflicts_between(fa, fb, same),
+            covers=round(covers, 4),
+            missing=_missing(fa, fb),
+        )
+
+    def _matrix(self, facts: Sequence[Facts], vocabulary: dict[str, int]) -> NDArray[np.float32]:
+        matrix = np.zeros((len(facts), len(vocabulary)), dtype=np.float32)
+        for row, fact in enumerate(facts):
+            for term in fact.terms:
+                column = vocabulary.get(term)
+                if column is not None:
+                    matrix[row, column] = self.weight(term)
+        return matrix
+
+    def similarity_matrix(self, sentences: Sequence[str], pool: Sequence[str]) -> NDArray[np.float32]:
+        """Similarities of every sentence to every pool sentence, as one matrix product."""
+        if not self.idf:
+            self.fit([*sentences, *pool])
+        facts_a = [facts_of(s) for s in sentences]
+        facts_b = [facts_of(s) for s in pool]
+        vocabulary: dict[str, int] = {}
+        for fact in facts_b:
+            for term in fact.terms:
+                vocabulary.setdefault(term, len(vocabulary))
+        left, right = self._matrix(facts_a, vocabulary), self._matrix(facts_b, vocabulary)
+        norms_a = np.sqrt(np.array([sum(self.weight(t) ** 2 for t in f.terms) for f in facts_a], dtype=np.float32))
+        norms_b = np.sqrt((right**2).sum(axis=1))
+        lexical = left @ right.T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lexical = np.nan_to_num(lexical / np.outer(norms_a, norms_b))
+        if self.encoder is None or not self.encoder_weight or not sentences or not pool:
+            return lexical.astype(np.float32)
+        dense = self.encoder.encode(list(sentences)) @ self.encoder.encode(list(pool)).T
+        rescaled = np.clip((dense - 0.2) / 0.7, 0.0, 1.0)
+        blended: NDArray[np.float32] = ((1 - self.encoder_weight) * lexical + self.encoder_weight * rescaled).astype(
+            np.float32
+        )
+        return blended
+
+    def best_matches(
+        self, sentences: Sequence[str], pool: Sequence[str], k: int = 5
+    ) -> list[list[tuple[int, Relation]]]:
+        """For each sentence, its ``k`` most similar pool sentences (index into ``pool``), best first."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if not sentences:
+            return []
+        if not pool:
+            return [[] for _ in sentences]
+        scores = self.similarity_matrix(sentences, pool)
+        take = min(k, len(pool))
+        out = []
+        for row, sentence in enumerate(sentences):
+            top = np.argpartition(-scores[row], take - 1)[:take] if take < len(pool) else np.arange(len(pool))
+            top = top[np.argsort(-scores[row][top], kind="stable")]
+            fa = facts_of(sentence)
+            matches = []
+            for column in top:
+                fb = facts_of(pool[int(column)])
+                _, covers = self._lexical(fa, fb)
+                relation = self._relation(fa, fb, float(scores[row, column]), covers, None)
+                matches.append((int(column), relation))
+            out.append(matches)
+        return out

@@ -1,0 +1,165 @@
+"""The checker: every sentence of a text labelled supported, unsupported or contradicted, with its evidence."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from factories import prepared
+from newsloom.analyze.checker import check_brief, check_text, render_report, strip_citations, text_sentences
+from newsloom.model import Article
+from newsloom.write.extractive import write_brief
+
+
+def story() -> list[Article]:
+    when = datetime(2031, 8, 14, 7, tzinfo=UTC)
+    return prepared(
+        [
+            Article(
+                id="sorrel-wire",
+                title="Landslide closes coast road near Sorrel",
+                outlet="Meridian Wire",
+                published=when,
+                text=(
+                    "SORREL, Aug 14 (Meridian Wire) — A landslide closed the coast road between Sorrel and Tarvel "
+                    "on Wednesday night after two days of heavy rain. No one was hurt, the regional roads agency "
+                    "said. About 3,000 tonnes of earth and rock cover the road for 200 metres. "
+                    "Agency engineer Clara Fenn said the road would stay closed for at least ten days."
+                ),
+            ),
+            Article(
+                id="sorrel-coastal",
+                title="Sorrel cut off from Tarvel by landslide",
+                outlet="Coastal Times",
+                published=when,
+                text=(
+                    "Residents of Sorrel face a 40-minute detour through the hills after a landslide blocked the "
+                    "coast road to Tarvel. Buses to Tarvel will run on the hill route until the road reopens. "
+                    'Mayor Ruth Hollis said the village was "shaken but safe."'
+                ),
+            ),
+            Article(
+                id="sorrel-northgate",
+                title="Rain-soaked slope gave way above coast road",
+                outlet="Northgate Post",
+                published=when,
+                text=(
+                    "The slope above the coast road had been monitored since a smaller slip in 2029. "
+                    "Engineer Clara Fenn said drainage works planned for the autumn would now start early."
+                ),
+            ),
+        ]
+    )
+
+
+SYNTHESIS = """# Landslide cuts the coast road between Sorrel and Tarvel
+
+A landslide closed the coast road between Sorrel and Tarvel on Wednesday night after two days of heavy rain. [1]
+Nobody was injured, according to the regional roads agency [1].
+Some 3,000 tonnes of earth and rock now cover 200 metres of the road (Meridian Wire).
+Engineer Clara Fenn said the road would remain closed for at least 14 days.
+The landslide destroyed two holiday homes above the road.
+Buses to Tarvel will use the hill route until the road reopens [2].
+Residents face a 40-minute detour through the hills, and Mayor Ruth Hollis called the village "shaken but safe." [2, 3]
+The regional government has promised 4 million crowns for repairs.
+Drainage works planned for the autumn will now start early, Fenn said. (id sorrel-northgate)
+"""
+
+
+def test_a_synthesis_with_two_added_facts_and_one_changed_number_gets_exactly_those_three_flagged() -> None:
+    report = check_text(SYNTHESIS, story())
+    labels = {s.text: s.label for s in report.sentences}
+    assert len(report.sentences) == 10  # the headline is checked too
+    flagged = {s.text: s.label for s in report.flagged()}
+    assert flagged == {
+        "Engineer Clara Fenn said the road would remain closed for at least 14 days.": "contradicted",
+        "The landslide destroyed two holiday homes above the road.": "unsupported",
+        "The regional government has promised 4 million crowns for repairs.": "unsupported",
+    }
+    assert sum(label == "supported" for label in labels.values()) == 7
+    changed = next(s for s in report.sentences if s.label == "contradicted")
+    assert changed.evidence[0].article_id == "sorrel-wire"
+    assert "at least ten days" in changed.evidence[0].sentence
+    assert "14" in changed.reason and "ten" in changed.reason and "Meridian Wire" in changed.reason
+    assert report.summary == {
+        "sentences": 10,
+        "supported": 7,
+        "unsupported": 2,
+        "contradicted": 1,
+        "share_supported": 0.7,
+    }
+
+
+def test_supported_sentences_name_their_best_evidence() -> None:
+    report = check_text(SYNTHESIS, story())
+    reworded = next(s for s in report.sentences if s.text.startswith("Nobody was injured"))
+    assert reworded.label == "supported"
+    assert reworded.evidence[0].article_id == "sorrel-wire"
+    assert "No one was hurt" in reworded.evidence[0].sentence
+    merged = next(s for s in report.sentences if s.text.startswith("Residents face"))
+    assert merged.label == "supported" and merged.evidence[0].outlet == "Coastal Times"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "kind_of_reason"),
+    [
+        ("A landslide closed the coast road between Sorrel and Tarvel on Monday night.", "contradicted", "Monday"),
+        ("A landslide closed the coast road between Sorrel and Halvik on Wednesday night.", "contradicted", "Halvik"),
+        ("Several people were hurt, the regional roads agency said.", "contradicted", "negated"),
+        ('Mayor Ruth Hollis said the village was "frightened and cut off."', "contradicted", "shaken"),
+        ("Agency engineer Petra Novak said the road would stay closed for at least ten days.", "contradicted", "Novak"),
+        ("The slope had been monitored since a smaller slip in 2029.", "supported", "Northgate Post"),
+        ("Police closed the beach at Sorrel for the weekend.", "unsupported", "no source"),
+    ],
+)
+def test_each_kind_of_change_is_caught(sentence: str, label: str, kind_of_reason: str) -> None:
+    checked = check_text(sentence, story()).sentences[0]
+    assert checked.label == label, checked.reason
+    assert kind_of_reason in checked.reason
+
+
+def test_json_has_the_contract_shape() -> None:
+    data = json.loads(json.dumps(check_text(SYNTHESIS, story()).to_json()))
+    assert set(data) == {"sentences", "summary"}
+    first = data["sentences"][1]
+    assert {"text", "label", "evidence"} <= set(first)
+    assert first["label"] in ("supported", "unsupported", "contradicted")
+    assert {"id", "sentence"} <= set(first["evidence"][0])
+    assert data["summary"]["sentences"] == 10
+
+
+def test_citation_markers_and_markdown_are_removed_before_checking() -> None:
+    marks = {"meridian wire", "coastal times", "a1"}
+    assert strip_citations("The road is closed [1].") == "The road is closed."
+    assert strip_citations("The road is closed. [1, 3][4]") == "The road is closed."
+    assert strip_citations("The road is closed (id a1).") == "The road is closed."
+    assert strip_citations("The road is closed (Meridian Wire, Coastal Times).", marks) == "The road is closed."
+    assert strip_citations("The road is closed (for ten days).", marks) == "The road is closed (for ten days)."
+    assert text_sentences("## A *headline* here\n\n- First point [1].\n---\n") == ["A headline here", "First point."]
+
+
+def test_a_brief_written_from_the_story_is_all_supported() -> None:
+    articles = story()
+    report = check_brief(write_brief(articles), articles)
+    assert report.sentences and all(s.label == "supported" for s in report.sentences), render_report(report)
+
+
+def test_render_shows_label_reason_evidence_and_summary() -> None:
+    report = check_text(SYNTHESIS, story())
+    text = render_report(report)
+    assert "**CONTRADICTED** Engineer Clara Fenn said" in text
+    assert "Meridian Wire: " in text and "(id sorrel-wire)" in text
+    assert text.rstrip().endswith("10 sentences: 7 supported, 2 unsupported, 1 contradicted (70% supported)")
+    plain = render_report(report, markdown=False)
+    assert "CONTRADICTED Engineer" in plain and "**" not in plain
+    escaped = render_report(check_text("The *slope* gave way [1].", story()))
+    assert "\\*" not in escaped or "slope" in escaped
+
+
+def test_bad_input_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValueError, match="at least one source article"):
+        check_text("A landslide closed the road.", [])
+    with pytest.raises(ValueError, match="empty"):
+        check_text("  \n", story())
