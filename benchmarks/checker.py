@@ -245,6 +245,9 @@ def report(args: argparse.Namespace) -> str:
         f"Checker on {len(rows)} labelled sentences over {len(stories)} stories "
         f"({sum(len(a) for a in stories.values())} articles):",
         "",
+        "The checker's thresholds were tuned on these sentences: the figures are an upper estimate, not a "
+        "held-out one.",
+        "",
         "| label | precision | recall | F1 | sentences |",
         "|---|---:|---:|---:|---:|",
     ]

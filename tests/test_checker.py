@@ -163,3 +163,16 @@ def test_bad_input_is_refused_with_a_clear_message() -> None:
         check_text("A landslide closed the road.", [])
     with pytest.raises(ValueError, match="empty"):
         check_text("  \n", story())
+
+
+def test_an_attribution_to_a_source_outlet_is_no_added_fact() -> None:
+    report = check_text(
+        'According to Coastal Times, Mayor Ruth Hollis said the village was "shaken but safe."\n'
+        "About 3,000 tonnes of earth and rock cover the road, Meridian Wire reported.\n"
+        "According to Northgate Post, no one was hurt.",
+        story(),
+    )
+    assert [s.label for s in report.sentences] == ["supported", "supported", "supported"]
+    assert report.sentences[0].text.startswith("According to Coastal Times")
+    assert report.sentences[0].evidence[0].outlet == "Coastal Times"
+    assert "not Northgate Post" in report.sentences[2].reason  # stated, but by another outlet

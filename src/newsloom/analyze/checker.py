@@ -186,13 +186,39 @@ def check_sentences(
     if not matcher.idf:
         matcher.fit([*pool, *sentences])
     story_facts = [facts_of(text) for text in pool]
-    matches = matcher.best_matches(list(sentences), pool, k=settings.candidates)
-    return CheckReport(
-        [
-            _judge(sentence, found, sources, story_facts, matcher, settings)
-            for sentence, found in zip(sentences, matches, strict=True)
-        ]
-    )
+    outlets = {a.display_outlet.lower(): a.display_outlet for a in articles}
+    claims = [without_attribution(sentence, outlets) for sentence in sentences]
+    matches = matcher.best_matches([claim for claim, _ in claims], pool, k=settings.candidates)
+    out = []
+    for sentence, (claim, outlet), found in zip(sentences, claims, matches, strict=True):
+        if outlet:  # "According to Coastal Times, ...": that outlet's sentences first
+            found = sorted(found, key=lambda match: sources[match[0]].article.display_outlet != outlet)
+        checked = _judge(claim, found, sources, story_facts, matcher, settings)
+        checked.text = sentence
+        if outlet and checked.label == "supported" and all(e.outlet != outlet for e in checked.evidence):
+            checked.reason += f" (not {outlet}, to which the text attributes it)"
+        out.append(checked)
+    return CheckReport(out)
+
+
+_ATTRIBUTION_FIRST = re.compile(r"^(?:according to|as reported by)\s+([^,]{2,80}),\s*", re.IGNORECASE)
+_ATTRIBUTION_LAST = re.compile(
+    r",\s*(?:according to\s+([^,]{2,80})|([^,]{2,80}?)\s+(?:reported|reports|said|says))(?=[.!?]?$)", re.IGNORECASE
+)
+
+
+def without_attribution(sentence: str, outlets: dict[str, str]) -> tuple[str, str | None]:
+    """The claim without "According to OUTLET," (or ", OUTLET reported."), and the outlet, when it is a source's."""
+    match = _ATTRIBUTION_FIRST.match(sentence)
+    if match and match.group(1).strip().lower() in outlets:
+        rest = sentence[match.end() :]
+        return rest[:1].upper() + rest[1:], outlets[match.group(1).strip().lower()]
+    match = _ATTRIBUTION_LAST.search(sentence)
+    if match:
+        outlet = (match.group(1) or match.group(2) or "").strip().lower()
+        if outlet in outlets:
+            return sentence[: match.start()] + sentence[match.end() :], outlets[outlet]
+    return sentence, None
 
 
 def _evidence(source: _Source, relation: Relation) -> Evidence:
