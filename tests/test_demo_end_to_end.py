@@ -155,19 +155,18 @@ def squeeze(text: str) -> str:
 def test_every_brief_sentence_is_stated_by_an_article_it_cites(demo: Demo) -> None:
     checked = 0
     for story_id, brief in demo.briefs.items():
-        sentences = ([brief.dek] if brief.dek else []) + brief.sentences()
-        for sentence in sentences:
+        for sentence in brief.all_sentences():
             assert sentence.sources, (story_id, sentence.text)
             cited = [demo.articles[c.article_id] for c in sentence.sources]
             assert all(a.story_id == story_id for a in cited), (story_id, sentence.text)
-            assert any(squeeze(sentence.text) in squeeze(a.text) for a in cited), (story_id, sentence.text)
+            assert any(squeeze(sentence.claim) in squeeze(a.text) for a in cited), (story_id, sentence.text)
             checked += 1
     assert checked >= 40
 
 
 def test_flood_brief_keeps_the_two_injury_counts_apart(demo: Demo) -> None:
     brief = demo.briefs[demo.story("dunmere-wire-1")]
-    sentences = ([brief.dek] if brief.dek else []) + brief.sentences()
+    sentences = brief.all_sentences()
     sides = {"14": False, "19": False}
     for sentence in sentences:
         stated = numbers(sentence.text)
@@ -190,3 +189,22 @@ def test_single_source_fact_cites_only_its_source(demo: Demo) -> None:
     for sentence in solar:
         assert {c.article_id for c in sentence.sources} == {"kestrel-kbr-2"}
         assert sentence.independent_sources == 1
+
+
+def test_flood_brief_shows_the_dispute_and_a_single_source_fact(demo: Demo) -> None:
+    """The best-covered disputed story: `newsloom show` prints where sources differ and an attributed fact."""
+    from newsloom.write.render import brief_markdown
+
+    brief = demo.briefs[demo.story("dunmere-wire-1")]
+    [injuries] = [d for d in brief.differences if {"14", "19"} <= {n for v in d.versions for n in numbers(v.text)}]
+    for version in injuries.versions:
+        cited = {c.article_id for c in version.sources}
+        assert cited <= (DUNMERE_19 if "19" in numbers(version.text) else DUNMERE_14), version.text
+    assert not any(numbers(s.text) & {"14", "19"} for s in brief.sentences()), "the body takes no side"
+    single = [s for s in brief.sentences() if s.label == "single-source" and s.attributed_to]
+    assert single
+    text = brief_markdown(brief)
+    assert "## Where sources differ" in text
+    assert f"According to {single[0].attributed_to}, " in text
+    assert len(brief.headline.split()) <= 14
+    assert 1 <= len(brief.paragraphs) <= 7

@@ -74,10 +74,18 @@ class Citation:
 
 @dataclass
 class Sentence:
-    """A sentence of a brief with the articles that state it."""
+    """A sentence of a brief with the articles that state it.
+
+    ``label`` says how well the sources back it: "corroborated" (two or more independent sources),
+    "single-source" or "disputed". A single-source sentence in a story with other independent sources is introduced
+    with "According to OUTLET, ..."; ``attributed_to`` is that outlet, and ``claim`` the source's own words without
+    the introduction (what a checker compares with the sources).
+    """
 
     text: str
     sources: list[Citation]
+    label: str | None = None
+    attributed_to: str | None = None
 
     @property
     def independent_sources(self) -> int:
@@ -88,13 +96,72 @@ class Sentence:
     def outlets(self) -> list[str]:
         return sorted({c.outlet for c in self.sources})
 
+    @property
+    def claim(self) -> str:
+        """The sentence as its source wrote it: the text without an "According to OUTLET, " introduction."""
+        if self.attributed_to:
+            prefix = f"According to {self.attributed_to}, "
+            if self.text.startswith(prefix):
+                rest = self.text[len(prefix) :]
+                return rest[:1].upper() + rest[1:]
+        return self.text
+
+    def words(self) -> int:
+        return len(self.text.split())
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "text": self.text,
             "sources": [c.article_id for c in self.sources],
             "outlets": self.outlets,
             "independent_sources": self.independent_sources,
         }
+        if self.label:
+            out["label"] = self.label
+        if self.attributed_to:
+            out["attributed_to"] = self.attributed_to
+        return out
+
+
+@dataclass
+class Difference:
+    """Where sources differ: one fact told in conflicting versions, each version with the outlets that state it."""
+
+    about: str  # what the versions disagree on, e.g. "number: 14 / 19"
+    versions: list[Sentence]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"about": self.about, "versions": [v.to_json() for v in self.versions]}
+
+
+@dataclass
+class KeyPlayer:
+    """A person, organisation or place the story is about, with every spelling outlets used for it."""
+
+    name: str
+    kind: str  # "person" | "organization" | "place"
+    aliases: list[str] = field(default_factory=list)  # other spellings, most used first
+    independent_sources: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "aliases": list(self.aliases),
+            "independent_sources": self.independent_sources,
+        }
+
+
+@dataclass
+class TimelineEntry:
+    """One report in the story's development: when it was published, by whom, and what it added."""
+
+    published: datetime | None
+    outlet: str
+    added: Sentence
+
+    def to_json(self) -> dict[str, Any]:
+        return {"published": format_time(self.published), "outlet": self.outlet, **self.added.to_json()}
 
 
 @dataclass
@@ -137,7 +204,12 @@ class Coverage:
 
 @dataclass
 class Brief:
-    """A story's neutral, cited summary: headline, dek and body paragraphs."""
+    """A story's neutral, cited summary.
+
+    Headline, dek and body paragraphs (what happened, details, who said what, context); then where sources differ,
+    the key players, a timeline of the reports and the coverage. Every sentence (dek, body, each version of a
+    difference, each timeline line) cites the articles that state it; key players and coverage are not sentences.
+    """
 
     story_id: str | None
     headline: str
@@ -149,13 +221,29 @@ class Brief:
     version: int = 1
     created_at: datetime | None = None
     headline_source: str | None = None
+    sections: list[str] = field(default_factory=list)  # what each paragraph is: "what happened", "details", ...
+    differences: list[Difference] = field(default_factory=list)
+    key_players: list[KeyPlayer] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
 
     def sentences(self) -> list[Sentence]:
         """The body sentences, in reading order."""
         return [s for paragraph in self.paragraphs for s in paragraph]
 
+    def all_sentences(self) -> list[Sentence]:
+        """Every sentence the brief prints, in reading order: dek, body, the differences' versions, the timeline."""
+        out = [self.dek] if self.dek else []
+        out += self.sentences()
+        out += [v for difference in self.differences for v in difference.versions]
+        out += [entry.added for entry in self.timeline]
+        return out
+
     def body_words(self) -> int:
-        return sum(len(s.text.split()) for s in self.sentences())
+        return sum(s.words() for s in self.sentences())
+
+    def words(self) -> int:
+        """The words of every sentence the brief prints: what ``max_words`` limits."""
+        return sum(s.words() for s in self.all_sentences())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,7 +252,13 @@ class Brief:
             "headline_source": self.headline_source,
             "dek": self.dek.text if self.dek else "",
             "dek_sources": [c.article_id for c in self.dek.sources] if self.dek else [],
+            "dek_label": self.dek.label if self.dek else None,
+            "dek_attributed_to": self.dek.attributed_to if self.dek else None,
             "paragraphs": [[s.to_json() for s in paragraph] for paragraph in self.paragraphs],
+            "sections": list(self.sections),
+            "differences": [d.to_json() for d in self.differences],
+            "key_players": [p.to_json() for p in self.key_players],
+            "timeline": [e.to_json() for e in self.timeline],
             "coverage": self.coverage.to_json(),
             "citations": {
                 aid: {
@@ -182,6 +276,7 @@ class Brief:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Brief:
+        """A brief as ``to_json`` wrote it; briefs stored before differences, key players and timeline read too."""
         citations = {
             aid: Citation(
                 article_id=aid,
@@ -193,16 +288,23 @@ class Brief:
             for aid, c in data.get("citations", {}).items()
         }
 
-        def sentence(text: str, ids: list[str]) -> Sentence:
-            return Sentence(text, [citations.get(i) or Citation(i, "Unknown outlet") for i in ids])
+        def sentence(text: str, ids: list[str], label: str | None = None, attributed: str | None = None) -> Sentence:
+            return Sentence(text, [citations.get(i) or Citation(i, "Unknown outlet") for i in ids], label, attributed)
+
+        def stored(s: dict[str, Any]) -> Sentence:
+            return sentence(s["text"], s.get("sources", []), s.get("label"), s.get("attributed_to"))
 
         cov = data.get("coverage", {})
         return cls(
             story_id=data.get("story"),
             headline=data.get("headline", ""),
             headline_source=data.get("headline_source"),
-            dek=sentence(data["dek"], data.get("dek_sources", [])) if data.get("dek") else None,
-            paragraphs=[[sentence(s["text"], s["sources"]) for s in p] for p in data.get("paragraphs", [])],
+            dek=(
+                sentence(data["dek"], data.get("dek_sources", []), data.get("dek_label"), data.get("dek_attributed_to"))
+                if data.get("dek")
+                else None
+            ),
+            paragraphs=[[stored(s) for s in p] for p in data.get("paragraphs", [])],
             coverage=Coverage(
                 articles=cov.get("articles", 0),
                 outlets=cov.get("outlets", []),
@@ -215,6 +317,19 @@ class Brief:
             writer=data.get("writer", "extractive"),
             version=data.get("version", 1),
             created_at=parse_stored_time(data.get("created_at")),
+            sections=list(data.get("sections", [])),
+            differences=[
+                Difference(d.get("about", ""), [stored(v) for v in d.get("versions", [])])
+                for d in data.get("differences", [])
+            ],
+            key_players=[
+                KeyPlayer(p["name"], p.get("kind", ""), list(p.get("aliases", [])), p.get("independent_sources", 0))
+                for p in data.get("key_players", [])
+            ],
+            timeline=[
+                TimelineEntry(parse_stored_time(e.get("published")), e.get("outlet", ""), stored(e))
+                for e in data.get("timeline", [])
+            ],
         )
 
 

@@ -1,4 +1,9 @@
-"""A brief as Markdown: each sentence followed by numbered citations that resolve to outlet, title and link."""
+"""A brief as Markdown: each sentence followed by numbered citations that resolve to outlet, title and link.
+
+After the body: where sources differ (each version with its outlets), key players with their other spellings, the
+timeline of reports, the coverage line and the numbered sources. Article text is escaped: shown as written, never
+read as Markdown or HTML.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +22,36 @@ def escape_markdown(text: str) -> str:
 def brief_markdown(brief: Brief) -> str:
     numbers: dict[str, int] = {}
 
+    def marks(sentence: Sentence) -> str:
+        return "".join(f"[{numbers.setdefault(c.article_id, len(numbers) + 1)}]" for c in sentence.sources)
+
     def cite(sentence: Sentence) -> str:
-        marks = []
-        for citation in sentence.sources:
-            number = numbers.setdefault(citation.article_id, len(numbers) + 1)
-            marks.append(f"[{number}]")
-        return escape_markdown(sentence.text) + " " + "".join(marks)
+        return escape_markdown(sentence.text) + " " + marks(sentence)
 
     lines = [f"# {escape_markdown(brief.headline)}", ""]
     if brief.dek:
         lines += [f"*{cite(brief.dek)}*", ""]
     for paragraph in brief.paragraphs:
         lines += [" ".join(cite(s) for s in paragraph), ""]
+    if brief.differences:
+        lines += ["## Where sources differ", ""]
+        for difference in brief.differences:
+            for version in difference.versions:
+                outlets = escape_markdown(", ".join(version.outlets))
+                lines.append(f"- {outlets}: {cite(version)}")
+            lines.append("")
+    if brief.key_players:
+        lines += ["## Key players", ""]
+        for player in brief.key_players:
+            also = f" (also {escape_markdown(', '.join(player.aliases))})" if player.aliases else ""
+            lines.append(f"- {escape_markdown(player.name)}{also}, {player.kind}")
+        lines.append("")
+    if brief.timeline:
+        lines += ["## Timeline", ""]
+        for entry in brief.timeline:
+            when = format_time(entry.published, human=True) or "undated"
+            lines.append(f"- {when} · {escape_markdown(entry.outlet)}: {cite(entry.added)}")
+        lines.append("")
     lines += [f"**Coverage:** {escape_markdown(brief.coverage.line())}", ""]
     lines += ["**Sources**", ""]
     for article_id, number in numbers.items():

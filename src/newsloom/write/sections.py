@@ -1,0 +1,218 @@
+"""The parts of a brief around its body: headline, attribution, where sources differ, key players and timeline."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from newsloom.analyze.claims import Claim, Statement
+from newsloom.model import Article, Citation, Difference, KeyPlayer, Sentence
+from newsloom.text.terms import STOPWORDS, content_terms, fold
+
+if TYPE_CHECKING:
+    from newsloom.analyze.entities import Entity, EntityRecognizer
+    from newsloom.analyze.quotes import Quote
+
+log = logging.getLogger(__name__)
+
+HEADLINE_WORDS = 14
+UNKNOWN_OUTLET = "Unknown outlet"
+
+# Words that sell a click rather than tell the news; a headline with them is not the brief's headline.
+CLICKBAIT = re.compile(
+    r"\b(you won'?t believe|shocking|shock|stunning|jaw-?dropping|mind-?blowing|unbelievable|incredible|amazing|"
+    r"insane|epic|must[- ]see|must[- ]read|what happened next|here'?s (why|what|how)|this is why|the reason why|"
+    r"goes viral|viral|slams|blasts|destroys|watch|video|photos|pictures|live updates?|live blog|breaking|"
+    r"exclusive|opinion|analysis|explainer|quiz|[0-9]+ things|everything you need to know)\b",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014-]\s+|:\s+")
+_HEADLINE_BREAKS = re.compile(
+    r",\s|\s(?:as|after|while|when|which|who|amid|following|because|but|though|although|since|until|despite|"
+    r"before|where|with|said|says|according)\s",
+    re.IGNORECASE,
+)
+
+
+def _citation(article: Article) -> Citation:
+    return Citation(
+        article_id=article.id,
+        outlet=article.display_outlet,
+        url=article.url,
+        title=article.title or None,
+        syndication_group=article.syndication_group,
+    )
+
+
+def citations_of(statements: Sequence[Statement]) -> list[Citation]:
+    """Each article behind the statements, once, in the order they were read."""
+    seen: dict[str, Citation] = {}
+    for statement in statements:
+        seen.setdefault(statement.article.id, _citation(statement.article))
+    return list(seen.values())
+
+
+# -- headline ------------------------------------------------------------------------------------------------------
+
+
+def neutral(headline: str) -> bool:
+    """No question, no exclamation, no clickbait words, no shouting."""
+    if not headline or "?" in headline or "!" in headline or CLICKBAIT.search(headline):
+        return False
+    letters = [ch for ch in headline if ch.isalpha()]
+    return not (len(letters) > 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.7)
+
+
+def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
+    """A headline of at most ``limit`` words: the title's best part, or the sentence up to a clause break."""
+    text = " ".join(text.split()).rstrip(" .;,")
+    if len(text.split()) <= limit:
+        return text
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(text) if len(p.split()) >= 3]
+    fitting = [p for p in parts if len(p.split()) <= limit]
+    if fitting:
+        return max(fitting, key=lambda p: len(content_terms(p))).rstrip(" .;,")
+    words = text.split()
+    head = " ".join(words[: limit + 1])
+    breaks = [m.start() for m in _HEADLINE_BREAKS.finditer(head) if len(head[: m.start()].split()) >= 5]
+    cut = head[: breaks[-1]] if breaks else " ".join(words[:limit])
+    tail = cut.split()
+    while tail and fold(tail[-1].strip(",;:")) in STOPWORDS:  # never end on "of", "the", "to"
+        tail.pop()
+    return " ".join(tail).rstrip(" .;,:") or " ".join(words[:limit])
+
+
+def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, str | None]:
+    """The most representative neutral title (shared terms with other independent reports), shortened if need be.
+
+    Without a usable title, the dek's opening clause.
+    """
+    titled = [a for a in articles if a.title and len(a.title.split()) >= 3]
+    terms = {a.id: set(content_terms(a.title)) for a in titled}
+    by_group: dict[str, set[str]] = {}
+    for a in titled:
+        by_group.setdefault(a.syndication_group or a.id, set()).update(terms[a.id])
+
+    def score(article: Article) -> tuple[bool, float, float]:
+        own = terms[article.id]
+        group = article.syndication_group or article.id
+        shared = sum(len(own & other) for g, other in by_group.items() if g != group)
+        fits = len(article.title.split()) <= HEADLINE_WORDS
+        return (fits, shared / (len(own) + 2), -(article.published.timestamp() if article.published else 0.0))
+
+    for article in sorted(titled, key=score, reverse=True):
+        headline = shorten_headline(article.title)
+        if neutral(headline) and len(headline.split()) >= 3:
+            return headline, article.id
+    if dek:
+        return shorten_headline(dek), None
+    fallback = next((a for a in articles if a.title), None)
+    if fallback is not None:
+        return shorten_headline(fallback.title), fallback.id
+    return "Untitled story", None
+
+
+# -- attribution ---------------------------------------------------------------------------------------------------
+
+
+def attributed(text: str, outlet: str, story_text: str = "") -> str:
+    """'According to OUTLET, ...' before a sentence, with its first word lowered unless it is a name.
+
+    A first word is a common word when it is a stopword or a usual subject, or when the story writes it in lower case.
+    """
+    first = text.split(maxsplit=1)[0] if text.split() else ""
+    bare = first.strip("\"'\u201c\u2018,")
+    common = fold(bare) in STOPWORDS or fold(bare) in _COMMON_OPENERS
+    if not common and bare[1:].islower() and bare.isalpha():
+        common = re.search(rf"(?<![\w-]){re.escape(bare.lower())}(?![\w-])", story_text) is not None
+    following = text.split()[1:2]
+    if following and following[0][:1].isupper():  # "Governor Viktor Hallam": a title before a name stays capital
+        common = False
+    if common and text[:1].isupper():
+        text = text[:1].lower() + text[1:]
+    return f"According to {outlet}, {text}"
+
+
+def needs_attribution(claim: Claim, story_sources: int) -> str | None:
+    """The outlet a single-source sentence is attributed to, when the story has other independent sources."""
+    if claim.independent_sources != 1 or story_sources < 2:
+        return None
+    if claim.text.lower().startswith("according to"):
+        return None
+    first = min(claim.statements, key=lambda s: (s.article.published is None, s.article.published or 0, s.position))
+    outlet = first.article.outlet
+    if not outlet or outlet == UNKNOWN_OUTLET or "," in outlet:
+        return None
+    return outlet
+
+
+_COMMON_OPENERS = frozenset(
+    """officials police authorities residents witnesses investigators firefighters rescuers doctors researchers
+    scientists analysts experts critics lawmakers voters workers students parents teachers fans organisers
+    organizers prosecutors judges troops soldiers protesters demonstrators passengers survivors victims families
+    local state federal city regional national government ministry council company shares prices
+    several many some most more about nearly almost around over under at least up to only another none nobody
+    no everyone everybody forecasters crews engineers emergency rescue flood floodwater heavy""".split()
+)
+
+
+# -- where sources differ -----------------------------------------------------------------------------------------
+
+
+def difference_of(claim: Claim) -> Difference:
+    """A disputed claim as the brief shows it: each version in its source's words, citing its outlets."""
+    versions = sorted(claim.versions, key=lambda v: (-len({s.source_key for s in v}), min(s.position for s in v)))
+    about = "; ".join(dict.fromkeys(f"{c.kind}: {c.this} / {c.other}" for c in claim.conflicts)) or "the facts"
+    return Difference(
+        about=about,
+        versions=[Sentence(min(v, key=lambda s: s.position).text, citations_of(v), label="disputed") for v in versions],
+    )
+
+
+# -- key players and quotes ---------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def recognizer(model: str) -> EntityRecognizer:
+    """One entity recognizer per model per process: spaCy loads once, not once per brief."""
+    from newsloom.analyze.entities import EntityRecognizer
+
+    return EntityRecognizer(model)
+
+
+def story_entities(
+    articles: Sequence[Article], model: str, sentences_per_article: int
+) -> tuple[list[Entity], list[Quote]]:
+    """The people, organisations and places of the story's opening sentences, and who said what there.
+
+    Returns nothing when the entity model cannot be loaded: a brief is still written without key players.
+    """
+    from newsloom.analyze.entities import resolve_entities
+    from newsloom.analyze.quotes import find_quotes
+
+    opening = [replace(a, sentences=a.sentences[:sentences_per_article]) for a in articles]
+    try:
+        mentions = recognizer(model).mentions(opening)
+    except RuntimeError as error:  # no spaCy or no model: say why once, in the debug log
+        log.debug("no key players: %s", error)
+        return [], []
+    entities = resolve_entities(mentions, opening)
+    return entities, find_quotes(opening, entities)
+
+
+def key_players(entities: Sequence[Entity], limit: int) -> list[KeyPlayer]:
+    """The entities most independent sources name, people first among equals, with their other spellings."""
+    order = {"person": 0, "organization": 1, "place": 2}
+    ranked = sorted(
+        entities,
+        key=lambda e: (-e.independent_sources, -len(e.mentions), order.get(e.kind, 3), e.canonical),
+    )
+    out = []
+    for entity in ranked[:limit]:
+        aliases = [a for a in entity.aliases if a != entity.canonical]
+        out.append(KeyPlayer(entity.canonical, entity.kind, aliases, entity.independent_sources))
+    return out
