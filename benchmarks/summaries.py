@@ -250,8 +250,8 @@ def baseline(name: str, articles: Sequence[Article], sentences: list[str], budge
 
 
 def brief_sentences(brief: Brief) -> list[Sentence]:
-    """The brief's sentences in reading order: dek, then the body."""
-    return ([brief.dek] if brief.dek else []) + brief.sentences()
+    """Every sentence the brief prints, in reading order: dek, body, where sources differ, timeline."""
+    return brief.all_sentences()
 
 
 def load_checker() -> Callable[..., Any] | None:
