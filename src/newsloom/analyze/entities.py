@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -291,6 +292,7 @@ _KEY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _VOWELS = frozenset("aeiou")
 
 
+@lru_cache(maxsize=1 << 16)
 def spelling_key(word: str) -> str:
     """A transliteration-blind key of one word: 'Witkoff' and 'Vitkov' both give 'vitkov'."""
     key = fold(word)
@@ -354,6 +356,7 @@ class _Name:
 _SPLIT = re.compile(r"[\s\-\u2010-\u2015/]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_name(name: str, kind: str | None = None) -> _Name:
     """Folded words of a name without its title, particles ('von der', 'al-') or suffix ('Jr.')."""
     raw = [w for w in _SPLIT.split(name.strip()) if w]
@@ -403,6 +406,7 @@ def _join_initials(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def name_similarity(a: str, b: str, kind: str | None = None, exonyms: bool = True) -> float:
     """How likely two spellings name one entity, from 0 to 1; ``same_entity`` draws the line at 0.85.
 
@@ -537,25 +541,55 @@ def resolve_entities(mentions: Iterable[Mention], articles: Iterable[Article]) -
         key=lambda k: (-spellings[k].words(kinds[k]), -len(spellings[k].sources), -len(spellings[k].mentions), k),
     )
     groups: list[list[str]] = []
+    # Only spellings whose last words could match are compared (see ``_blocks``); acronyms and exonyms meet all.
+    by_block: dict[str, set[int]] = defaultdict(set)
+    open_to_all: set[int] = set()
     for key in order:
         spelling, kind = spellings[key], kinds[key]
+        blocks = _blocks(spelling.text)
+        if blocks is None:
+            candidates: Iterable[int] = range(len(groups))
+        else:
+            candidates = sorted(open_to_all.union(*(by_block[b] for b in blocks)))
         matches = []
-        for group in groups:
-            lead = spellings[group[0]]
+        for index in candidates:
+            group = groups[index]
             group_kind = kinds[group[0]]
             if group_kind != kind and not (group_kind == "person" and _may_be_person(spelling, kind)):
                 continue
-            score = max(name_similarity(spellings[k].text, spelling.text, group_kind) for k in group)
-            refused = any(name_similarity(spellings[k].text, spelling.text, group_kind) == 0.0 for k in group)
-            if score >= SAME_ENTITY and not refused:
-                matches.append((score, len(lead.sources), group))
+            scores = [name_similarity(spellings[k].text, spelling.text, group_kind) for k in group]
+            if max(scores) >= SAME_ENTITY and min(scores) > 0.0:
+                matches.append((max(scores), len(spellings[group[0]].sources), index))
         if len(matches) == 1 or (len(matches) > 1 and spelling.words(kind) > 1):
-            max(matches, key=lambda m: (m[0], m[1]))[2].append(key)
+            joined = max(matches)[2]
+            groups[joined].append(key)
         else:
-            groups.append([key])  # a new name, or a surname several people in the story share
+            joined = len(groups)  # a new name, or a surname several people in the story share
+            groups.append([key])
+        if blocks is None:
+            open_to_all.add(joined)
+        else:
+            for block in blocks:
+                by_block[block].add(joined)
 
     entities = [_entity([spellings[k] for k in group], by_id) for group in groups]
     return sorted(entities, key=lambda e: (-e.independent_sources, -len(e.mentions), e.canonical))
+
+
+@lru_cache(maxsize=1 << 16)
+def _blocks(text: str) -> frozenset[str] | None:
+    """Keys two spellings share whenever ``name_similarity`` can call them one name, or None to compare with all.
+
+    Names match only when their last words do, and last words match only with equal consonant skeletons up to the
+    first sound (Gaddafi / Qaddafi); acronyms and exonyms match without that, so they are compared with everyone.
+    """
+    blocks = set()
+    for kind in (None, *KINDS):
+        name = parse_name(text, kind)
+        if not name.words or name.acronym or " ".join(name.words) in _EXONYM_ROW:
+            return None
+        blocks.add(_skeleton(spelling_key(name.words[-1]))[1:3])
+    return frozenset(blocks)
 
 
 def _entity(spellings: list[_Spelling], articles: dict[str, Article]) -> Entity:
