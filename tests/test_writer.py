@@ -27,7 +27,8 @@ def test_every_sentence_is_written_by_an_article_it_cites(ferry: list[Article]) 
     assert brief.dek is not None and len(brief.sentences()) >= 4
     for sentence in all_sentences(brief):
         assert sentence.sources, sentence.text
-        assert any(sentence.claim in by_id[c.article_id].text for c in sentence.sources), sentence.text
+        words = sentence.claim.strip('"')  # the writer may put back the mark a split quotation lost
+        assert any(words in by_id[c.article_id].text for c in sentence.sources), sentence.text
 
 
 def test_every_cited_article_states_the_sentence_with_the_same_numbers(ferry: list[Article]) -> None:

@@ -337,8 +337,12 @@ def check_brief(
     matcher: SentenceMatcher | None = None,
     settings: CheckSettings | None = None,
 ) -> CheckReport:
-    """Check a brief's dek and body sentences against the story's articles."""
-    sentences = ([brief.dek.text] if brief.dek else []) + [s.text for s in brief.sentences()]
+    """Check every sentence a brief prints against the story's articles.
+
+    Each sentence is checked in its source's words (``Sentence.claim``): "According to OUTLET, ..." is provenance,
+    not a fact to find in the sources. The report keeps the brief's reading order (dek, body, differences, timeline).
+    """
+    sentences = [s.claim for s in brief.all_sentences()]
     if not sentences:
         raise ValueError("the brief has no sentence to check")
     return check_sentences(sentences, articles, matcher, settings)

@@ -42,10 +42,11 @@ from newsloom.write.select import (
     Candidate,
     Weights,
     adds_something,
+    mended_quote,
     merge_disputes,
+    paired_marks,
     rank_claims,
     settled,
-    split_quote,
     stands_alone,
     tightened,
 )
@@ -115,10 +116,14 @@ def coverage_of(articles: Sequence[Article]) -> Coverage:
     )
 
 
-def _sentence(claim: Claim, story_sources: int) -> Sentence:
-    """A claim as a sentence of the brief: its source's words, its label, and its attribution when single-source."""
-    outlet = needs_attribution(claim, story_sources)
-    text = attributed(claim.text, outlet, claim.representative.article.text) if outlet else claim.text
+def _sentence(claim: Claim, story_sources: int, follows: bool = False) -> Sentence:
+    """A claim as a sentence of the brief: its source's words, its label, and its attribution when single-source.
+
+    A sentence that follows the one before it in its article (``follows``) goes on in that sentence's voice.
+    """
+    outlet = None if follows else needs_attribution(claim, story_sources)
+    words = paired_marks(claim.text) if follows else mended_quote(claim.text) or claim.text
+    text = attributed(words, outlet, claim.representative.article.text) if outlet else words
     return Sentence(text, citations_of(claim.statements), label=claim.label, attributed_to=outlet)
 
 
@@ -151,20 +156,43 @@ def _section(candidate: Candidate, quoted: set[tuple[str, int]]) -> str:
 
 
 def _paragraphs(
-    chosen: Sequence[Candidate], sentences: dict[int, Sentence], quoted: set[tuple[str, int]]
+    chosen: Sequence[Candidate],
+    sentences: dict[int, Sentence],
+    quoted: set[tuple[str, int]],
+    follows: dict[int, Candidate],
 ) -> tuple[list[list[Sentence]], list[str]]:
-    """Body paragraphs by what they tell: what happened (the best-supported facts), details, who said what, context."""
-    by_section: dict[str, list[Candidate]] = {name: [] for name in SECTIONS}
-    for index, candidate in enumerate(chosen):
-        section = "what happened" if index < 2 else _section(candidate, quoted)
-        by_section[section].append(candidate)
+    """Body paragraphs by what they tell: what happened (the best-supported facts), details, who said what, context.
+
+    A sentence that leans on the one before it stays right after it, in its paragraph.
+    """
+    runs: list[list[Candidate]] = []
+    run_of: dict[int, list[Candidate]] = {}
+    for candidate in chosen:
+        leaned_on = follows.get(id(candidate))
+        if leaned_on is not None and id(leaned_on) in run_of:
+            run = run_of[id(leaned_on)]
+            run.insert(run.index(leaned_on) + 1, candidate)
+        else:
+            run = [candidate]
+            runs.append(run)
+        run_of[id(candidate)] = run
+    by_section: dict[str, list[list[Candidate]]] = {name: [] for name in SECTIONS}
+    for index, run in enumerate(runs):
+        section = "what happened" if index < 2 else _section(run[0], quoted)
+        by_section[section].append(run)
     size = 2 if len(chosen) < 10 else 3
     paragraphs: list[list[Sentence]] = []
     names: list[str] = []
     for name in SECTIONS:
-        group = by_section[name]
-        for start in range(0, len(group), size):
-            paragraphs.append([sentences[id(c)] for c in group[start : start + size]])
+        paragraph: list[Sentence] = []
+        for run in by_section[name]:
+            if paragraph and len(paragraph) + len(run) > size:
+                paragraphs.append(paragraph)
+                names.append(name)
+                paragraph = []
+            paragraph.extend(sentences[id(c)] for c in run)
+        if paragraph:
+            paragraphs.append(paragraph)
             names.append(name)
     while len(paragraphs) > 7:  # at most seven paragraphs: the shortest joins the one before it
         shortest = min(range(1, len(paragraphs)), key=lambda i: len(paragraphs[i]))
@@ -208,7 +236,7 @@ def _timeline(
             text = min(statements, key=lambda s: s.position).text  # in this report's own words
             if not stands_alone(text) or used + len(text.split()) > budget:
                 continue
-            added = Sentence(text, citations_of(statements), label=candidate.claim.label)
+            added = Sentence(mended_quote(text) or text, citations_of(statements), label=candidate.claim.label)
             entries.append(TimelineEntry(report.published, report.display_outlet, added))
             used += added.words()
             break
@@ -241,8 +269,15 @@ def write_brief(
         max_words=settings.max_sentence_words,
     )
     weights = Weights()
-    claims = [tightened(c) for claim in align_claims(reading, settings=claim_settings) for c in settled(claim)]
-    candidates = rank_claims(merge_disputes(rank_claims(claims, rank, weights)), rank, weights)
+    claims = []
+    reported_by: dict[int, int] = {}
+    for aligned in align_claims(reading, settings=claim_settings):
+        for claim in settled(aligned):
+            narrowed = tightened(claim)
+            reported_by[id(narrowed)] = claim.independent_sources
+            claims.append(narrowed)
+    ranked = rank_claims(claims, rank, weights, reported_by)
+    candidates = rank_claims(merge_disputes(ranked), rank, weights, reported_by)
     sources = coverage.independent_sources
     sentences: dict[int, Sentence] = {}
 
@@ -252,28 +287,52 @@ def write_brief(
     if dek is not None:
         sentences[id(dek)] = _sentence(dek.claim, sources)
         if sentences[id(dek)].words() > budget:  # the attribution made it too long
-            sentences[id(dek)] = Sentence(dek.text, citations_of(dek.claim.statements), label=dek.claim.label)
+            sentences[id(dek)] = Sentence(
+                mended_quote(dek.text) or dek.text, citations_of(dek.claim.statements), label=dek.claim.label
+            )
         used += sentences[id(dek)].words()
         taken.append(dek)
     body: list[Candidate] = []
     disputed: list[Candidate] = []
-    for candidate in candidates:
-        if candidate is dek or not adds_something(candidate, taken, weights) or split_quote(candidate.text):
+    follows: dict[int, Candidate] = {}  # id(candidate) -> the chosen sentence it leans on, printed right before it
+    printed_at: dict[tuple[str, int], Candidate] = {}  # (article id, sentence index) -> the chosen claim stating it
+    waiting: dict[tuple[str, int], list[Candidate]] = {}  # sentences that lean on one not chosen (yet)
+    if dek is not None:
+        printed_at.update(((s.article.id, s.position), dek) for s in dek.claim.statements)
+    queue = list(reversed(candidates))
+    while queue:
+        candidate = queue.pop()
+        if candidate is dek or not adds_something(candidate, taken, weights):
             continue
+        leaning = not stands_alone(candidate.text)
+        before = candidate.claim.representative
+        if leaning:
+            # A sentence opening "He said" or a quotation's piece without its speaker is printed only after the
+            # sentence its article wrote before it, so the reader knows who is meant.
+            key = (before.article.id, before.position - 1)
+            if key not in printed_at or printed_at[key] is dek or printed_at[key].claim.label == "disputed":
+                waiting.setdefault(key, []).append(candidate)
+                continue
+            follows[id(candidate)] = printed_at[key]
         if candidate.claim.label == "disputed":
             words = _difference_words(candidate)
-            if len(disputed) >= settings.differences or used + words > budget:
+            if leaning or len(disputed) >= settings.differences or used + words > budget:
                 continue
             disputed.append(candidate)
         else:
             if len(body) >= sentence_limit:
                 continue
-            sentence = _sentence(candidate.claim, sources)
+            sentence = _sentence(candidate.claim, sources, leaning)
             words = sentence.words()
             if used + words > budget:
+                follows.pop(id(candidate), None)
                 continue
             sentences[id(candidate)] = sentence
             body.append(candidate)
+            for statement in candidate.claim.statements:
+                key = (statement.article.id, statement.position)
+                printed_at.setdefault(key, candidate)
+                queue.extend(reversed(waiting.pop(key, [])))  # what leaned on it was worth more: it comes next
         taken.append(candidate)
         used += words
 
@@ -294,7 +353,7 @@ def write_brief(
     if dek is not None and not body:  # a brief of one claim says it in the body, not in a dek over nothing
         body.append(dek)
         dek = None
-    paragraphs, sections = _paragraphs(body, sentences, quoted)
+    paragraphs, sections = _paragraphs(body, sentences, quoted, follows)
     timeline = _timeline(reading, candidates, {id(c) for c in taken}, budget - used, settings.timeline_entries)
     dek_sentence = sentences[id(dek)] if dek is not None else None
     headline, headline_source = choose_headline(ordered, dek.text if dek is not None else None)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from newsloom.analyze.claims import Claim, Statement
 from newsloom.model import Article, Citation, Difference, KeyPlayer, Sentence
 from newsloom.text.terms import STOPWORDS, content_terms, fold
+from newsloom.write.select import mended_quote
 
 if TYPE_CHECKING:
     from newsloom.analyze.entities import Entity, EntityRecognizer
@@ -130,8 +131,8 @@ def attributed(text: str, outlet: str, story_text: str = "") -> str:
     if not common and bare[1:].islower() and bare.isalpha():
         common = re.search(rf"(?<![\w-]){re.escape(bare.lower())}(?![\w-])", story_text) is not None
     following = text.split()[1:2]
-    if following and following[0][:1].isupper():  # "Governor Viktor Hallam": a title before a name stays capital
-        common = False
+    if following and following[0][:1].isupper() and fold(bare) not in STOPWORDS:
+        common = False  # "Governor Viktor Hallam": a title before a name stays capital; "The Maren Star" does not
     if common and text[:1].isupper():
         text = text[:1].lower() + text[1:]
     return f"According to {outlet}, {text}"
@@ -165,11 +166,18 @@ _COMMON_OPENERS = frozenset(
 
 def difference_of(claim: Claim) -> Difference:
     """A disputed claim as the brief shows it: each version in its source's words, citing its outlets."""
+
+    def in_full(text: str) -> str:
+        return mended_quote(text) or text
+
     versions = sorted(claim.versions, key=lambda v: (-len({s.source_key for s in v}), min(s.position for s in v)))
     about = "; ".join(dict.fromkeys(f"{c.kind}: {c.this} / {c.other}" for c in claim.conflicts)) or "the facts"
     return Difference(
         about=about,
-        versions=[Sentence(min(v, key=lambda s: s.position).text, citations_of(v), label="disputed") for v in versions],
+        versions=[
+            Sentence(in_full(min(v, key=lambda s: s.position).text), citations_of(v), label="disputed")
+            for v in versions
+        ],
     )
 
 

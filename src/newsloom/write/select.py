@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsloom.analyze.claims import Claim, label_claim
 from newsloom.analyze.compare import Conflict
@@ -32,10 +32,22 @@ NUMBER_WORDS = {
 }
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
-# Opening words that point back at a sentence the brief may not print.
+# Opening words that point back at someone or something the brief may not name: "He said ...", "The latter ...".
 NEEDS_CONTEXT = re.compile(
-    r"^[\"'\u201c\u2018]?(he|she|it|they|we|this|that|these|those|his|her|its|their|but|and|also|however|meanwhile|"
-    r"still|yet|so|then|there|such|both|the two|the latter|the former|instead|otherwise|nevertheless)\b",
+    r"^[\"'\u201c\u2018]?(he|she|it|they|we|this|that|these|those|his|her|its|their|such|both|the two|the latter|"
+    r"the former)\b",
+    re.IGNORECASE,
+)
+# Opening words that tie a sentence to the one before it: the sentence still says its fact on its own, a little
+# less smoothly ("But the river kept rising", "There were 19 people injured").
+CONNECTIVE = re.compile(
+    r"^[\"'\u201c\u2018]?(but|and|also|however|meanwhile|still|yet|so|then|instead|otherwise|nevertheless)\b",
+    re.IGNORECASE,
+)
+_QUOTE_MARK = re.compile(r"[\"\u201c\u201d]")
+_SPEAKER = re.compile(
+    r"\b(said|says|told|tells|added|adds|according to|wrote|writes|stated|states|explained|explains|asked|announced|"
+    r"warned|insisted|argued|noted|recalled|continued|tweeted|posted|declared|replied|testified)\b",
     re.IGNORECASE,
 )
 
@@ -46,7 +58,8 @@ class Weights:
     article: float = 0.6  # ... and as 1 / (1 + the article's rank) ** this
     support: float = 1.0  # each extra independent source adds this share of the worth
     centrality_floor: float = 0.5  # worth of a claim with none of the story's common vocabulary, relative to 1
-    needs_context: float = 0.3  # a sentence that cannot stand alone keeps this share of its worth
+    needs_context: float = 1.0  # a sentence that leans on the one before it (printed only after it) keeps this share
+    connective: float = 0.8  # ... and one opening with "But", "Also", "Meanwhile" this share
     short_words: int = 8  # a sentence shorter than this keeps half its worth
     redundant: float = 0.4  # term overlap (Jaccard) with a chosen claim above which a claim adds nothing new
 
@@ -59,6 +72,7 @@ class Candidate:
     terms: frozenset[str]
     worth: float
     article_rank: int
+    _numbers: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
@@ -66,6 +80,11 @@ class Candidate:
 
     def words(self) -> int:
         return len(self.claim.text.split())
+
+    def numbers(self) -> frozenset[str]:
+        if self._numbers is None:
+            self._numbers = numbers(self.claim.text)
+        return self._numbers
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -75,9 +94,18 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def rank_claims(
-    claims: Sequence[Claim], article_rank: dict[str, int], weights: Weights | None = None
+    claims: Sequence[Claim],
+    article_rank: dict[str, int],
+    weights: Weights | None = None,
+    reported_by: dict[int, int] | None = None,
 ) -> list[Candidate]:
-    """The claims, best first, each with its worth."""
+    """The claims, best first, each with its worth.
+
+    ``reported_by`` (id of a claim -> independent sources) counts the outlets that report a fact when its citations
+    were narrowed to those that state its figures (``tightened``): how widely a fact is reported says how much it
+    matters, even when only some outlets give the number.
+    """
+    reported_by = reported_by or {}
     weights = weights or Weights()
     if not claims:
         return []
@@ -90,7 +118,7 @@ def rank_claims(
     common: Counter[str] = Counter()
     for claim, found in zip(claims, terms, strict=True):
         for term in found:
-            common[term] += claim.independent_sources
+            common[term] += reported_by.get(id(claim), claim.independent_sources)
     centrality = [
         sum(common[t] * rarity[t] for t in found) / math.sqrt(len(found)) if found else 0.0 for found in terms
     ]
@@ -100,9 +128,11 @@ def rank_claims(
         rank = min(article_rank.get(s.article.id, len(article_rank)) for s in claim.statements)
         worth = (weights.centrality_floor + central / top) / (1 + claim.lead_position) ** weights.position
         worth /= (1 + rank) ** weights.article
-        worth *= 1 + weights.support * (claim.independent_sources - 1)
+        worth *= 1 + weights.support * (reported_by.get(id(claim), claim.independent_sources) - 1)
         if not stands_alone(claim.text):
             worth *= weights.needs_context
+        elif CONNECTIVE.match(claim.text):
+            worth *= weights.connective
         if len(claim.text.split()) < weights.short_words:
             worth *= 0.5
         out.append(Candidate(claim, found, worth, rank))
@@ -116,17 +146,59 @@ def adds_something(candidate: Candidate, chosen: Sequence[Candidate], weights: W
     return all(jaccard(candidate.terms, other.terms) <= limit for other in chosen)
 
 
+def mended_quote(text: str) -> str | None:
+    """The sentence with its quotation marks paired, or None when it quotes someone without saying who.
+
+    A reporter's long quotation is split by a sentence splitter into pieces. The piece that names the speaker
+    stands alone once its lost mark is put back: the closing piece (``... classic obstruction," said Jeff Cramer.``)
+    gets its opening mark, the opening piece (``He told NBC: "Mr. Trump did not sign.``) its closing one. A piece
+    with no speaker (a middle sentence, or quoted words alone) cannot be printed: nobody would stand behind it.
+    """
+    curly = "\u201c" in text or "\u201d" in text
+    opening, closing = ("\u201c", "\u201d") if curly else ('"', '"')
+    marks = [m.start() for m in _QUOTE_MARK.finditer(text)]
+    opened, closed = text.count("\u201c"), text.count("\u201d")
+    if text.count('"') % 2 == 0 and opened == closed:
+        bare = text.strip()
+        quoted_alone = bare[:1] in '"\u201c' and bare.rstrip(".")[-1:] in '"\u201d' and len(marks) <= 2
+        return None if quoted_alone else text
+    last, first = marks[-1], marks[0]
+    closing_piece = closed > opened if curly and opened != closed else not _SPEAKER.search(text[:first])
+    if closing_piece and _SPEAKER.search(text[last + 1 :]):
+        return opening + text
+    if not closing_piece or opened > closed:
+        before = text[:first].rstrip()
+        if _SPEAKER.search(before) or before.endswith((":", ",")):
+            end = len(text.rstrip())
+            return text[:end] + closing + text[end:]
+    return None
+
+
+def paired_marks(text: str) -> str:
+    """A piece of a quotation printed right after the piece before it, with its lost mark put back."""
+    mended = mended_quote(text)
+    if mended is not None:
+        return mended
+    curly = "\u201c" in text or "\u201d" in text
+    opening, closing = ("\u201c", "\u201d") if curly else ('"', '"')
+    opened, closed = text.count("\u201c"), text.count("\u201d")
+    if opened == closed and text.count('"') % 2 == 0:
+        return text  # quoted words alone, after the sentence that names their speaker
+    if (closed > opened) if curly else text.rstrip().endswith(('"', '."', ',"', '!"', '?"')):
+        return opening + text
+    if opened > closed or text.count('"') % 2 == 1:
+        end = len(text.rstrip())
+        return text[:end] + closing + text[end:]
+    return text
+
+
 def split_quote(text: str) -> bool:
-    """Part of a quotation cut from its speaker: an odd number of quotation marks, or quoted words alone."""
-    if text.count('"') % 2 == 1 or text.count("\u201c") != text.count("\u201d"):
-        return True
-    bare = text.strip()
-    marks = bare.count('"') + bare.count("\u201c")
-    return bare[:1] in '"\u201c' and bare.rstrip(".")[-1:] in '"\u201d' and marks <= 2
+    """Part of a quotation that does not say who is speaking (see ``mended_quote``)."""
+    return mended_quote(text) is None
 
 
 def stands_alone(text: str) -> bool:
-    """A sentence a reader can take out of its article: no pointer back, no half of a split quotation."""
+    """A sentence a reader can take out of its article: no pointer back, no quotation without its speaker."""
     return not NEEDS_CONTEXT.match(text) and not split_quote(text)
 
 
@@ -156,34 +228,69 @@ MEASURES = frozenset(
 )
 
 
-def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[str]]:
+# Words that make a number a difference rather than a level: "1.6 metres over flood stage", "up 3 percent".
+_RELATIVE = frozenset(
+    """over above below under beyond short more less fewer higher lower up down rise rose risen fall fell fallen
+    increase increased decrease decreased drop dropped gain gained loss lost extra additional another further""".split()
+)
+
+
+@dataclass(frozen=True)
+class StatedNumber:
+    """A number as a sentence states it: its value, its unit (the word after it, stemmed) and its role."""
+
+    value: str
+    unit: str
+    relative: bool  # a change or a gap ("1.6 metres over", "up 3 percent"), not a level ("a flood stage of 4.2 metres")
+
+
+def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[StatedNumber]]:
     """For each term, the numbers stated within ``reach`` words of it ("19 people were injured": injur -> 19)."""
     tokens = words(text)
     stems = [stem(t) for t in tokens]
-    values = [t if _DIGITS.fullmatch(t) else NUMBER_WORDS.get(t) for t in tokens]
-    out: dict[str, set[str]] = {}
+    stated: list[StatedNumber | None] = []
+    for index, token in enumerate(tokens):
+        value = token if _DIGITS.fullmatch(token) else NUMBER_WORDS.get(token)
+        if value is None:
+            stated.append(None)
+            continue
+        unit = stems[index + 1] if index + 1 < len(tokens) and stems[index + 1] in MEASURES else ""
+        after = tokens[index + 1 : index + 4]
+        before = tokens[max(0, index - 2) : index]
+        relative = any(t in _RELATIVE for t in after) or any(t in ("by", "up", "down", "another") for t in before)
+        stated.append(StatedNumber(value, unit, relative))
+    out: dict[str, set[StatedNumber]] = {}
     for index, term in enumerate(stems):
         if term in terms:
-            near = {v for v in values[max(0, index - reach) : index + reach + 1] if v}
+            near = {v for v in stated[max(0, index - reach) : index + reach + 1] if v}
             if near:
                 out.setdefault(term, set()).update(near)
     return out
 
 
 def number_conflict(a: Candidate, b: Candidate, frequent: set[str]) -> Conflict | None:
-    """Two claims giving different numbers for the same thing: a shared, specific word with other numbers near it."""
+    """Two claims giving different numbers for the same thing: a shared, specific word with other numbers near it.
+
+    The numbers must play the same part: the same unit (or none), and both levels or both changes ("1.6 metres over
+    flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree).
+    """
     shared = set(a.terms & b.terms) - frequent - MEASURES
     if not shared:
         return None
     near_a, near_b = numbers_near(a.text, shared), numbers_near(b.text, shared)
-    all_a, all_b = numbers(a.text), numbers(b.text)
+    if not near_a or not near_b:
+        return None
+    all_a, all_b = a.numbers(), b.numbers()
     for term in sorted(set(near_a) & set(near_b)):
-        only_a, only_b = near_a[term] - all_b, near_b[term] - all_a
-        for x in sorted(only_a):
-            for y in sorted(only_b):
-                low, high = sorted((float(x), float(y)))
+        only_a = sorted((n for n in near_a[term] if n.value not in all_b), key=lambda n: n.value)
+        only_b = sorted((n for n in near_b[term] if n.value not in all_a), key=lambda n: n.value)
+        for x in only_a:
+            for y in only_b:
+                if x.unit != y.unit or x.relative != y.relative:
+                    continue
+                low, high = sorted((float(x.value), float(y.value)))
                 if low > 0 and high / low <= 4:  # 14 and 19 count the same thing; 1.6 and 1987 do not
-                    return Conflict("number", x, y)
+                    return Conflict("number", x.value, y.value)
     return None
 
 
@@ -218,7 +325,7 @@ def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[C
     candidates, two claims conflict when each states a number near a word they share (one that is not the story's
     common vocabulary nor a unit) that the other does not state. Each claim joins one dispute at most.
     """
-    top = [c for c in candidates[:look_at] if c.claim.label != "disputed"]
+    top = [c for c in candidates[:look_at] if c.claim.label != "disputed" and c.numbers()]
     common = Counter(t for c in candidates for t in c.terms)
     frequent = {t for t, n in common.items() if n > max(2, len(candidates) * 0.4)}
     versions_of: dict[int, list[list[Candidate]]] = {}  # dispute number -> versions
