@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -15,7 +16,7 @@ from newsloom.text.terms import STOPWORDS, content_terms, fold
 from newsloom.write.select import mended_quote
 
 if TYPE_CHECKING:
-    from newsloom.analyze.entities import Entity, EntityRecognizer
+    from newsloom.analyze.entities import Entity, EntityRecognizer, Mention
     from newsloom.analyze.quotes import Quote
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,45 @@ def recognizer(model: str) -> EntityRecognizer:
     return EntityRecognizer(model)
 
 
+_MENTIONS_KEPT = 50_000  # sentences whose mentions a process keeps: a story's brief is rewritten as reports come in
+_mentions_seen: OrderedDict[tuple[str, str, int, str], list[Mention]] = OrderedDict()
+
+
+def sentence_mentions(articles: Sequence[Article], model: str) -> list[Mention]:
+    """The mentions in the articles' non-blank sentences, each sentence read by the model once per process.
+
+    Only sentences not seen before go through spaCy, in one batch; blank sentences (left out of a focused article)
+    are not read at all.
+    """
+    fresh: list[Article] = []
+    fresh_positions: list[list[int]] = []
+    for article in articles:
+        positions = [
+            i
+            for i, text in enumerate(article.sentences)
+            if text.strip() and (model, article.id, i, text) not in _mentions_seen
+        ]
+        if positions:
+            fresh.append(replace(article, sentences=[article.sentences[i] for i in positions]))
+            fresh_positions.append(positions)
+    if fresh:
+        found: dict[tuple[str, int], list[Mention]] = {}
+        for mention in recognizer(model).mentions(fresh):
+            found.setdefault((mention.article_id, mention.sentence_index), []).append(mention)
+        for article, positions in zip(fresh, fresh_positions, strict=True):
+            for compact, position in enumerate(positions):
+                mentions = [replace(m, sentence_index=position) for m in found.get((article.id, compact), [])]
+                _mentions_seen[(model, article.id, position, article.sentences[compact])] = mentions
+        while len(_mentions_seen) > _MENTIONS_KEPT:
+            _mentions_seen.popitem(last=False)
+    out: list[Mention] = []
+    for article in articles:
+        for i, text in enumerate(article.sentences):
+            if text.strip():
+                out.extend(_mentions_seen.get((model, article.id, i, text), []))
+    return out
+
+
 def story_entities(
     articles: Sequence[Article], model: str, sentences_per_article: int
 ) -> tuple[list[Entity], list[Quote]]:
@@ -204,7 +244,7 @@ def story_entities(
 
     opening = [replace(a, sentences=a.sentences[:sentences_per_article]) for a in articles]
     try:
-        mentions = recognizer(model).mentions(opening)
+        mentions = sentence_mentions(opening, model)
     except RuntimeError as error:  # no spaCy or no model: say why once, in the debug log
         log.debug("no key players: %s", error)
         return [], []
