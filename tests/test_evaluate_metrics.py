@@ -35,3 +35,20 @@ def test_bcubed_scores_only_items_in_both_and_needs_one() -> None:
 
 def test_groups() -> None:
     assert groups({"a": "x", "b": "y", "c": "x"}) == {"x": ["a", "c"], "y": ["b"]}
+
+
+def test_pairwise_ari_and_nmi_on_a_hand_computed_example() -> None:
+    from newsloom.evaluate.metrics import adjusted_rand_index, normalized_mutual_information, pairwise
+
+    gold = {"a": "x", "b": "x", "c": "x", "d": "y", "e": "y"}
+    predicted = {"a": "1", "b": "1", "c": "2", "d": "2", "e": "2"}
+    # Predicted pairs: ab, cd, ce, de (4); gold pairs: ab, ac, bc, de (4); both: ab, de (2).
+    figures = pairwise(predicted, gold)
+    assert (figures.precision, figures.recall, figures.f1) == (0.5, 0.5, 0.5)
+    # ARI by the formula: index 2, expected 4 * 4 / 10 = 1.6, maximum 4.
+    assert abs(adjusted_rand_index(predicted, gold) - (2 - 1.6) / (4 - 1.6)) < 1e-12
+    assert adjusted_rand_index(gold, gold) == 1.0
+    assert abs(normalized_mutual_information(gold, gold) - 1.0) < 1e-12
+    assert 0.0 < normalized_mutual_information(predicted, gold) < 1.0
+    # One story for everything shares no information with a two-story gold standard.
+    assert normalized_mutual_information(dict.fromkeys(gold, "all"), gold) == 0.0

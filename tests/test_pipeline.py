@@ -91,7 +91,10 @@ def test_a_restart_continues_the_stream_as_one_process_would(
 
 def test_a_wire_copy_after_a_restart_joins_its_group_story(db_path: Path) -> None:
     # With a threshold no similarity can reach, only the syndication group can bring the copy to the wire's story.
-    settings = Settings(db=str(db_path), cluster=ClusterSettings(threshold=2.0))
+    settings = Settings(
+        db=str(db_path),
+        cluster=ClusterSettings(threshold=2.0, dense_threshold=2.0, merge_threshold=2.0, dense_merge_threshold=2.0),
+    )
     wire, reprint, independent = ferry_articles()[:3]
     with SQLiteStore(db_path) as store:
         Pipeline(settings, store).ingest([wire])

@@ -24,13 +24,14 @@ from rich.text import Text
 
 from newsloom import __version__
 from newsloom.config import ConfigError, Settings, default_db_path, load_settings
+from newsloom.dedup import SyndicationIndex
 from newsloom.fetch import Fetcher, FetchError
 from newsloom.ingest.feeds import FeedError, looks_like_feed, parse_feed
 from newsloom.ingest.files import find_files, read_file
 from newsloom.ingest.opml import FeedSubscription, OPMLError, parse_opml, write_opml
 from newsloom.ingest.web import PageError, discover_feeds, extract_article
 from newsloom.model import Article, Feed, Rejected, format_time
-from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles
+from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles, normalize_all
 from newsloom.store import Store, StoreError, open_store
 from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
 from newsloom.write.render import brief_markdown, escape_markdown
@@ -52,6 +53,8 @@ examples:
   newsloom show st-1a2b3c                    print a story's brief
   newsloom cluster in.jsonl --output out.jsonl   stories for a stream, no database
   newsloom brief in.jsonl --format md        one brief for a file of articles, no database
+  newsloom check draft.md --against in.jsonl   label each sentence supported / unsupported / contradicted
+  newsloom evaluate clusters in.jsonl gold.jsonl   score the stories found against gold labels
   newsloom feeds add https://site.example/   follow a site's feed (or a feed URL, or an OPML file)
   newsloom watch                             poll the feeds and keep stories and briefs up to date
 """
@@ -167,6 +170,40 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("input", help="articles (.jsonl, or any format `ingest` reads); - for standard input")
     brief.add_argument("--format", choices=("json", "md"), default="md", help="md (default) or json")
     brief.add_argument("--max-words", type=int, metavar="N", help="at most N words in dek and body together")
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check a text sentence by sentence against the sources",
+        description="Label each sentence of a text (a brief, or an article written elsewhere, perhaps by an AI) "
+        "as supported, unsupported or contradicted by the sources, with the best evidence sentence and its "
+        "outlet, then a summary. The sources are a file of articles (--against FILE) or a stored story "
+        "(--against STORY_ID). Names, numbers, dates, places, quotes and negation are checked exactly; wording may "
+        "differ. Exit status 0 when every sentence is supported, 3 when some are not.",
+    )
+    check.add_argument("text", help="the text to check (plain text or Markdown); - for standard input")
+    check.add_argument("--against", required=True, metavar="FILE|STORY", help="articles file, or a stored story id")
+    check.add_argument("--format", choices=("md", "json", "text"), default="md", help="md (default), json or text")
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        help="measure newsloom against gold labels",
+        description="Measure a stage of newsloom against gold labels.",
+    )
+    evaluate_commands = evaluate.add_subparsers(dest="evaluate_command", metavar="WHAT", required=True)
+    evaluate_clusters = evaluate_commands.add_parser(
+        "clusters",
+        parents=[common],
+        help="run a stream through the story clusterer and score its stories against gold labels",
+        description="Treat INPUT's articles as a stream in file order, assign stories as `newsloom cluster` does, "
+        'and compare them with GOLD ({"id", "label"} per line): B-cubed and pairwise precision/recall/F1, NMI, '
+        "ARI, stories found against gold, and articles per second. Needs no store.",
+    )
+    evaluate_clusters.add_argument("input", help="articles (.jsonl, or any format `ingest` reads)")
+    evaluate_clusters.add_argument("gold", help='gold labels: one {"id", "label"} per line')
+    evaluate_clusters.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    evaluate_clusters.add_argument("--output", "-o", metavar="PATH", help="also write the stories found, as `cluster`")
 
     quarantine = commands.add_parser("quarantine", parents=[common], help="list inputs that could not be read")
     quarantine.add_argument("--limit", type=int, default=50, help="how many (default 50)")
@@ -418,21 +455,26 @@ def _read_input(path: str) -> Iterator[Article | Rejected]:
 
 
 def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    pipeline = Pipeline(settings)
+    placed: list[tuple[str, str]] = []
+    rejected = 0
+    for item in assign_stories(_read_input(args.input), pipeline=pipeline):
+        if isinstance(item, Rejected):
+            rejected += 1
+            err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
+        elif item.story_id:
+            placed.append((item.id, item.story_id))
+    # Written at the end: a story found early may have merged into another since.
     target: TextIO = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
-    written = rejected = 0
     try:
-        for item in assign_stories(_read_input(args.input), settings):
-            if isinstance(item, Rejected):
-                rejected += 1
-                err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
-                continue
-            target.write(json.dumps({"id": item.id, "story": item.story_id}, ensure_ascii=False) + "\n")
-            written += 1
+        for article_id, story_id in placed:
+            line = {"id": article_id, "story": pipeline.current_story(story_id)}
+            target.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         if target is not sys.stdout:
             target.close()
     if args.output != "-":
-        err.print(f"{written} articles, {rejected} skipped -> {args.output}")
+        err.print(f"{len(placed)} articles, {rejected} skipped -> {args.output}")
     return 0
 
 
@@ -446,6 +488,89 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings, out: Console, err: 
         print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_markdown(brief_markdown(brief), out)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    from newsloom.analyze.checker import check_text, render_report
+
+    text = sys.stdin.read() if args.text == "-" else _read_text(args.text)
+    if Path(args.against).is_file():
+        articles, rejected = normalize_all(_read_input(args.against))
+        for item in rejected[:10]:
+            err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
+        syndication = SyndicationIndex(settings.syndication)
+        for article in articles:
+            syndication.assign(article)  # copies of one wire story count as one source
+    else:
+        store = _open(settings)
+        try:
+            story = store.story(args.against)
+            if story is None:
+                raise UserError(f"--against {args.against}: neither a file nor a stored story")
+            articles = store.story_articles(story.id)
+        finally:
+            store.close()
+    if not articles:
+        raise UserError(f"--against {args.against}: no readable article")
+    report = check_text(text, articles)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif args.format == "text":
+        out.print(render_report(report, markdown=False), end="")
+    else:
+        _print_markdown(render_report(report), out)
+    return 0 if report.summary["supported"] == report.summary["sentences"] else 3
+
+
+def _read_text(path: str) -> str:
+    source = Path(path)
+    if not source.is_file():
+        raise UserError(f"no such file: {path}")
+    try:
+        return source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def _cmd_evaluate(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    from newsloom.evaluate.clusters import GoldError, evaluate_stream, read_gold, read_stream
+
+    for path in (args.input, args.gold):
+        if not Path(path).is_file():
+            raise UserError(f"no such file: {path}")
+    try:
+        gold = read_gold(args.gold)
+    except GoldError as error:
+        raise UserError(str(error)) from None
+    articles, rejected = read_stream(args.input)
+    for skipped in rejected[:10]:
+        err.print(Text.assemble(("skipped ", "yellow"), f"{skipped.origin}: {skipped.reason}"))
+    with _progress(err, quiet=args.format == "json" or getattr(args, "quiet", False)) as progress:
+        task = progress.add_task("stories", total=len(articles))
+        try:
+            report = evaluate_stream(articles, gold, settings, progress=lambda n: progress.advance(task, n))
+        except GoldError as error:
+            raise UserError(str(error)) from None
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as target:
+            for article_id, story in report.predicted.items():
+                target.write(json.dumps({"id": article_id, "story": story}, ensure_ascii=False) + "\n")
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+        return 0
+    table = Table(title=f"Stories of {Path(args.input).name} against {Path(args.gold).name}", show_header=True)
+    table.add_column("measure")
+    table.add_column("precision", justify="right")
+    table.add_column("recall", justify="right")
+    table.add_column("F1", justify="right")
+    for name, figures in (("B-cubed", report.bcubed), ("pairwise", report.pairwise)):
+        table.add_row(name, f"{figures.precision:.3f}", f"{figures.recall:.3f}", f"{figures.f1:.3f}")
+    out.print(table)
+    out.print(f"NMI {report.nmi:.3f} · ARI {report.ari:.3f}")
+    out.print(f"stories found {report.stories} · in gold {report.gold_stories}")
+    unlabelled = f" ({report.unlabelled} without a gold label, left out)" if report.unlabelled else ""
+    out.print(f"{report.articles} articles{unlabelled} in {report.seconds:.1f} s: {report.articles_per_second:.0f}/s")
     return 0
 
 

@@ -14,6 +14,7 @@ the last call, ``restore(state)`` to pick up where a stored run left off.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import heapq
 import math
@@ -22,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from newsloom.model import Article
 from newsloom.text.clean import strip_dateline
@@ -34,7 +37,10 @@ DAY = 86400.0
 class ClusterSettings:
     """Knobs of the story clusterer; ``benchmarks/`` shows how the defaults were chosen."""
 
-    threshold: float = 0.15  # lowest decayed cosine at which an article joins a story
+    # "minilm" (English sentence embeddings, the default), "multilingual" (one space for 16 languages), or "none":
+    # the fast path on terms and names alone, which needs no model.
+    embedding: str = "minilm"
+    threshold: float = 0.15  # lowest decayed cosine at which an article joins a story (terms alone)
     title_weight: float = 2.0  # a title word counts this many times a body word
     name_weight: float = 1.5  # a name counts this many times a body word
     text_terms: int = 400  # words read from the top of the body: the lead carries the event
@@ -47,6 +53,17 @@ class ClusterSettings:
     hot_days: float = 30.0  # stories not updated for longer leave the index
     unrelated_names: float = 0.6  # score factor when both sides name people or places and share none
     names_to_compare: int = 2  # names each side needs before a mismatch counts
+    # Dense embeddings (when the article comes with one): the score blends the term cosine with the embedding
+    # cosine, rescaled so that ``dense_floor`` (what two unrelated news texts score) counts as nothing.
+    dense_threshold: float = 0.2  # the threshold when the article has an embedding
+    dense_weight: float = 0.5
+    dense_floor: float = 0.2
+    dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
+    # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
+    # one event merge (the smaller into the larger; the old id redirects to the survivor).
+    merge_threshold: float = 0.45  # lowest story-to-story score to merge, terms alone (the fast path)
+    dense_merge_threshold: float = 0.35  # the same when both stories have embeddings
+    review_every: int = 32  # articles between two second looks
 
 
 def story_id_for(article_id: str) -> str:
@@ -88,10 +105,16 @@ class StoryProfile:
     articles: int = 0
     first_seen: float | None = None  # publication times, seconds since the epoch
     last_seen: float | None = None
+    vector: np.ndarray | None = None  # the sum of its articles' unit embeddings
+    _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
     _norm: float = 0.0
     _norm_docs: int = -1
 
-    def add(self, description: dict[str, float], moment: float | None, keep: int) -> None:
+    def add(
+        self, description: dict[str, float], moment: float | None, keep: int, vector: np.ndarray | None = None
+    ) -> None:
+        if vector is not None:
+            self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
         for term, weight in description.items():
             self.terms[term] = self.terms.get(term, 0.0) + weight
         if len(self.terms) > keep * 1.5:
@@ -110,23 +133,81 @@ class StoryProfile:
             return (self.first_seen - moment) / DAY
         return max(0.0, moment - self.last_seen) / DAY
 
+    def centroid(self) -> np.ndarray | None:
+        """The story's direction in embedding space (unit length), if its articles came with embeddings."""
+        if self.vector is None:
+            return None
+        norm = float(np.linalg.norm(self.vector))
+        return self.vector / norm if norm > 0 else None
+
     def to_state(self) -> dict[str, Any]:
-        return {
+        state: dict[str, Any] = {
             "terms": {t: round(w, 5) for t, w in self.terms.items()},
             "articles": self.articles,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
         }
+        if self.vector is not None:
+            state["vector"] = base64.b64encode(self.vector.astype("<f4").tobytes()).decode("ascii")
+        return state
 
     @classmethod
     def from_state(cls, story_id: str, state: dict[str, Any]) -> StoryProfile:
+        vector = state.get("vector")
         return cls(
             id=story_id,
             terms=dict(state["terms"]),
             articles=state["articles"],
             first_seen=state.get("first_seen"),
             last_seen=state.get("last_seen"),
+            vector=np.frombuffer(base64.b64decode(vector), dtype="<f4").copy() if vector else None,
         )
+
+
+class DenseIndex:
+    """The hot stories' embedding centroids in one matrix: the nearest stories to an article in one product."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._rows: dict[str, int] = {}
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def put(self, story_id: str, centroid: np.ndarray) -> None:
+        row = self._rows.get(story_id)
+        if row is None:
+            if self._matrix.shape[1] != centroid.shape[0]:
+                if self._ids:
+                    raise ValueError("embeddings of different sizes in one story index: one encoder per store")
+                self._matrix = np.zeros((64, centroid.shape[0]), dtype=np.float32)
+            if len(self._ids) == self._matrix.shape[0]:
+                self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
+            row = len(self._ids)
+            self._ids.append(story_id)
+            self._rows[story_id] = row
+        self._matrix[row] = centroid
+
+    def remove(self, story_id: str) -> None:
+        row = self._rows.pop(story_id, None)
+        if row is None:
+            return
+        last = len(self._ids) - 1
+        if row != last:  # move the last row into the hole
+            moved = self._ids[last]
+            self._ids[row] = moved
+            self._rows[moved] = row
+            self._matrix[row] = self._matrix[last]
+        self._ids.pop()
+
+    def nearest(self, vector: np.ndarray, count: int) -> list[tuple[str, float]]:
+        """Up to ``count`` stories by cosine to a unit vector, best first."""
+        if not self._ids or count <= 0:
+            return []
+        scores = self._matrix[: len(self._ids)] @ vector
+        top = np.argpartition(-scores, count - 1)[:count] if len(self._ids) > count else np.arange(len(self._ids))
+        return sorted(((self._ids[i], float(scores[i])) for i in top), key=lambda item: (-item[1], item[0]))
 
 
 @dataclass
@@ -137,6 +218,8 @@ class ClustererChanges:
     latest: float | None
     document_frequency: dict[str, int]
     stories: dict[str, dict[str, Any]]
+    merged: dict[str, str] = field(default_factory=dict)  # story id -> the story it merged into
+    review: dict[str, Any] = field(default_factory=dict)  # the second look's bookkeeping, so a restart goes on alike
 
 
 class StoryClusterer:
@@ -151,37 +234,156 @@ class StoryClusterer:
         self._latest: float | None = None  # the latest publication time seen: the stream's "now"
         self._dirty_terms: set[str] = set()
         self._dirty_stories: set[str] = set()
+        self._dense = DenseIndex()
+        self.redirects: dict[str, str] = {}  # merged story id -> the story it merged into (this session's merges)
+        self._merged: dict[str, str] = {}  # merges not yet handed out by changes()
+        self._to_review: set[str] = set()
+        self._since_review = 0
 
     # -- the verbs -------------------------------------------------------------------------------------------
-    def assign(self, article: Article, follow: str | None = None) -> str:
-        """The story the article belongs to; ``follow`` names a story it must join (a wire copy's story)."""
+    def assign(self, article: Article, follow: str | None = None, embedding: np.ndarray | None = None) -> str:
+        """The story the article belongs to.
+
+        ``follow`` names a story it must join (a wire copy's story); ``embedding`` is the article's unit
+        embedding, when the stream comes with an encoder (see ``newsloom.embed``).
+        """
         description = describe(article, self.settings)
         moment = _seconds(article.published)
         self._learn_frequencies(description)
+        follow = self.resolve(follow) if follow else None
         story = self.stories.get(follow) if follow else None
         if story is None and follow is None:
-            story = self._best_story(description, moment)
+            story = self._best_story(description, moment, embedding)
         if story is None:
             story = StoryProfile(id=follow or story_id_for(article.id))
             self.stories[story.id] = story
         before = set(story.terms)
-        story.add(description, moment, self.settings.story_terms)
+        story.add(description, moment, self.settings.story_terms, embedding)
         for term in story.terms.keys() - before:
             self._postings[term].add(story.id)
         for term in before - story.terms.keys():  # dropped when the description was trimmed
             self._unpost(term, story.id)
+        centroid = story.centroid()
+        if centroid is not None:
+            self._dense.put(story.id, centroid)
         self._dirty_stories.add(story.id)
+        self._to_review.add(story.id)
         if moment is not None and (self._latest is None or moment > self._latest):
             self._latest = moment
         article.story_id = story.id
+        self._since_review += 1
+        if self._since_review >= self.settings.review_every:
+            self.review()
         return story.id
 
-    def score(self, article: Article, story_id: str) -> float:
-        """How well an article matches a hot story (decayed cosine), for inspection and tests."""
+    def resolve(self, story_id: str) -> str:
+        """The story an id stands for now: itself, or the survivor of the merges it went through."""
+        seen = 0
+        while story_id in self.redirects and seen < 1000:
+            story_id = self.redirects[story_id]
+            seen += 1
+        return story_id
+
+    def review(self) -> dict[str, str]:
+        """The second look: merge each story that grew since the last look into a story that tells the same event.
+
+        Returns the merges made, story id -> survivor.
+        """
+        merges: dict[str, str] = {}
+        for story_id in sorted(self._to_review):
+            story = self.stories.get(story_id)
+            if story is None:
+                continue
+            other = self._merge_partner(story)
+            if other is None:
+                continue
+            survivor, merged = (
+                (story, other) if (story.articles, other.id) > (other.articles, story.id) else (other, story)
+            )
+            self._merge(merged, survivor)
+            merges[merged.id] = survivor.id
+        self._to_review.clear()
+        self._since_review = 0
+        return merges
+
+    def _merge_partner(self, story: StoryProfile) -> StoryProfile | None:
+        centroid = story.centroid()
+        strongest = heapq.nlargest(self.settings.lookup_terms, story.terms.items(), key=lambda item: item[1])
+        found: set[str] = set()
+        for term, _ in strongest:
+            found.update(self._postings.get(term, ()))
+        if centroid is not None:
+            found.update(s for s, _ in self._dense.nearest(centroid, self.settings.dense_candidates))
+        found.discard(story.id)
+        threshold = self.settings.merge_threshold if centroid is None else self.settings.dense_merge_threshold
+        best, best_score = None, threshold
+        for other_id in sorted(found):
+            other = self.stories.get(other_id)
+            if other is None:
+                continue
+            score = self._story_match(story, other)
+            if score >= best_score:
+                best, best_score = other, score
+        return best
+
+    def _story_match(self, story: StoryProfile, other: StoryProfile) -> float:
+        """How surely two stories tell one event: their term cosine (blended with their centroids' cosine)."""
+        score = self._similarity(self._story_weights(story), other)
+        a, b = story.centroid(), other.centroid()
+        if a is not None and b is not None:
+            score = self._blend(score, float(a @ b))
+        gap = 0.0
+        if None not in (story.first_seen, story.last_seen, other.first_seen, other.last_seen):
+            start = max(story.first_seen, other.first_seen)  # type: ignore[type-var]
+            end = min(story.last_seen, other.last_seen)  # type: ignore[type-var]
+            gap = max(0.0, (start - end) / DAY)  # type: ignore[operator]
+        return score * self._decay(gap)
+
+    def _merge(self, merged: StoryProfile, survivor: StoryProfile) -> None:
+        before = set(survivor.terms)
+        for term in merged.terms:
+            self._unpost(term, merged.id)
+        combined = dict(survivor.terms)
+        for term, weight in merged.terms.items():
+            combined[term] = combined.get(term, 0.0) + weight
+        keep = self.settings.story_terms
+        if len(combined) > keep * 1.5:
+            combined = dict(heapq.nlargest(keep, combined.items(), key=lambda item: item[1]))
+        survivor.terms = combined
+        for term in combined.keys() - before:
+            self._postings[term].add(survivor.id)
+        for term in before - combined.keys():
+            self._unpost(term, survivor.id)
+        survivor.articles += merged.articles
+        for moment in (merged.first_seen, merged.last_seen):
+            if moment is not None:
+                survivor.first_seen = moment if survivor.first_seen is None else min(survivor.first_seen, moment)
+                survivor.last_seen = moment if survivor.last_seen is None else max(survivor.last_seen, moment)
+        if merged.vector is not None:
+            survivor.vector = merged.vector.copy() if survivor.vector is None else survivor.vector + merged.vector
+        survivor._norm_docs = -1
+        centroid = survivor.centroid()
+        if centroid is not None:
+            self._dense.put(survivor.id, centroid)
+        self._dense.remove(merged.id)
+        del self.stories[merged.id]
+        self._dirty_stories.discard(merged.id)
+        self._dirty_stories.add(survivor.id)
+        self._to_review.discard(merged.id)
+        for old, target in self.redirects.items():  # keep every redirect one hop from its survivor
+            if target == merged.id:
+                self.redirects[old] = survivor.id
+                if old in self._merged:
+                    self._merged[old] = survivor.id
+        self.redirects[merged.id] = survivor.id
+        self._merged[merged.id] = survivor.id
+
+    def score(self, article: Article, story_id: str, embedding: np.ndarray | None = None) -> float:
+        """How well an article matches a hot story (the decayed match score), for inspection and tests."""
         story = self.stories[story_id]
         description = describe(article, self.settings)
         decay = self._decay(story.gap_days(_seconds(article.published)))
-        return self._similarity(description, story) * decay
+        return self._match(description, story, embedding) * decay
 
     def changes(self) -> ClustererChanges:
         """The state to persist since the last call, and cool down stories that went quiet."""
@@ -190,9 +392,12 @@ class StoryClusterer:
             latest=self._latest,
             document_frequency={t: self.document_frequency[t] for t in self._dirty_terms},
             stories={s: self.stories[s].to_state() for s in self._dirty_stories if s in self.stories},
+            merged=dict(self._merged),
+            review={"since": self._since_review, "stories": sorted(self._to_review)},
         )
         self._dirty_terms.clear()
         self._dirty_stories.clear()
+        self._merged.clear()
         self._cool_down()
         return out
 
@@ -202,8 +407,13 @@ class StoryClusterer:
         latest: float | None,
         document_frequency: dict[str, int],
         stories: Iterable[tuple[str, dict[str, Any]]],
+        redirects: dict[str, str] | None = None,
+        review: dict[str, Any] | None = None,
     ) -> None:
         """Load a persisted state (the sum of all ``changes()``); cold stories are skipped."""
+        self.redirects = dict(redirects or {})
+        self._since_review = int((review or {}).get("since", 0))
+        self._to_review = set((review or {}).get("stories", ()))
         self.documents = documents
         self._latest = latest
         self.document_frequency = dict(document_frequency)
@@ -213,6 +423,9 @@ class StoryClusterer:
                 self.stories[story_id] = profile
                 for term in profile.terms:
                     self._postings[term].add(story_id)
+                centroid = profile.centroid()
+                if centroid is not None:
+                    self._dense.put(story_id, centroid)
 
     # -- inside ----------------------------------------------------------------------------------------------
     def _learn_frequencies(self, description: dict[str, float]) -> None:
@@ -225,28 +438,29 @@ class StoryClusterer:
     def _idf(self, term: str) -> float:
         return math.log((1.0 + self.documents) / (1.0 + self.document_frequency.get(term, 0))) + 1.0
 
-    def _story_norm(self, story: StoryProfile) -> float:
-        # IDF drifts slowly; recompute a story's norm when it changed or the stream grew by a tenth.
-        if story._norm_docs < 0 or self.documents > story._norm_docs * 1.1:
-            idf = self._idf
-            story._norm = math.sqrt(sum((w * idf(t)) ** 2 for t, w in story.terms.items())) or 1.0
-            story._norm_docs = self.documents
-        return story._norm
-
-    def _similarity(self, description: dict[str, float], story: StoryProfile) -> float:
+    def _weighted(self, description: dict[str, float]) -> tuple[dict[str, float], float]:
+        """An article's term weights times their IDF now, and the norm of that vector."""
         idf = self._idf
+        weighted = {term: weight * idf(term) for term, weight in description.items()}
+        return weighted, math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+
+    def _story_weights(self, story: StoryProfile) -> tuple[dict[str, float], float]:
+        # IDF drifts slowly: a story's weighted terms are recomputed when it changed or the stream grew by a tenth.
+        if story._norm_docs < 0 or self.documents > story._norm_docs * 1.1:
+            story._weighted, story._norm = self._weighted(story.terms)
+            story._norm_docs = self.documents
+        return story._weighted, story._norm
+
+    def _similarity(self, article: tuple[dict[str, float], float], story: StoryProfile) -> float:
+        """The cosine of an article's IDF-weighted terms (see ``_weighted``) and a story's."""
+        terms, norm = article
+        story_terms, story_norm = self._story_weights(story)
         dot = 0.0
-        article_norm = 0.0
-        terms = story.terms
-        for term, weight in description.items():
-            squared = idf(term) ** 2
-            article_norm += weight * weight * squared
-            other = terms.get(term)
+        for term, weight in terms.items():
+            other = story_terms.get(term)
             if other is not None:
-                dot += weight * other * squared
-        if dot == 0.0:
-            return 0.0
-        return dot / (math.sqrt(article_norm) * self._story_norm(story))
+                dot += weight * other
+        return dot / (norm * story_norm) if dot else 0.0
 
     def _name_factor(self, description: dict[str, float], story: StoryProfile) -> float:
         """Two reports that both name people or places, and share none of them, are likely two events."""
@@ -263,7 +477,26 @@ class StoryClusterer:
             return 1.0
         return max(self.settings.decay_floor, math.exp(-excess / self.settings.decay_days))
 
-    def _candidates(self, description: dict[str, float]) -> list[StoryProfile]:
+    def _match(
+        self,
+        description: dict[str, float],
+        story: StoryProfile,
+        embedding: np.ndarray | None,
+        weighted: tuple[dict[str, float], float] | None = None,
+    ) -> float:
+        """The undecayed match score: term cosine, blended with the embedding cosine when both sides have one."""
+        score = self._similarity(weighted or self._weighted(description), story)
+        centroid = story.centroid() if embedding is not None else None
+        if centroid is not None and embedding is not None:
+            score = self._blend(score, float(centroid @ embedding))
+        return score * self._name_factor(description, story)
+
+    def _blend(self, lexical: float, cosine: float) -> float:
+        floor, weight = self.settings.dense_floor, self.settings.dense_weight
+        dense = max(0.0, (cosine - floor) / (1.0 - floor))
+        return (1.0 - weight) * lexical + weight * dense
+
+    def _candidates(self, description: dict[str, float], embedding: np.ndarray | None) -> list[StoryProfile]:
         idf = self._idf
         strongest = heapq.nlargest(
             self.settings.lookup_terms, description.items(), key=lambda item: item[1] * idf(item[0])
@@ -274,15 +507,23 @@ class StoryClusterer:
                 votes[story_id] += weight * idf(term)
         # Ties break on the story id: the same stream gives the same stories whatever the hash seed.
         best = heapq.nlargest(self.settings.max_candidates, votes.items(), key=lambda item: (item[1], item[0]))
-        return [self.stories[s] for s, _ in best if s in self.stories]
+        found = [s for s, _ in best]
+        if embedding is not None:
+            chosen = set(found)
+            found += [s for s, _ in self._dense.nearest(embedding, self.settings.dense_candidates) if s not in chosen]
+        return [self.stories[s] for s in found if s in self.stories]
 
-    def _best_story(self, description: dict[str, float], moment: float | None) -> StoryProfile | None:
-        best, best_score = None, self.settings.threshold
-        for story in self._candidates(description):
+    def _best_story(
+        self, description: dict[str, float], moment: float | None, embedding: np.ndarray | None
+    ) -> StoryProfile | None:
+        threshold = self.settings.threshold if embedding is None else self.settings.dense_threshold
+        best, best_score = None, threshold
+        weighted = self._weighted(description)
+        for story in self._candidates(description, embedding):
             decay = self._decay(story.gap_days(moment))
             if decay < best_score:
                 continue
-            score = self._similarity(description, story) * decay * self._name_factor(description, story)
+            score = self._match(description, story, embedding, weighted) * decay
             if score >= best_score:
                 best, best_score = story, score
         return best
@@ -296,6 +537,7 @@ class StoryClusterer:
         for story in [s for s in self.stories.values() if not self._is_hot(s)]:
             for term in story.terms:
                 self._unpost(term, story.id)
+            self._dense.remove(story.id)
             del self.stories[story.id]
 
     def _unpost(self, term: str, story_id: str) -> None:

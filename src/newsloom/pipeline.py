@@ -8,14 +8,18 @@ which was never acknowledged; a restart restores the stages from the store and s
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
+import numpy as np
+
 from newsloom.cluster import StoryClusterer
 from newsloom.config import Settings
 from newsloom.dedup import SyndicationIndex
+from newsloom.embed import Encoder, article_text, load_encoder
 from newsloom.model import Article, Brief, Rejected
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.store.base import Store
@@ -36,12 +40,19 @@ class IngestReport:
     rejected: int = 0
     stories_touched: set[str] = field(default_factory=set)
     new_stories: int = 0
+    merged_stories: int = 0  # stories that turned out to tell the same event as another, and joined it
     briefs_written: int = 0
     rejections: list[Rejected] = field(default_factory=list)  # every rejection of this run, in order
 
     def merge_rejections(self, rejected: Sequence[Rejected]) -> None:
         self.rejected += len(rejected)
         self.rejections.extend(Rejected(r.origin, r.reason) for r in rejected)  # without the raw text
+
+
+@functools.cache
+def _shared_encoder(name: str) -> Encoder:
+    """One loaded model per process, whatever the number of pipelines (the model is read-only)."""
+    return load_encoder(name)
 
 
 def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], list[Rejected]]:
@@ -62,19 +73,44 @@ def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], l
 class Pipeline:
     """The stateful stages (syndication index, story clusterer) and, optionally, the store behind them."""
 
-    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, store: Store | None = None, encoder: Encoder | None = None
+    ) -> None:
         self.settings = settings or Settings()
         self.store = store
         self.syndication = SyndicationIndex(self.settings.syndication)
         self.clusterer = StoryClusterer(self.settings.cluster)
         self._group_story: dict[str, str] = {}
         self._seen_stories: set[str] = set()
+        self._encoder = encoder  # None: loaded from settings.cluster.embedding when first needed
         if store is not None:
             self._restore(store)
 
+    @property
+    def encoder(self) -> Encoder | None:
+        """The sentence encoder the story stage compares articles with (None on the fast path); loaded once."""
+        name = self.settings.cluster.embedding.strip().lower()
+        if self._encoder is None and name not in ("", "none"):
+            self._encoder = _shared_encoder(name)
+        return self._encoder
+
+    def embed(self, articles: Sequence[Article]) -> list[np.ndarray | None]:
+        """The articles' embeddings for the story stage, in one batch (None each on the fast path)."""
+        encoder = self.encoder
+        if encoder is None or not articles:
+            return [None] * len(articles)
+        return list(encoder.encode([article_text(a) for a in articles]))
+
     def _restore(self, store: Store) -> None:
         state = store.clusterer_state()
-        self.clusterer.restore(state.documents, state.latest, state.document_frequency, state.stories)
+        self.clusterer.restore(
+            state.documents,
+            state.latest,
+            state.document_frequency,
+            state.stories,
+            redirects=state.redirects,
+            review=state.review,
+        )
         self._seen_stories.update(story_id for story_id, _ in state.stories)
         fingerprints = []
         for fingerprint, story_id in store.fingerprints():
@@ -83,12 +119,22 @@ class Pipeline:
         self.syndication.restore(fingerprints)
 
     # -- the stateful stages -------------------------------------------------------------------------------
-    def place(self, article: Article) -> Article:
+    def place(self, article: Article, embedding: np.ndarray | None = None) -> Article:
         """Give a normalized article its syndication group and its story (wire copies join their group's story)."""
         group = self.syndication.assign(article)
-        story = self.clusterer.assign(article, follow=self._group_story.get(group))
+        story = self.clusterer.assign(article, follow=self._group_story.get(group), embedding=embedding)
         self._group_story.setdefault(group, story)
         return article
+
+    def place_all(self, articles: Sequence[Article]) -> list[Article]:
+        """Place a batch of normalized articles in order (their embeddings computed together)."""
+        for article, embedding in zip(articles, self.embed(articles), strict=True):
+            self.place(article, embedding)
+        return list(articles)
+
+    def current_story(self, story_id: str) -> str:
+        """The story an id stands for now (the survivor, when its story merged into another)."""
+        return self.clusterer.resolve(story_id)
 
     # -- with a store --------------------------------------------------------------------------------------
     def ingest(
@@ -106,15 +152,17 @@ class Pipeline:
             report.read += len(articles)
             fresh = self._fresh(articles, store)
             report.already_known += len(articles) - len(fresh)
-            for article in fresh:
-                self.place(article)
+            self.place_all(fresh)
+            changes = self.clusterer.changes()
+            store.commit_batch(fresh, [self.syndication.fingerprint_of(a) for a in fresh], changes, rejected)
+            for article in fresh:  # the store moved the articles of merged stories: so do the objects
+                article.story_id = self.current_story(article.story_id) if article.story_id else None
                 if article.story_id and article.story_id not in self._seen_stories:
                     self._seen_stories.add(article.story_id)
                     report.new_stories += 1
                 report.stories_touched.add(article.story_id or "")
-            store.commit_batch(
-                fresh, [self.syndication.fingerprint_of(a) for a in fresh], self.clusterer.changes(), rejected
-            )
+            report.stories_touched = {self.current_story(s) for s in report.stories_touched if s}
+            report.merged_stories += len(changes.merged)
             report.added += len(fresh)
             report.merge_rejections(rejected)
             for item in rejected:
@@ -160,28 +208,36 @@ class Pipeline:
 
 # -- without a store: the scripted contract -----------------------------------------------------------------
 def assign_stories(
-    items: Iterable[Article | Rejected], settings: Settings | None = None
+    items: Iterable[Article | Rejected], settings: Settings | None = None, pipeline: Pipeline | None = None
 ) -> Iterator[Article | Rejected]:
-    """Each article of a stream, in order, with its syndication group and story; rejections pass through."""
-    pipeline = Pipeline(settings)
+    """Each article of a stream, in order, with its syndication group and story; rejections pass through.
+
+    The stream is read in batches (their embeddings computed together). A story id given out early may later merge
+    into another story: ``pipeline.current_story(id)`` gives the survivor (pass your own ``pipeline`` to ask it).
+    """
+    pipeline = pipeline or Pipeline(settings)
     placed: dict[str, Article] = {}
-    for count, item in enumerate(items, start=1):
-        if count % pipeline.settings.batch_size == 0:
-            pipeline.clusterer.changes()  # as the store path does after each batch: quiet stories cool down
-        if isinstance(item, Rejected):
+    iterator = iter(items)
+    while batch := list(islice(iterator, pipeline.settings.batch_size)):
+        ready: list[Article | Rejected] = []
+        for item in batch:
+            if isinstance(item, Rejected):
+                ready.append(item)
+                continue
+            articles, rejected = normalize_all([item])
+            ready.append(rejected[0] if rejected else articles[0])
+        fresh: dict[str, Article] = {}
+        for item in ready:
+            if isinstance(item, Article) and item.id not in placed:
+                fresh.setdefault(item.id, item)
+        pipeline.place_all(list(fresh.values()))
+        placed.update(fresh)
+        pipeline.clusterer.changes()  # as the store path does after each batch: quiet stories cool down
+        for item in ready:
+            if isinstance(item, Article) and placed[item.id] is not item:  # the same article again: learnt once
+                item.syndication_group = placed[item.id].syndication_group
+                item.story_id = placed[item.id].story_id
             yield item
-            continue
-        articles, rejected = normalize_all([item])
-        if rejected:
-            yield rejected[0]
-            continue
-        article = articles[0]
-        if article.id in placed:  # the same article again: same story, learnt once
-            article.syndication_group = placed[article.id].syndication_group
-            article.story_id = placed[article.id].story_id
-        else:
-            placed[article.id] = pipeline.place(article)
-        yield article
 
 
 def brief_from_articles(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,3 +40,81 @@ def groups(assignment: Mapping[str, str]) -> dict[str, list[str]]:
     for item, label in assignment.items():
         out[label].append(item)
     return dict(out)
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """Precision, recall and F1 over all pairs of items: a pair is right when both sides put it together."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+def _contingency(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[Counter[tuple[str, str]], int]:
+    items = [item for item in gold if item in predicted]
+    if not items:
+        raise ValueError("no item is labelled in both the prediction and the gold standard")
+    return Counter((predicted[i], gold[i]) for i in items), len(items)
+
+
+def _pairs(count: int) -> int:
+    return count * (count - 1) // 2
+
+
+def pairwise(predicted: Mapping[str, str], gold: Mapping[str, str]) -> PairCounts:
+    """Pairwise precision, recall and F1 over all pairs of articles both mappings label."""
+    table, _ = _contingency(predicted, gold)
+    predicted_sizes: Counter[str] = Counter()
+    gold_sizes: Counter[str] = Counter()
+    for (cluster, label), together in table.items():
+        predicted_sizes[cluster] += together
+        gold_sizes[label] += together
+    both = sum(_pairs(n) for n in table.values())
+    predicted_pairs = sum(_pairs(n) for n in predicted_sizes.values())
+    gold_pairs = sum(_pairs(n) for n in gold_sizes.values())
+    # With no pair on a side, that side makes no pairing mistake.
+    precision = both / predicted_pairs if predicted_pairs else 1.0
+    recall = both / gold_pairs if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return PairCounts(precision, recall, f1)
+
+
+def adjusted_rand_index(predicted: Mapping[str, str], gold: Mapping[str, str]) -> float:
+    """The Rand index corrected for chance (Hubert and Arabie, 1985): 1 is perfect, about 0 is chance."""
+    table, total = _contingency(predicted, gold)
+    predicted_sizes: Counter[str] = Counter()
+    gold_sizes: Counter[str] = Counter()
+    for (cluster, label), together in table.items():
+        predicted_sizes[cluster] += together
+        gold_sizes[label] += together
+    index = sum(_pairs(n) for n in table.values())
+    sum_predicted = sum(_pairs(n) for n in predicted_sizes.values())
+    sum_gold = sum(_pairs(n) for n in gold_sizes.values())
+    expected = sum_predicted * sum_gold / _pairs(total) if total > 1 else 0.0
+    maximum = (sum_predicted + sum_gold) / 2
+    if maximum == expected:
+        return 1.0 if index == expected else 0.0
+    return (index - expected) / (maximum - expected)
+
+
+def normalized_mutual_information(predicted: Mapping[str, str], gold: Mapping[str, str]) -> float:
+    """Mutual information over the arithmetic mean of the two entropies (scikit-learn's default)."""
+    table, total = _contingency(predicted, gold)
+    predicted_sizes: Counter[str] = Counter()
+    gold_sizes: Counter[str] = Counter()
+    for (cluster, label), together in table.items():
+        predicted_sizes[cluster] += together
+        gold_sizes[label] += together
+
+    def entropy(sizes: Counter[str]) -> float:
+        return -sum(n / total * math.log(n / total) for n in sizes.values())
+
+    mutual = sum(
+        together / total * math.log(together * total / (predicted_sizes[cluster] * gold_sizes[label]))
+        for (cluster, label), together in table.items()
+    )
+    mean_entropy = (entropy(predicted_sizes) + entropy(gold_sizes)) / 2
+    if mean_entropy <= 0.0:
+        return 1.0  # one cluster on both sides
+    return max(0.0, min(1.0, mutual / mean_entropy))

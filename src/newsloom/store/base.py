@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,6 +29,8 @@ class ClustererState:
     latest: float | None
     document_frequency: dict[str, int]
     stories: list[tuple[str, dict[str, Any]]]
+    redirects: dict[str, str] = field(default_factory=dict)  # merged story id -> the story it merged into
+    review: dict[str, Any] = field(default_factory=dict)
 
 
 class Store(Protocol):

@@ -91,6 +91,8 @@ CREATE TABLE IF NOT EXISTS feeds (
 );
 CREATE TABLE IF NOT EXISTS clusterer_terms (term TEXT PRIMARY KEY, documents INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS clusterer_stories (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS story_redirects (id TEXT PRIMARY KEY, survivor TEXT NOT NULL, merged_at TEXT NOT NULL)
+    WITHOUT ROWID;
 """
 
 _ARTICLE_COLUMNS = (
@@ -200,7 +202,12 @@ class SQLiteStore:
                         json.dumps(sorted(fp.proper_nouns) if fp else [], ensure_ascii=False),
                     ),
                 )
-            for story_id in sorted({a.story_id for a in articles if a.story_id}):
+            touched = {a.story_id for a in articles if a.story_id}
+            for merged, survivor in clusterer.merged.items():
+                self._merge_story(merged, survivor, now)
+                touched.discard(merged)
+                touched.add(survivor)
+            for story_id in sorted(touched):
                 self._refresh_story(story_id, now)
             self._db.executemany(
                 "INSERT INTO clusterer_terms VALUES (?, ?) "
@@ -213,9 +220,24 @@ class SQLiteStore:
             )
             self._db.executemany(
                 "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [("clusterer_documents", str(clusterer.documents)), ("clusterer_latest", json.dumps(clusterer.latest))],
+                [
+                    ("clusterer_documents", str(clusterer.documents)),
+                    ("clusterer_latest", json.dumps(clusterer.latest)),
+                    ("clusterer_review", json.dumps(clusterer.review)),
+                ],
             )
             self._quarantine(rejected, now)
+
+    def _merge_story(self, merged: str, survivor: str, now: str) -> None:
+        """Two stories turned out to be one: the articles move to the survivor and the old id redirects to it."""
+        self._db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (survivor, merged))
+        self._db.execute("UPDATE story_redirects SET survivor = ? WHERE survivor = ?", (survivor, merged))
+        self._db.execute(
+            "INSERT INTO story_redirects VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET survivor = excluded.survivor",
+            (merged, survivor, now),
+        )
+        self._db.execute("DELETE FROM stories WHERE id = ?", (merged,))
+        self._db.execute("DELETE FROM clusterer_stories WHERE id = ?", (merged,))
 
     def _refresh_story(self, story_id: str, now: str) -> None:
         articles, groups, first, last = self._db.execute(
@@ -283,6 +305,8 @@ class SQLiteStore:
             stories=[
                 (sid, json.loads(state)) for sid, state in self._db.execute("SELECT id, state FROM clusterer_stories")
             ],
+            redirects=dict(self._db.execute("SELECT id, survivor FROM story_redirects").fetchall()),
+            review=json.loads(meta.get("clusterer_review", "{}")),
         )
 
     # -- read -----------------------------------------------------------------------------------------------
@@ -303,6 +327,9 @@ class SQLiteStore:
         exact = [r for r in rows if r[0] == story_id]
         if exact:
             return _story(exact[0])
+        survivor = self._db.execute("SELECT survivor FROM story_redirects WHERE id = ?", (story_id,)).fetchone()
+        if survivor:  # a story merged into another: its id leads to the survivor
+            return self.story(survivor[0])
         if len(rows) > 1:
             raise StoreError(f"'{story_id}' is the start of several story ids; give more of the id")
         return _story(rows[0]) if rows else None

@@ -1,0 +1,127 @@
+"""How the story clusterer's thresholds were chosen: a grid search on the three development streams.
+
+The procedure: for each path (the embedding path and the fast path with no model), every point of a small grid
+runs the whole stream of each development set (giveme5w1h: full text; uci: headlines; mstream_newsT: short cleaned
+texts) through the stories stage, in order, and is scored by B-cubed F1. The point chosen maximises the mean F1
+over the three sets, with the worst set's F1 breaking ties: one setting for news in general, not one per file.
+Embeddings are computed once per article and reused across grid points (they do not depend on the settings).
+
+    python benchmarks/tune_clusters.py                 # both paths, the default grid
+    python benchmarks/tune_clusters.py --path fast --datasets uci,mstream_newsT
+
+The defaults in ``newsloom.cluster.ClusterSettings`` are the point this prints last; docs/benchmarks.md keeps the
+table of the latest run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from newsloom.cluster import ClusterSettings
+from newsloom.config import Settings
+from newsloom.embed import Encoder, load_encoder
+from newsloom.evaluate.clusters import evaluate_stream, read_gold, read_stream
+from newsloom.model import Article
+from throughput import write_docs
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATASETS = ("giveme5w1h", "uci", "mstream_newsT")
+
+# The grid: a handful of values around the ones that made sense by hand, on both sides.
+GRIDS: dict[str, dict[str, Sequence[float]]] = {
+    "embedding": {
+        "dense_threshold": (0.2, 0.25, 0.3),
+        "dense_weight": (0.5, 0.7),
+        "dense_merge_threshold": (0.35, 0.45),
+    },
+    "fast": {
+        "threshold": (0.12, 0.15, 0.18),
+        "merge_threshold": (0.35, 0.45, 0.55),
+    },
+}
+
+
+class MemoEncoder:
+    """An encoder that embeds each distinct text once: grid points differ in settings, not in what they embed."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimensions = inner.dimensions
+        self._seen: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if missing:
+            for text, row in zip(missing, self.inner.encode(missing), strict=True):
+                self._seen[text] = row
+        return np.stack([self._seen[t] for t in texts]) if texts else np.zeros((0, self.dimensions), np.float32)
+
+
+def run_point(
+    articles: list[Article], gold: dict[str, str], cluster: ClusterSettings, encoder: Encoder | None
+) -> tuple[float, float]:
+    """B-cubed F1 and articles/s of one grid point on one stream."""
+    fresh = [dataclasses.replace(a) for a in articles]  # the stages write into articles: give each run its own
+    started = time.perf_counter()
+    report = evaluate_stream(fresh, gold, Settings(cluster=cluster), encoder=encoder)
+    return report.bcubed.f1, len(articles) / (time.perf_counter() - started)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--path", choices=("embedding", "fast", "both"), default="both")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", metavar="PATH")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.datasets.split(",") if n.strip()]
+    streams = {}
+    for name in names:
+        articles, _ = read_stream(args.data / name / "articles.jsonl")
+        streams[name] = (articles, read_gold(args.data / name / "gold.jsonl"))
+    paths = ["embedding", "fast"] if args.path == "both" else [args.path]
+    lines: list[str] = []
+    for path in paths:
+        encoder = MemoEncoder(load_encoder("minilm")) if path == "embedding" else None
+        grid = GRIDS[path]
+        keys = list(grid)
+        results = []
+        header = f"| {path} path: " + ", ".join(keys) + " | " + " | ".join(names) + " | mean | worst |"
+        print(header, flush=True)
+        lines += [header, "|" + "---|" * (len(names) + 3)]
+        for values in itertools.product(*(grid[k] for k in keys)):
+            point = dict(zip(keys, values, strict=True))
+            cluster = ClusterSettings(embedding="minilm" if path == "embedding" else "none", **point)  # type: ignore[arg-type]
+            scores = [run_point(*streams[name], cluster, encoder)[0] for name in names]
+            mean, worst = sum(scores) / len(scores), min(scores)
+            results.append((mean, worst, point))
+            row = (
+                f"| {', '.join(f'{v:g}' for v in values)} | "
+                + " | ".join(f"{s:.3f}" for s in scores)
+                + f" | {mean:.3f} | {worst:.3f} |"
+            )
+            print(row, flush=True)
+            lines.append(row)
+        best = max(results, key=lambda r: (r[0], r[1]))
+        chosen = f"chosen for the {path} path: {best[2]} (mean B-cubed F1 {best[0]:.3f}, worst {best[1]:.3f})"
+        print(chosen, flush=True)
+        lines += ["", chosen, ""]
+    if args.write_docs:
+        command = "python benchmarks/tune_clusters.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        write_docs(Path(args.write_docs), "tuning", "\n".join(lines), f"Clusterer tuning (`{command.strip()}`)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

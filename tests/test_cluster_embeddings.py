@@ -1,0 +1,61 @@
+"""The story stage with sentence embeddings: the English default and the multilingual mode."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from newsloom.cluster import ClusterSettings
+from newsloom.config import Settings
+from newsloom.model import Article
+from newsloom.pipeline import Pipeline
+
+WHEN = datetime(2031, 3, 4, 9, tzinfo=UTC)
+
+
+def article(article_id: str, title: str, text: str, language: str = "en") -> Article:
+    from newsloom.normalize import normalize
+
+    return normalize(Article(id=article_id, title=title, text=text, published=WHEN, language=language))
+
+
+ENGLISH = article(
+    "quake-en",
+    "Strong earthquake shakes Valdoria, dozens of buildings collapse",
+    "A magnitude 6.8 earthquake struck the mountain region of Valdoria on Tuesday, collapsing dozens of buildings "
+    "and cutting power to the capital. Rescue teams searched the rubble through the night.",
+)
+FRENCH = article(
+    "quake-fr",
+    "Un puissant séisme frappe la Valdorie, des dizaines de bâtiments effondrés",
+    "Un séisme de magnitude 6,8 a frappé mardi la région montagneuse de la Valdorie, effondrant des dizaines de "
+    "bâtiments et privant la capitale d'électricité. Les secours ont fouillé les décombres toute la nuit.",
+    language="fr",
+)
+BUDGET = article(
+    "budget-en",
+    "Parliament passes the harbour city's budget after a long debate",
+    "Councillors approved the spending plan for schools and buses by a narrow vote late on Monday evening, "
+    "after a debate on the price of the new tram line.",
+)
+
+
+@pytest.mark.parametrize("embedding", ["minilm", "multilingual"])
+def test_the_embedding_paths_keep_unrelated_events_apart(embedding: str) -> None:
+    pipeline = Pipeline(Settings(cluster=ClusterSettings(embedding=embedding)))
+    placed = pipeline.place_all([ENGLISH.__class__(**vars(ENGLISH)), BUDGET.__class__(**vars(BUDGET))])
+    assert placed[0].story_id != placed[1].story_id
+
+
+def test_multilingual_mode_puts_a_french_and_an_english_report_of_one_event_in_one_story() -> None:
+    pipeline = Pipeline(Settings(cluster=ClusterSettings(embedding="multilingual")))
+    english, french, budget = (a.__class__(**vars(a)) for a in (ENGLISH, FRENCH, BUDGET))
+    pipeline.place_all([english, budget, french])
+    assert french.story_id == english.story_id != budget.story_id
+
+
+def test_without_a_shared_language_the_fast_path_keeps_them_apart() -> None:
+    # What the multilingual mode is for: on terms alone, the two reports share almost no word.
+    pipeline = Pipeline(Settings(cluster=ClusterSettings(embedding="none")))
+    english, french = (a.__class__(**vars(a)) for a in (ENGLISH, FRENCH))
+    pipeline.place_all([english, french])
+    assert french.story_id != english.story_id
