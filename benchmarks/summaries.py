@@ -263,11 +263,17 @@ def load_checker() -> Callable[..., Any] | None:
     return check
 
 
-def run(stories: list[StorySet], budget: int, check: bool) -> tuple[dict[str, Scores], dict[str, float]]:
+def run(
+    stories: list[StorySet],
+    budget: int,
+    check: bool,
+    baselines: Sequence[str] = BASELINES,
+    show_flagged: bool = False,
+) -> tuple[dict[str, Scores], dict[str, float]]:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    scores = {name: Scores() for name in ("newsloom", *BASELINES)}
+    scores = {name: Scores() for name in ("newsloom", *baselines)}
     checker = load_checker() if check else None
     totals = {"sentences": 0.0, "cited": 0.0, "checked": 0.0, "supported": 0.0, "normalize_seconds": 0.0}
     for count, story in enumerate(stories, start=1):
@@ -290,7 +296,10 @@ def run(stories: list[StorySet], budget: int, check: bool) -> tuple[dict[str, Sc
             labels = [s.label for s in report.sentences]
             totals["checked"] += len(labels)
             totals["supported"] += labels.count("supported")
-        for name in BASELINES:
+            if show_flagged:
+                for flagged in report.flagged():
+                    print(f"[{story.id}] {flagged.label}: {flagged.text} ({flagged.reason})", file=sys.stderr)
+        for name in baselines:
             start = time.perf_counter()
             outputs[name] = baseline(name, articles, sentences, budget)
             scores[name].seconds += time.perf_counter() - start
@@ -309,7 +318,8 @@ def run(stories: list[StorySet], budget: int, check: bool) -> tuple[dict[str, Sc
 
 
 def table(scores: dict[str, Scores], totals: dict[str, float], stories: int, budget: int, dataset: str) -> str:
-    lead = max(("lead-first", "lead-round-robin"), key=lambda name: scores[name].mean("rouge2"))
+    leads = [name for name in ("lead-first", "lead-round-robin") if name in scores]
+    lead = max(leads, key=lambda name: scores[name].mean("rouge2")) if leads else None
     rows = [
         "| system | ROUGE-1 F | ROUGE-2 F | ROUGE-L F | stories/s |",
         "|---|---:|---:|---:|---:|",
@@ -354,6 +364,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--words", type=int, help="summary length in words (default: the set's reference length)")
     parser.add_argument("--no-check", action="store_true", help="do not run the checker over the briefs")
     parser.add_argument(
+        "--show-flagged", action="store_true", help="print each sentence the checker does not label supported"
+    )
+    parser.add_argument(
+        "--baselines",
+        default=",".join(BASELINES),
+        help=f"comma-separated baselines to run beside newsloom (default: all of {', '.join(BASELINES)})",
+    )
+    parser.add_argument(
         "--write-docs",
         nargs="?",
         type=Path,
@@ -370,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     if not stories:
         raise SystemExit(f"no stories found in {args.data_dir / args.dataset}")
     budget = args.words or REFERENCE_WORDS[args.dataset]
-    scores, totals = run(stories, budget, check=not args.no_check)
+    chosen = [name.strip() for name in args.baselines.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(BASELINES))
+    if unknown:
+        raise SystemExit(f"unknown baseline(s) {', '.join(unknown)}: choose among {', '.join(BASELINES)}")
+    scores, totals = run(stories, budget, check=not args.no_check, baselines=chosen, show_flagged=args.show_flagged)
     section = table(scores, totals, len(stories), budget, args.dataset)
     print(section)
     if args.write_docs:

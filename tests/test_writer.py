@@ -3,9 +3,11 @@ from datetime import UTC, datetime
 import pytest
 
 from factories import ferry_articles, prepared
+from newsloom.analyze.claims import Claim, Statement, label_claim
 from newsloom.model import Article, Brief, Sentence
 from newsloom.text.terms import numbers
 from newsloom.write.extractive import WriterSettings, coverage_of, strip_dateline, write_brief
+from newsloom.write.select import Candidate, rank_claims
 
 
 def all_sentences(brief: Brief) -> list[Sentence]:
@@ -207,3 +209,154 @@ def test_one_article_without_usable_sentences_still_gets_a_headline() -> None:
 def test_no_articles_is_an_error() -> None:
     with pytest.raises(ValueError):
         write_brief([])
+
+
+# -- quotations split by the sentence splitter -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("piece", "mended"),
+    [
+        # The closing piece names its speaker: its opening mark comes back.
+        ('It was a plain breach of the harbour code," said harbourmaster Ilse Varn.', '"It was a plain breach'),
+        ('We tried, and we failed," the captain, Odd Renstad, told reporters.', '"We tried, and we failed,"'),
+        ("\u201cWe will rebuild,\u201d Varn said, \u201cand this time the pier will hold.", "hold.\u201d"),
+        # The opening piece names its speaker before the mark: its closing mark comes back.
+        ('Varn told the Lorran Courier: "No ferry leaves until the hull is checked.', 'checked."'),
+        ('The mayor said, "We will rebuild the pier before the summer season.', 'season."'),
+    ],
+)
+def test_a_split_quotation_that_names_its_speaker_gets_its_lost_mark_back(piece: str, mended: str) -> None:
+    from newsloom.write.select import mended_quote, quote_marks
+
+    out = mended_quote(piece)
+    assert out is not None and mended in out
+    assert quote_marks(out).paired and len(out) == len(piece) + 1  # one mark put back, not a word changed
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        'And the pier will not be reopened this year."',  # the end of a quotation, nobody named
+        '"The hull was never checked, not once in nine years.',  # its start, nobody named
+        '"The hull was never checked."',  # quoted words alone
+        'There was no inspection," and the crew knew it.',  # words after the mark say nothing of a speaker
+    ],
+)
+def test_a_quotation_piece_without_its_speaker_cannot_stand_alone(piece: str) -> None:
+    from newsloom.write.select import mended_quote, stands_alone
+
+    assert mended_quote(piece) is None
+    assert not stands_alone(piece)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        'The harbourmaster called the crossing "unsafe" and closed the pier.',
+        'The second "r\'\' was missing, so the banners read "Welcome to Loran."',  # the wire's '' closes a quote
+        "``We are safe,'' a passenger said after reaching the shore.",
+        'The council wrote: "No ferry may sail," citing \u201csafety\u201d and \u201cthe law\u201d as reasons.',
+        "The ferry carried 212 people, the coastguard said.",
+    ],
+)
+def test_a_sentence_with_paired_marks_is_printed_as_written(sentence: str) -> None:
+    from newsloom.write.select import mended_quote, paired_marks, quote_marks
+
+    assert quote_marks(sentence).paired
+    assert mended_quote(sentence) == sentence
+    assert paired_marks(sentence) == sentence
+
+
+def test_marks_glued_to_the_words_around_them_are_read_by_where_they_stand() -> None:
+    from newsloom.write.select import mended_quote, quote_marks
+
+    # A missing space: the mark after "mercy." opens a new quotation, and the last one runs on.
+    glued = 'The judge showed him mercy."He walked in and sat down with me," Renstad said, "and he stayed all night.'
+    marks = quote_marks(glued)
+    assert marks.lost_opening is None and marks.lost_closing == glued.rindex('"')
+    assert mended_quote(glued) == glued + '"'
+
+
+def test_a_piece_printed_after_the_one_before_it_gets_both_lost_marks() -> None:
+    from newsloom.write.select import paired_marks
+
+    middle = "We will not leave the island before the last family is safe."
+    assert paired_marks(middle) == middle  # no marks: nothing to put back
+    assert paired_marks('And nobody will stop us."') == '"And nobody will stop us."'
+    assert paired_marks('"We stay here, all of us.') == '"We stay here, all of us."'
+    curly = "stay,\u201d Varn said, \u201cuntil the end."
+    assert paired_marks(curly) == "\u201cstay,\u201d Varn said, \u201cuntil the end.\u201d"
+
+
+# -- numbers: when two figures are a dispute, and when they measure different things ---------------------------------
+
+
+def candidates_of(*texts: str) -> list[Candidate]:
+    """Each text as the one-statement claim of its own article, weighed as the writer weighs it."""
+
+    claims = [
+        label_claim(Claim([Statement(Article(id=f"n{i}", title="", text=text), 0, text)]))
+        for i, text in enumerate(texts)
+    ]
+    by_text = {c.text: c for c in rank_claims(claims, {f"n{i}": i for i in range(len(texts))})}
+    return [by_text[text] for text in texts]
+
+
+def test_a_number_is_read_with_its_unit_and_its_role() -> None:
+    from newsloom.write.select import StatedNumber, numbers_near
+
+    near = numbers_near("The river rose 1.6 metres over flood stage on Tuesday", {"river", "flood"})
+    assert near["flood"] == {StatedNumber("1.6", "metr", relative=True)}
+    level = numbers_near("Flood stage is 4.2 metres at Lorran", {"flood"})
+    assert level["flood"] == {StatedNumber("4.2", "metr", relative=False)}
+    words = numbers_near("Three people were injured in the blast", {"injur"})
+    assert words["injur"] == {StatedNumber("3", "", relative=False)}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "disputed"),
+    [
+        ("At least 14 passengers were injured in the ferry fire.", "The ferry fire injured 19 passengers.", True),
+        ("The river rose 1.6 metres over flood stage at Lorran.", "Flood stage at Lorran is 4.2 metres.", False),
+        ("The storm cut power to 40,000 homes for 12 hours.", "The storm cut power to homes for 12 days.", False),
+        ("The quake killed 12 people in the valley.", "The quake killed 1987 people in the valley.", False),
+        ("Prices at the port rose 3 percent in May.", "Prices at the port rose 5 percent in May.", True),
+    ],
+)
+def test_numbers_of_different_units_or_roles_are_no_dispute(first: str, second: str, disputed: bool) -> None:
+    from newsloom.write.select import number_conflict
+
+    a, b = candidates_of(first, second)
+    assert (number_conflict(a, b, frequent=set()) is not None) is disputed
+
+
+def test_a_number_dispute_joins_the_two_claims_into_one_with_both_versions() -> None:
+    from newsloom.write.select import merge_disputes
+
+    candidates = candidates_of(
+        "At least 14 passengers were injured in the ferry fire off Lorran.",
+        "The ferry fire off Lorran injured 19 passengers, the coastguard said.",
+        "The ferry Maren Star was towed back to port on Sunday morning.",
+    )
+    merged = merge_disputes(candidates)
+    [dispute] = [c for c in merged if c.label == "disputed"]
+    assert [len(v) for v in dispute.versions] == [1, 1]
+    assert {dispute.conflicts[0].this, dispute.conflicts[0].other} == {"14", "19"}
+    assert sum(c.label != "disputed" for c in merged) == 1
+
+
+def test_the_checker_supports_a_quotation_piece_with_its_lost_mark_put_back() -> None:
+    from newsloom.analyze.checker import check_sentences, with_marks_back
+
+    text = (
+        'Harbourmaster Ilse Varn spoke at the pier. "The hull was never checked, not once in nine years. '
+        'It was a plain breach of the harbour code," said Varn, pointing at the "Maren Star" wreck.'
+    )
+    [article] = prepared([Article(id="quay-1", title="Ferry hull never checked", text=text, outlet="Lorran Courier")])
+    piece = next(s for s in article.sentences if s.startswith("It was"))
+    mended = with_marks_back(piece)
+    assert mended == '"' + piece
+    assert with_marks_back(mended) is None and with_marks_back("No marks at all here.") is None
+    report = check_sentences([mended, '"It was a plain breach of the fishing code," said Varn.'], [article])
+    assert [s.label for s in report.sentences] == ["supported", "contradicted"]

@@ -25,6 +25,7 @@ from newsloom.model import Article, Brief
 from newsloom.text.clean import strip_dateline
 from newsloom.text.sentences import split_sentences
 from newsloom.write.render import escape_markdown
+from newsloom.write.select import quote_marks
 
 CheckLabel = Literal["supported", "unsupported", "contradicted"]
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
@@ -104,12 +105,30 @@ class _Source:
     joined: bool = False  # two adjacent sentences of the article read as one
 
 
+def with_marks_back(text: str) -> str | None:
+    """A piece of a quotation split across sentences, with the marks it lost put back; None when it lost none.
+
+    The sentence splitter leaves a long quotation's opening mark in one sentence and its closing mark in another:
+    a text that quotes the piece with its marks states what the source states, in the same words.
+    """
+    marks = quote_marks(text)
+    if marks.paired:
+        return None
+    opening, closing = ("\u201c", "\u201d") if marks.curly else ('"', '"')
+    mended = opening + text if marks.lost_opening is not None else text
+    if marks.lost_closing is not None:
+        end = len(mended.rstrip())
+        mended = mended[:end] + closing + mended[end:]
+    return mended
+
+
 def _source_sentences(articles: Sequence[Article]) -> list[_Source]:
     out: list[_Source] = []
     seen: set[tuple[str, str]] = set()
     for article in articles:
         sentences = article.sentences or split_sentences(article.text)
         texts = ([article.title] if article.title else []) + [strip_dateline(s.strip()) for s in sentences]
+        texts += [mended for mended in map(with_marks_back, texts) if mended]
         for text in texts:
             if text and (article.id, text) not in seen:
                 seen.add((article.id, text))

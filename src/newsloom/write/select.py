@@ -44,7 +44,7 @@ CONNECTIVE = re.compile(
     r"^[\"'\u201c\u2018]?(but|and|also|however|meanwhile|still|yet|so|then|instead|otherwise|nevertheless)\b",
     re.IGNORECASE,
 )
-_QUOTE_MARK = re.compile(r"[\"\u201c\u201d]")
+_QUOTE_MARK = re.compile(r"''|``|[\"\u201c\u201d]")
 _SPEAKER = re.compile(
     r"\b(said|says|told|tells|added|adds|according to|wrote|writes|stated|states|explained|explains|asked|announced|"
     r"warned|insisted|argued|noted|recalled|continued|tweeted|posted|declared|replied|testified)\b",
@@ -146,6 +146,68 @@ def adds_something(candidate: Candidate, chosen: Sequence[Candidate], weights: W
     return all(jaccard(candidate.terms, other.terms) <= limit for other in chosen)
 
 
+@dataclass(frozen=True)
+class QuoteMarks:
+    """How a sentence's double quotation marks pair up, read left to right (double marks do not nest).
+
+    ``lost_opening``: the sentence starts inside a quotation (its first mark closes one that opened in the sentence
+    before); ``lost_closing``: a quotation it opens runs on into the next sentence. ``curly`` says which marks the
+    sentence uses, so a mark put back matches its neighbours.
+    """
+
+    lost_opening: int | None  # where the mark that closes a quotation opened before the sentence stands
+    lost_closing: int | None  # where the mark that opens a quotation closed after the sentence stands
+    count: int
+    curly: bool
+
+    @property
+    def paired(self) -> bool:
+        return self.lost_opening is None and self.lost_closing is None
+
+
+def _opens(text: str, start: int, end: int) -> bool:
+    """Whether a straight double mark opens a quotation, from the characters around it."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace() or before in "([{\u2014\u2013-/":
+        return not after.isspace()  # a mark alone between spaces closes (a quotation's last words, then a space)
+    if after.isspace() or after in ",.;:!?)]}\u2014\u2013-":
+        return False
+    return before in ".,!?;:"  # glued on both sides ('compassion."(Olivera) comes in'): a new quotation opens
+
+
+def quote_marks(text: str) -> QuoteMarks:
+    """The pairing of the sentence's double quotation marks: straight, curly, and the wire's ``''`` and ````."""
+    lost_opening: int | None = None
+    open_at: int | None = None
+    count = 0
+    for mark in _QUOTE_MARK.finditer(text):
+        count += 1
+        sign = mark.group()
+        opening = sign in ("\u201c", "``") or (sign == '"' and _opens(text, mark.start(), mark.end()))
+        if opening:
+            if open_at is None:
+                open_at = mark.start()
+        elif open_at is not None:
+            open_at = None
+        elif lost_opening is None and count == 1:
+            lost_opening = mark.start()
+    curly = "\u201c" in text or "\u201d" in text
+    return QuoteMarks(lost_opening, open_at, count, curly)
+
+
+def _names_speaker_after(text: str, position: int, reach: int = 8) -> bool:
+    """Whether the words right after a quotation's closing mark say who spoke: '..." said Jeff Cramer.'"""
+    following = " ".join(text[position + 1 :].split()[:reach])
+    return _SPEAKER.search(following) is not None
+
+
+def _names_speaker_before(text: str, position: int) -> bool:
+    """Whether the words before a quotation's opening mark say who speaks: 'He told NBC: "...'."""
+    before = text[:position].rstrip()
+    return _SPEAKER.search(before) is not None or before.endswith((":", ","))
+
+
 def mended_quote(text: str) -> str | None:
     """The sentence with its quotation marks paired, or None when it quotes someone without saying who.
 
@@ -153,43 +215,38 @@ def mended_quote(text: str) -> str | None:
     stands alone once its lost mark is put back: the closing piece (``... classic obstruction," said Jeff Cramer.``)
     gets its opening mark, the opening piece (``He told NBC: "Mr. Trump did not sign.``) its closing one. A piece
     with no speaker (a middle sentence, or quoted words alone) cannot be printed: nobody would stand behind it.
+    Marks are read by where they stand, so the wire's ``''`` closes a quotation and a sentence mixing straight and
+    curly marks pairs them as a reader would.
     """
-    curly = "\u201c" in text or "\u201d" in text
-    opening, closing = ("\u201c", "\u201d") if curly else ('"', '"')
-    marks = [m.start() for m in _QUOTE_MARK.finditer(text)]
-    opened, closed = text.count("\u201c"), text.count("\u201d")
-    if text.count('"') % 2 == 0 and opened == closed:
+    marks = quote_marks(text)
+    if marks.paired:
         bare = text.strip()
-        quoted_alone = bare[:1] in '"\u201c' and bare.rstrip(".")[-1:] in '"\u201d' and len(marks) <= 2
+        found = list(_QUOTE_MARK.finditer(bare))
+        quoted_alone = len(found) == 2 and found[0].start() == 0 and bare[found[1].end() :] in ("", ".")
         return None if quoted_alone else text
-    last, first = marks[-1], marks[0]
-    closing_piece = closed > opened if curly and opened != closed else not _SPEAKER.search(text[:first])
-    if closing_piece and _SPEAKER.search(text[last + 1 :]):
-        return opening + text
-    if not closing_piece or opened > closed:
-        before = text[:first].rstrip()
-        if _SPEAKER.search(before) or before.endswith((":", ",")):
-            end = len(text.rstrip())
-            return text[:end] + closing + text[end:]
+    opening, closing = ("\u201c", "\u201d") if marks.curly else ('"', '"')
+    if marks.lost_opening is not None and marks.lost_closing is None:
+        return opening + text if _names_speaker_after(text, marks.lost_opening) else None
+    opening_piece = marks.lost_closing is not None and marks.lost_opening is None
+    if opening_piece and marks.lost_closing is not None and _names_speaker_before(text, marks.lost_closing):
+        end = len(text.rstrip())
+        return text[:end] + closing + text[end:]
     return None
 
 
 def paired_marks(text: str) -> str:
-    """A piece of a quotation printed right after the piece before it, with its lost mark put back."""
+    """A piece of a quotation printed right after the piece before it, with its lost marks put back."""
     mended = mended_quote(text)
     if mended is not None:
         return mended
-    curly = "\u201c" in text or "\u201d" in text
-    opening, closing = ("\u201c", "\u201d") if curly else ('"', '"')
-    opened, closed = text.count("\u201c"), text.count("\u201d")
-    if opened == closed and text.count('"') % 2 == 0:
-        return text  # quoted words alone, after the sentence that names their speaker
-    if (closed > opened) if curly else text.rstrip().endswith(('"', '."', ',"', '!"', '?"')):
-        return opening + text
-    if opened > closed or text.count('"') % 2 == 1:
+    marks = quote_marks(text)
+    opening, closing = ("\u201c", "\u201d") if marks.curly else ('"', '"')
+    if marks.lost_opening is not None:
+        text = opening + text
+    if marks.lost_closing is not None:
         end = len(text.rstrip())
-        return text[:end] + closing + text[end:]
-    return text
+        text = text[:end] + closing + text[end:]
+    return text  # quoted words alone, after the sentence that names their speaker, stay as written
 
 
 def split_quote(text: str) -> bool:
