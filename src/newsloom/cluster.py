@@ -35,7 +35,12 @@ DAY = 86400.0
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    """Knobs of the story clusterer; ``benchmarks/`` shows how the defaults were chosen."""
+    """Knobs of the story clusterer.
+
+    The thresholds and the blend were chosen by the grid search of ``benchmarks/tune_clusters.py`` on the three
+    development streams (full text, headlines, short texts), for the smallest margin over the best peer on each;
+    its latest table is in docs/benchmarks.md.
+    """
 
     # "minilm" (English sentence embeddings, the default), "multilingual" (one space for 16 languages), or "none":
     # the fast path on terms and names alone, which needs no model.
@@ -55,14 +60,14 @@ class ClusterSettings:
     names_to_compare: int = 2  # names each side needs before a mismatch counts
     # Dense embeddings (when the article comes with one): the score blends the term cosine with the embedding
     # cosine, rescaled so that ``dense_floor`` (what two unrelated news texts score) counts as nothing.
-    dense_threshold: float = 0.2  # the threshold when the article has an embedding
-    dense_weight: float = 0.5
+    dense_threshold: float = 0.3  # the threshold when the article has an embedding
+    dense_weight: float = 0.7
     dense_floor: float = 0.2
     dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
     # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
     # one event merge (the smaller into the larger; the old id redirects to the survivor).
     merge_threshold: float = 0.45  # lowest story-to-story score to merge, terms alone (the fast path)
-    dense_merge_threshold: float = 0.35  # the same when both stories have embeddings
+    dense_merge_threshold: float = 0.4  # the same when both stories have embeddings
     review_every: int = 32  # articles between two second looks
 
 
