@@ -53,7 +53,9 @@ test: setup lint
 
 benchmark: setup
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet --no-deps bertopic
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/peers.py
 
 clean:
 	rm -rf $(VENV) .demo build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -94,6 +94,10 @@ def accumulate(total: dict[str, Any], changes: ClustererChanges) -> None:
     total["latest"] = changes.latest
     total["document_frequency"].update(changes.document_frequency)
     total["stories"].update(changes.stories)
+    for merged, survivor in changes.merged.items():
+        total["stories"].pop(merged, None)
+        total.setdefault("redirects", {})[merged] = survivor
+    total["review"] = changes.review
 
 
 def test_changes_and_restore_pick_up_exactly_where_the_original_left_off() -> None:
@@ -109,7 +113,14 @@ def test_changes_and_restore_pick_up_exactly_where_the_original_left_off() -> No
     assert set(saved["document_frequency"]) == set(original.document_frequency)
 
     restored = StoryClusterer()
-    restored.restore(saved["documents"], saved["latest"], saved["document_frequency"], saved["stories"].items())
+    restored.restore(
+        saved["documents"],
+        saved["latest"],
+        saved["document_frequency"],
+        saved["stories"].items(),
+        redirects=saved.get("redirects"),
+        review=saved.get("review"),
+    )
     assert set(restored.stories) == set(original.stories)
     for article in tail:
         expected = original.assign(replace(article))

@@ -45,12 +45,13 @@ class ClusterSettings:
     # "minilm" (English sentence embeddings, the default), "multilingual" (one space for 16 languages), or "none":
     # the fast path on terms and names alone, which needs no model.
     embedding: str = "minilm"
-    threshold: float = 0.15  # lowest decayed cosine at which an article joins a story (terms alone)
+    threshold: float = 0.18  # lowest decayed cosine at which an article joins a story (terms alone)
     title_weight: float = 2.0  # a title word counts this many times a body word
     name_weight: float = 1.5  # a name counts this many times a body word
     text_terms: int = 400  # words read from the top of the body: the lead carries the event
     story_terms: int = 300  # terms kept per story description
     lookup_terms: int = 12  # the article's strongest terms used to find candidate stories
+    posting_cap: int = 100  # terms posted under more hot stories than this are not used to find candidates
     max_candidates: int = 40
     grace_days: float = 2.0  # no time penalty within this gap
     decay_days: float = 7.0  # beyond the grace, the score falls by e every this many days...
@@ -66,9 +67,10 @@ class ClusterSettings:
     dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
     # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
     # one event merge (the smaller into the larger; the old id redirects to the survivor).
-    merge_threshold: float = 0.45  # lowest story-to-story score to merge, terms alone (the fast path)
+    merge_threshold: float = 0.35  # lowest story-to-story score to merge, terms alone (the fast path)
     dense_merge_threshold: float = 0.4  # the same when both stories have embeddings
     review_every: int = 32  # articles between two second looks
+    merge_candidates: int = 5  # stories a grown story is compared with (by shared strong terms, and by embedding)
 
 
 def story_id_for(article_id: str) -> str:
@@ -112,6 +114,7 @@ class StoryProfile:
     last_seen: float | None = None
     vector: np.ndarray | None = None  # the sum of its articles' unit embeddings
     _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
+    _names: int = -1  # how many of its terms are names (-1: to count again)
     _norm: float = 0.0
     _norm_docs: int = -1
 
@@ -129,6 +132,7 @@ class StoryProfile:
             self.first_seen = moment if self.first_seen is None else min(self.first_seen, moment)
             self.last_seen = moment if self.last_seen is None else max(self.last_seen, moment)
         self._norm_docs = -1
+        self._names = -1
 
     def gap_days(self, moment: float | None) -> float:
         """Days between a time and the span of the story's reports (0 inside it or when either is unknown)."""
@@ -147,18 +151,21 @@ class StoryProfile:
 
     def to_state(self) -> dict[str, Any]:
         state: dict[str, Any] = {
-            "terms": {t: round(w, 5) for t, w in self.terms.items()},
+            "terms": dict(self.terms),  # unrounded: a restored clusterer must decide exactly as the original
             "articles": self.articles,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
         }
         if self.vector is not None:
             state["vector"] = base64.b64encode(self.vector.astype("<f4").tobytes()).decode("ascii")
+        if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
+            state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": self._weighted}
         return state
 
     @classmethod
     def from_state(cls, story_id: str, state: dict[str, Any]) -> StoryProfile:
         vector = state.get("vector")
+        weighted = state.get("weighted") or {}
         return cls(
             id=story_id,
             terms=dict(state["terms"]),
@@ -166,6 +173,9 @@ class StoryProfile:
             first_seen=state.get("first_seen"),
             last_seen=state.get("last_seen"),
             vector=np.frombuffer(base64.b64decode(vector), dtype="<f4").copy() if vector else None,
+            _weighted=dict(weighted.get("terms", {})),
+            _norm=float(weighted.get("norm", 0.0)),
+            _norm_docs=int(weighted.get("documents", -1)),
         )
 
 
@@ -312,13 +322,21 @@ class StoryClusterer:
         return merges
 
     def _merge_partner(self, story: StoryProfile) -> StoryProfile | None:
+        # A bounded number of candidates, found through the indexes: the cost does not grow with the hot stories.
         centroid = story.centroid()
-        strongest = heapq.nlargest(self.settings.lookup_terms, story.terms.items(), key=lambda item: item[1])
-        found: set[str] = set()
-        for term, _ in strongest:
-            found.update(self._postings.get(term, ()))
+        weighted, _ = self._story_weights(story)
+        strongest = heapq.nlargest(self.settings.lookup_terms, weighted.items(), key=lambda item: (item[1], item[0]))
+        votes: defaultdict[str, float] = defaultdict(float)
+        for term, weight in strongest:
+            posting = self._postings.get(term, ())
+            if len(posting) <= self.settings.posting_cap:
+                for other_id in sorted(posting):
+                    votes[other_id] += weight
+        votes.pop(story.id, None)
+        count = self.settings.merge_candidates
+        found = {s for s, _ in heapq.nlargest(count, votes.items(), key=lambda item: (item[1], item[0]))}
         if centroid is not None:
-            found.update(s for s, _ in self._dense.nearest(centroid, self.settings.dense_candidates))
+            found.update(s for s, _ in self._dense.nearest(centroid, count + 1))
         found.discard(story.id)
         threshold = self.settings.merge_threshold if centroid is None else self.settings.dense_merge_threshold
         best, best_score = None, threshold
@@ -367,6 +385,7 @@ class StoryClusterer:
         if merged.vector is not None:
             survivor.vector = merged.vector.copy() if survivor.vector is None else survivor.vector + merged.vector
         survivor._norm_docs = -1
+        survivor._names = -1
         centroid = survivor.centroid()
         if centroid is not None:
             self._dense.put(survivor.id, centroid)
@@ -375,12 +394,7 @@ class StoryClusterer:
         self._dirty_stories.discard(merged.id)
         self._dirty_stories.add(survivor.id)
         self._to_review.discard(merged.id)
-        for old, target in self.redirects.items():  # keep every redirect one hop from its survivor
-            if target == merged.id:
-                self.redirects[old] = survivor.id
-                if old in self._merged:
-                    self._merged[old] = survivor.id
-        self.redirects[merged.id] = survivor.id
+        self.redirects[merged.id] = survivor.id  # earlier merges into this story reach the survivor through it
         self._merged[merged.id] = survivor.id
 
     def score(self, article: Article, story_id: str, embedding: np.ndarray | None = None) -> float:
@@ -454,6 +468,7 @@ class StoryClusterer:
         if story._norm_docs < 0 or self.documents > story._norm_docs * 1.1:
             story._weighted, story._norm = self._weighted(story.terms)
             story._norm_docs = self.documents
+            self._dirty_stories.add(story.id)  # the weights in use are part of the state to persist
         return story._weighted, story._norm
 
     def _similarity(self, article: tuple[dict[str, float], float], story: StoryProfile) -> float:
@@ -473,7 +488,9 @@ class StoryClusterer:
         names = [t for t in description if t.startswith("@")]
         if len(names) < wanted or any(t in story.terms for t in names):
             return 1.0
-        story_names = sum(1 for t in story.terms if t.startswith("@"))
+        if story._names < 0:
+            story._names = sum(1 for t in story.terms if t.startswith("@"))
+        story_names = story._names
         return self.settings.unrelated_names if story_names >= wanted else 1.0
 
     def _decay(self, gap_days: float) -> float:
@@ -503,9 +520,11 @@ class StoryClusterer:
 
     def _candidates(self, description: dict[str, float], embedding: np.ndarray | None) -> list[StoryProfile]:
         idf = self._idf
-        strongest = heapq.nlargest(
-            self.settings.lookup_terms, description.items(), key=lambda item: item[1] * idf(item[0])
-        )
+        cap = self.settings.posting_cap
+        # A term that many hot stories share says little about which one an article belongs to, and reading its
+        # long posting list would make the cost grow with the number of hot stories: such terms are not keys.
+        keys = [(t, w) for t, w in description.items() if len(self._postings.get(t, ())) <= cap]
+        strongest = heapq.nlargest(self.settings.lookup_terms, keys, key=lambda item: (item[1] * idf(item[0]), item[0]))
         votes: defaultdict[str, float] = defaultdict(float)
         for term, weight in strongest:
             for story_id in sorted(self._postings.get(term, ())):  # float sums in one order, every run

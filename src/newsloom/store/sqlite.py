@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS clusterer_terms (term TEXT PRIMARY KEY, documents INT
 CREATE TABLE IF NOT EXISTS clusterer_stories (id TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS story_redirects (id TEXT PRIMARY KEY, survivor TEXT NOT NULL, merged_at TEXT NOT NULL)
     WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_redirects_survivor ON story_redirects (survivor);
 """
 
 _ARTICLE_COLUMNS = (
