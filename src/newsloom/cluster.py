@@ -45,6 +45,7 @@ class ClusterSettings:
     # "minilm" (English sentence embeddings, the default), "multilingual" (one space for 16 languages), or "none":
     # the fast path on terms and names alone, which needs no model.
     embedding: str = "minilm"
+    embedding_words: int = 150  # words of headline and lead embedded (MiniLM reads at most 128 tokens of them)
     threshold: float = 0.18  # lowest decayed cosine at which an article joins a story (terms alone)
     title_weight: float = 2.0  # a title word counts this many times a body word
     name_weight: float = 1.5  # a name counts this many times a body word

@@ -99,7 +99,8 @@ class Pipeline:
         encoder = self.encoder
         if encoder is None or not articles:
             return [None] * len(articles)
-        return list(encoder.encode([article_text(a) for a in articles]))
+        words = self.settings.cluster.embedding_words
+        return list(encoder.encode([article_text(a, max_words=words) for a in articles]))
 
     def _restore(self, store: Store) -> None:
         state = store.clusterer_state()
