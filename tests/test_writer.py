@@ -360,3 +360,34 @@ def test_the_checker_supports_a_quotation_piece_with_its_lost_mark_put_back() ->
     assert with_marks_back(mended) is None and with_marks_back("No marks at all here.") is None
     report = check_sentences([mended, '"It was a plain breach of the fishing code," said Varn.'], [article])
     assert [s.label for s in report.sentences] == ["supported", "contradicted"]
+
+
+def test_a_sentence_written_right_after_a_chosen_one_reads_on_from_it() -> None:
+    from newsloom.write.select import Weights
+
+    shared = "Ferry tickets for the week will be refunded by the company Brisk Sound."
+    texts = {
+        "quay-a": [
+            "Storm Elva closed the port of Lorran on Tuesday and grounded every ferry in the sound.",
+            "Harbourmaster Ilse Varn ordered the closure after waves of six metres hit the outer pier.",
+            shared,
+        ],
+        "quay-b": [
+            "Storm Elva closed the port of Lorran on Tuesday, grounding every ferry in the sound.",
+            "Fishing boats stayed in the inner basin at Lorran while the storm passed over the sound.",
+            shared,
+        ],
+    }
+    articles = prepared(
+        [Article(id=aid, title="Storm Elva shuts Lorran port", text="\n\n".join(t)) for aid, t in texts.items()]
+    )
+
+    def body(weights: Weights) -> list[str]:
+        brief = write_brief(articles, max_words=32, settings=WriterSettings(weights=weights, key_players=0))
+        assert brief.dek is not None and brief.dek.text.startswith("Storm Elva")
+        return [s.text for s in brief.sentences()]
+
+    # Ranked alone, the fact both outlets report wins; read on from the opening, the reporter's next sentence does.
+    assert body(Weights(reads_on=0.0)) == [shared]
+    [next_sentence] = body(Weights())
+    assert next_sentence.startswith(("Harbourmaster", "Fishing"))

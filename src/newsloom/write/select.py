@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from newsloom.analyze.claims import Claim, label_claim
 from newsloom.analyze.compare import Conflict
-from newsloom.text.terms import content_terms, numbers, stem, words
+from newsloom.text.terms import STOPWORDS, content_terms, numbers, stem, words
 
 NUMBER_WORDS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
@@ -62,6 +62,9 @@ class Weights:
     connective: float = 0.8  # ... and one opening with "But", "Also", "Meanwhile" this share
     short_words: int = 8  # a sentence shorter than this keeps half its worth
     redundant: float = 0.4  # term overlap (Jaccard) with a chosen claim above which a claim adds nothing new
+    novelty: float = 0.0  # worth kept falls by this times the largest overlap with a chosen claim
+    novelty_window: int = 40  # claims looked at, best first, when weighing what the chosen claims change
+    reads_on: float = 2.0  # worth gained by a claim its article wrote right after a chosen sentence
 
 
 @dataclass
@@ -294,11 +297,17 @@ _RELATIVE = frozenset(
 
 @dataclass(frozen=True)
 class StatedNumber:
-    """A number as a sentence states it: its value, its unit (the word after it, stemmed) and its role."""
+    """A number as a sentence states it: its value, its unit (the word after it, stemmed), its role, what it counts."""
 
     value: str
     unit: str
     relative: bool  # a change or a gap ("1.6 metres over", "up 3 percent"), not a level ("a flood stage of 4.2 metres")
+    counts: str = ""  # the thing counted, stemmed, when a content word follows: "six students" -> "student"
+
+    @property
+    def year(self) -> bool:
+        """A number that reads as a year ("in 2011"): it differs from a count, not disputes it."""
+        return not self.unit and self.value.isdigit() and 1800 <= int(self.value) <= 2100
 
 
 def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[StatedNumber]]:
@@ -311,11 +320,13 @@ def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[St
         if value is None:
             stated.append(None)
             continue
-        unit = stems[index + 1] if index + 1 < len(tokens) and stems[index + 1] in MEASURES else ""
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        unit = stems[index + 1] if following and stems[index + 1] in MEASURES else ""
         after = tokens[index + 1 : index + 4]
         before = tokens[max(0, index - 2) : index]
         relative = any(t in _RELATIVE for t in after) or any(t in ("by", "up", "down", "another") for t in before)
-        stated.append(StatedNumber(value, unit, relative))
+        counted = following.isalpha() and not unit and following not in STOPWORDS and following not in _RELATIVE
+        stated.append(StatedNumber(value, unit, relative, stems[index + 1] if counted else ""))
     out: dict[str, set[StatedNumber]] = {}
     for index, term in enumerate(stems):
         if term in terms:
@@ -328,8 +339,10 @@ def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[St
 def number_conflict(a: Candidate, b: Candidate, frequent: set[str]) -> Conflict | None:
     """Two claims giving different numbers for the same thing: a shared, specific word with other numbers near it.
 
-    The numbers must play the same part: the same unit (or none), and both levels or both changes ("1.6 metres over
-    flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree).
+    The numbers must play the same part: the same unit (or none), both levels or both changes ("1.6 metres over
+    flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree), the same thing
+    counted when both say what they count ("six students" and "eight counts" do not disagree), and a year is
+    compared with nothing but a year.
     """
     shared = set(a.terms & b.terms) - frequent - MEASURES
     if not shared:
@@ -343,7 +356,9 @@ def number_conflict(a: Candidate, b: Candidate, frequent: set[str]) -> Conflict 
         only_b = sorted((n for n in near_b[term] if n.value not in all_a), key=lambda n: n.value)
         for x in only_a:
             for y in only_b:
-                if x.unit != y.unit or x.relative != y.relative:
+                if x.unit != y.unit or x.relative != y.relative or x.year != y.year:
+                    continue
+                if x.counts and y.counts and x.counts != y.counts:
                     continue
                 low, high = sorted((float(x.value), float(y.value)))
                 if low > 0 and high / low <= 4:  # 14 and 19 count the same thing; 1.6 and 1987 do not
