@@ -51,11 +51,26 @@ class PairCounts:
     f1: float
 
 
-def _contingency(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[Counter[tuple[str, str]], int]:
+@dataclass(frozen=True)
+class _Table:
+    """Counts of items by (story found, gold label), and by each side alone."""
+
+    together: Counter[tuple[str, str]]
+    predicted: Counter[str]
+    gold: Counter[str]
+    total: int
+
+
+def _contingency(predicted: Mapping[str, str], gold: Mapping[str, str]) -> _Table:
     items = [item for item in gold if item in predicted]
     if not items:
         raise ValueError("no item is labelled in both the prediction and the gold standard")
-    return Counter((predicted[i], gold[i]) for i in items), len(items)
+    return _Table(
+        Counter((predicted[i], gold[i]) for i in items),
+        Counter(predicted[i] for i in items),
+        Counter(gold[i] for i in items),
+        len(items),
+    )
 
 
 def _pairs(count: int) -> int:
@@ -64,15 +79,10 @@ def _pairs(count: int) -> int:
 
 def pairwise(predicted: Mapping[str, str], gold: Mapping[str, str]) -> PairCounts:
     """Pairwise precision, recall and F1 over all pairs of articles both mappings label."""
-    table, _ = _contingency(predicted, gold)
-    predicted_sizes: Counter[str] = Counter()
-    gold_sizes: Counter[str] = Counter()
-    for (cluster, label), together in table.items():
-        predicted_sizes[cluster] += together
-        gold_sizes[label] += together
-    both = sum(_pairs(n) for n in table.values())
-    predicted_pairs = sum(_pairs(n) for n in predicted_sizes.values())
-    gold_pairs = sum(_pairs(n) for n in gold_sizes.values())
+    table = _contingency(predicted, gold)
+    both = sum(_pairs(n) for n in table.together.values())
+    predicted_pairs = sum(_pairs(n) for n in table.predicted.values())
+    gold_pairs = sum(_pairs(n) for n in table.gold.values())
     # With no pair on a side, that side makes no pairing mistake.
     precision = both / predicted_pairs if predicted_pairs else 1.0
     recall = both / gold_pairs if gold_pairs else 1.0
@@ -82,15 +92,11 @@ def pairwise(predicted: Mapping[str, str], gold: Mapping[str, str]) -> PairCount
 
 def adjusted_rand_index(predicted: Mapping[str, str], gold: Mapping[str, str]) -> float:
     """The Rand index corrected for chance (Hubert and Arabie, 1985): 1 is perfect, about 0 is chance."""
-    table, total = _contingency(predicted, gold)
-    predicted_sizes: Counter[str] = Counter()
-    gold_sizes: Counter[str] = Counter()
-    for (cluster, label), together in table.items():
-        predicted_sizes[cluster] += together
-        gold_sizes[label] += together
-    index = sum(_pairs(n) for n in table.values())
-    sum_predicted = sum(_pairs(n) for n in predicted_sizes.values())
-    sum_gold = sum(_pairs(n) for n in gold_sizes.values())
+    table = _contingency(predicted, gold)
+    total = table.total
+    index = sum(_pairs(n) for n in table.together.values())
+    sum_predicted = sum(_pairs(n) for n in table.predicted.values())
+    sum_gold = sum(_pairs(n) for n in table.gold.values())
     expected = sum_predicted * sum_gold / _pairs(total) if total > 1 else 0.0
     maximum = (sum_predicted + sum_gold) / 2
     if maximum == expected:
@@ -100,19 +106,15 @@ def adjusted_rand_index(predicted: Mapping[str, str], gold: Mapping[str, str]) -
 
 def normalized_mutual_information(predicted: Mapping[str, str], gold: Mapping[str, str]) -> float:
     """Mutual information over the arithmetic mean of the two entropies (scikit-learn's default)."""
-    table, total = _contingency(predicted, gold)
-    predicted_sizes: Counter[str] = Counter()
-    gold_sizes: Counter[str] = Counter()
-    for (cluster, label), together in table.items():
-        predicted_sizes[cluster] += together
-        gold_sizes[label] += together
+    table = _contingency(predicted, gold)
+    total, predicted_sizes, gold_sizes = table.total, table.predicted, table.gold
 
     def entropy(sizes: Counter[str]) -> float:
         return -sum(n / total * math.log(n / total) for n in sizes.values())
 
     mutual = sum(
         together / total * math.log(together * total / (predicted_sizes[cluster] * gold_sizes[label]))
-        for (cluster, label), together in table.items()
+        for (cluster, label), together in table.together.items()
     )
     mean_entropy = (entropy(predicted_sizes) + entropy(gold_sizes)) / 2
     if mean_entropy <= 0.0:
