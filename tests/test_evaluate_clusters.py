@@ -54,3 +54,19 @@ def test_bad_gold_files_are_clear_errors(capsys: pytest.CaptureFixture[str], tmp
     assert code == 1 and "ids" in err
     code, _, err = run(capsys, "evaluate", "clusters", str(tmp_path / "missing.jsonl"), str(unrelated))
     assert code == 1 and "no such file" in err
+
+
+def test_check_prints_the_json_contract_and_exits_3_when_a_sentence_is_not_supported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stated = "The city of Port Alder closed the Alder Harbor Bridge to all traffic early on Monday."
+    draft = tmp_path / "draft.md"
+    draft.write_text(f"{stated} The ministry also announced a moon base on Tuesday.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(draft), "--against", str(DEMO / "articles.jsonl"), "--format", "json")
+    report = json.loads(out)
+    assert code == 3
+    assert [s["label"] for s in report["sentences"]] == ["supported", "unsupported"]
+    assert report["sentences"][0]["evidence"] and {"id", "sentence"} <= set(report["sentences"][0]["evidence"][0])
+    assert report["summary"]["supported"] == 1 and report["summary"]["sentences"] == 2
+    code, _, err = run(capsys, "check", str(tmp_path / "missing.md"), "--against", str(DEMO / "articles.jsonl"))
+    assert code == 1 and "no such file" in err

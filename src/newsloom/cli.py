@@ -24,14 +24,13 @@ from rich.text import Text
 
 from newsloom import __version__
 from newsloom.config import ConfigError, Settings, default_db_path, load_settings
-from newsloom.dedup import SyndicationIndex
 from newsloom.fetch import Fetcher, FetchError
 from newsloom.ingest.feeds import FeedError, looks_like_feed, parse_feed
 from newsloom.ingest.files import find_files, read_file
 from newsloom.ingest.opml import FeedSubscription, OPMLError, parse_opml, write_opml
 from newsloom.ingest.web import PageError, discover_feeds, extract_article
 from newsloom.model import Article, Feed, Rejected, format_time
-from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles, normalize_all
+from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles, one_story
 from newsloom.store import Store, StoreError, open_store
 from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
 from newsloom.write.render import brief_markdown, escape_markdown
@@ -333,6 +332,12 @@ def _read_urls(urls: Sequence[str], settings: Settings, args: argparse.Namespace
     return items
 
 
+def _print_skipped(rejected: Sequence[Rejected], err: Console) -> None:
+    """One line per input skipped, with where and why (the scripted commands, which keep no quarantine)."""
+    for item in rejected:
+        err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
+
+
 def _report_rejections(rejections: Sequence[Rejected], err: Console, show: int = 10) -> None:
     """One line per file and reason, with the lines it concerns: a bad file does not drown the screen."""
     grouped: dict[tuple[str, str], list[str]] = {}
@@ -461,7 +466,7 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
     for item in assign_stories(_read_input(args.input), pipeline=pipeline):
         if isinstance(item, Rejected):
             rejected += 1
-            err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
+            _print_skipped([item], err)
         elif item.story_id:
             placed.append((item.id, item.story_id))
     # Written at the end: a story found early may have merged into another since.
@@ -482,8 +487,7 @@ def _cmd_brief(args: argparse.Namespace, settings: Settings, out: Console, err: 
     if args.max_words is not None and args.max_words < 1:
         raise UserError("--max-words must be a positive number")
     brief, rejected = brief_from_articles(_read_input(args.input), settings, max_words=args.max_words)
-    for item in rejected:
-        err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
+    _print_skipped(rejected, err)
     if args.format == "json":
         print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -496,12 +500,8 @@ def _cmd_check(args: argparse.Namespace, settings: Settings, out: Console, err: 
 
     text = sys.stdin.read() if args.text == "-" else _read_text(args.text)
     if Path(args.against).is_file():
-        articles, rejected = normalize_all(_read_input(args.against))
-        for item in rejected[:10]:
-            err.print(Text.assemble(("skipped ", "yellow"), f"{item.origin}: {item.reason}"))
-        syndication = SyndicationIndex(settings.syndication)
-        for article in articles:
-            syndication.assign(article)  # copies of one wire story count as one source
+        articles, rejected = one_story(_read_input(args.against), settings)
+        _print_skipped(rejected[:10], err)
     else:
         store = _open(settings)
         try:
@@ -544,8 +544,7 @@ def _cmd_evaluate(args: argparse.Namespace, settings: Settings, out: Console, er
     except GoldError as error:
         raise UserError(str(error)) from None
     articles, rejected = read_stream(args.input)
-    for skipped in rejected[:10]:
-        err.print(Text.assemble(("skipped ", "yellow"), f"{skipped.origin}: {skipped.reason}"))
+    _print_skipped(rejected[:10], err)
     with _progress(err, quiet=args.format == "json" or getattr(args, "quiet", False)) as progress:
         task = progress.add_task("stories", total=len(articles))
         try:

@@ -241,18 +241,27 @@ def assign_stories(
             yield item
 
 
-def brief_from_articles(
-    items: Iterable[Article | Rejected], settings: Settings | None = None, max_words: int | None = None
-) -> tuple[Brief, list[Rejected]]:
-    """Treat all the articles as one story and write its brief."""
+def one_story(
+    items: Iterable[Article | Rejected], settings: Settings | None = None
+) -> tuple[list[Article], list[Rejected]]:
+    """Articles read as one story: normalized, each once, with their syndication groups (copies count once)."""
     settings = settings or Settings()
     articles, rejected = normalize_all(items)
-    if not articles:
-        raise ValueError("no readable article in the input")
     unique: dict[str, Article] = {}
     for article in articles:
         unique.setdefault(article.id, article)  # the same article twice is one article
     syndication = SyndicationIndex(settings.syndication)
     for article in unique.values():
         syndication.assign(article)
-    return write_brief(list(unique.values()), story_id=None, max_words=max_words, settings=settings.writer), rejected
+    return list(unique.values()), rejected
+
+
+def brief_from_articles(
+    items: Iterable[Article | Rejected], settings: Settings | None = None, max_words: int | None = None
+) -> tuple[Brief, list[Rejected]]:
+    """Treat all the articles as one story and write its brief."""
+    settings = settings or Settings()
+    articles, rejected = one_story(items, settings)
+    if not articles:
+        raise ValueError("no readable article in the input")
+    return write_brief(articles, story_id=None, max_words=max_words, settings=settings.writer), rejected
