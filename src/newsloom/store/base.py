@@ -11,6 +11,8 @@ from newsloom.cluster import ClustererChanges
 from newsloom.dedup import Fingerprint
 from newsloom.model import Article, Brief, Feed, Rejected, Story
 
+STORY_ORDERS = ("newest", "biggest")
+
 
 @dataclass(frozen=True)
 class QuarantinedInput:
@@ -31,6 +33,70 @@ class ClustererState:
     stories: list[tuple[str, dict[str, Any]]]
     redirects: dict[str, str] = field(default_factory=dict)  # merged story id -> the story it merged into
     review: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoryQuery:
+    """Which stories a reader asks for, in what order, one page at a time.
+
+    ``since``: reported on or after this time. ``outlet``: an outlet that covered it (exact name). ``language``: a
+    language one of its articles is in. ``entity``: a key player of its latest brief, by name or any other spelling
+    (case ignored). ``text``: words its articles contain (full-text search). ``order``: "newest" (most recently
+    reported first) or "biggest" (most independent sources first).
+    """
+
+    since: datetime | None = None
+    outlet: str | None = None
+    language: str | None = None
+    entity: str | None = None
+    text: str | None = None
+    order: str = "newest"
+    limit: int = 30
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.order not in STORY_ORDERS:
+            raise ValueError(f"unknown story order '{self.order}': use one of {', '.join(STORY_ORDERS)}")
+        if self.limit < 0 or self.offset < 0:
+            raise ValueError("limit and offset must not be negative")
+
+
+@dataclass(frozen=True)
+class StoryEntry:
+    """A story as a river lists it: the story and the dek of its latest brief (None before its first brief)."""
+
+    story: Story
+    dek: str | None = None
+    brief_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleQuery:
+    """Which articles to list, newest published first: by story, outlet, language, or published since a time."""
+
+    story_id: str | None = None
+    outlet: str | None = None
+    language: str | None = None
+    since: datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    """An article that matches a full-text search, with a snippet around the words found.
+
+    In ``snippet`` the words found are wrapped in ``MATCH_START`` and ``MATCH_END`` (control characters, never
+    markup): a page escapes the snippet first and then turns the markers into highlighting.
+    """
+
+    article: Article
+    snippet: str
+    score: float  # higher is better
+
+
+MATCH_START = "\x02"
+MATCH_END = "\x03"
 
 
 class Store(Protocol):
@@ -81,6 +147,28 @@ class Store(Protocol):
     def quarantined(self, limit: int = 100) -> list[QuarantinedInput]: ...
 
     def counts(self) -> dict[str, int]: ...
+
+    # -- read side of the server: river, search, listings ---------------------------------------------------
+    def find_stories(self, query: StoryQuery) -> list[StoryEntry]:
+        """Stories matching every filter of the query, in its order, one page (``limit`` from ``offset``)."""
+        ...
+
+    def find_articles(self, query: ArticleQuery) -> list[Article]:
+        """Articles matching every filter of the query, newest published first, one page."""
+        ...
+
+    def search_articles(self, text: str, limit: int = 20, offset: int = 0) -> list[ArticleHit]:
+        """Articles whose headline, dek or text contain every word of ``text`` (a trailing * matches a word's
+        start; quotes and operators are read as plain words), best match first. Empty text finds nothing."""
+        ...
+
+    def outlets(self) -> list[tuple[str, int]]:
+        """Every outlet with its number of stored articles, most articles first."""
+        ...
+
+    def revision(self) -> str:
+        """A token that changes whenever articles, stories or briefs change: caches and ETags key on it."""
+        ...
 
     # -- briefs ---------------------------------------------------------------------------------------------
     def stale_stories(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -12,9 +13,20 @@ from typing import Any
 from newsloom.cluster import ClustererChanges
 from newsloom.dedup import Fingerprint
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time, parse_stored_time
-from newsloom.store.base import ClustererState, QuarantinedInput, StoreError
+from newsloom.store.base import (
+    MATCH_END,
+    MATCH_START,
+    ArticleHit,
+    ArticleQuery,
+    ClustererState,
+    QuarantinedInput,
+    StoreError,
+    StoryEntry,
+    StoryQuery,
+)
 
-SCHEMA_VERSION = 1
+# 2: the read side of the server (full-text index over articles, story deks and key players, river indexes).
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,6 +108,37 @@ CREATE TABLE IF NOT EXISTS story_redirects (id TEXT PRIMARY KEY, survivor TEXT N
 CREATE INDEX IF NOT EXISTS story_redirects_survivor ON story_redirects (survivor);
 """
 
+# The read side, made by version 2 (statements one by one: triggers hold semicolons). The full-text index is an
+# external-content FTS5 table over articles, kept in step by triggers inside each batch's transaction.
+READ_SIDE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, dek, text, content='articles', "
+    "content_rowid='seq', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts (rowid, title, dek, text) VALUES (new.seq, new.title, new.dek, new.text); END",
+    "CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts (articles_fts, rowid, title, dek, text) "
+    "VALUES ('delete', old.seq, old.title, old.dek, old.text); END",
+    "CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, dek, text ON articles BEGIN "
+    "INSERT INTO articles_fts (articles_fts, rowid, title, dek, text) "
+    "VALUES ('delete', old.seq, old.title, old.dek, old.text); "
+    "INSERT INTO articles_fts (rowid, title, dek, text) VALUES (new.seq, new.title, new.dek, new.text); END",
+    "CREATE TABLE IF NOT EXISTS story_entities (name TEXT NOT NULL COLLATE NOCASE, story_id TEXT NOT NULL, "
+    "PRIMARY KEY (name, story_id)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS story_entities_story ON story_entities (story_id)",
+    "CREATE INDEX IF NOT EXISTS stories_river ON stories (coalesce(last_published, updated_at) DESC, id)",
+    "CREATE INDEX IF NOT EXISTS stories_biggest ON stories "
+    "(independent_sources DESC, articles DESC, coalesce(last_published, updated_at) DESC, id)",
+    "CREATE INDEX IF NOT EXISTS articles_outlet ON articles (outlet, story_id)",
+    "CREATE INDEX IF NOT EXISTS articles_language ON articles (language, story_id)",
+    "CREATE INDEX IF NOT EXISTS articles_recent ON articles (coalesce(published, '') DESC, seq DESC)",
+]
+
+_STORY_COLUMNS = "id, headline, articles, outlets, independent_sources, first_published, last_published, updated_at"
+_RIVER_ORDER = {
+    "newest": "coalesce(s.last_published, s.updated_at) DESC, s.id",
+    "biggest": "s.independent_sources DESC, s.articles DESC, coalesce(s.last_published, s.updated_at) DESC, s.id",
+}
+
 _ARTICLE_COLUMNS = (
     "id, canonical_url, url, title, dek, text, outlet, author, published, language, content_hash, sentences, "
     "syndication_group, story_id, origin"
@@ -114,7 +157,8 @@ class SQLiteStore:
         if self.location != ":memory:":
             Path(self.location).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.location, timeout=30.0, isolation_level=None)
+            # One thread at a time uses a store, but not always the thread that opened it (the server's pool).
+            self._db = sqlite3.connect(self.location, timeout=30.0, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -131,12 +175,36 @@ class SQLiteStore:
                 if statement.strip():
                     self._db.execute(statement)
             row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store at {self.location} was written by a newer newsloom (schema {row[0]}); upgrade newsloom"
                 )
+            if row is None or int(row[0]) < 2:
+                self._add_read_side()
+            else:
+                for statement in READ_SIDE:
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def _add_read_side(self) -> None:
+        """Version 2: story deks and key players, the full-text index, filled from what the store already holds."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(stories)")}
+        if "dek" not in columns:
+            self._db.execute("ALTER TABLE stories ADD COLUMN dek TEXT")
+        if "brief_version" not in columns:
+            self._db.execute("ALTER TABLE stories ADD COLUMN brief_version INTEGER")
+        for statement in READ_SIDE:
+            self._db.execute(statement)
+        self._db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+        latest = self._db.execute(
+            "SELECT b.body FROM briefs b JOIN (SELECT story_id, max(version) AS version FROM briefs GROUP BY story_id) "
+            "l ON l.story_id = b.story_id AND l.version = b.version"
+        )
+        for (body,) in latest.fetchall():
+            self._index_brief(Brief.from_json(json.loads(body)))
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
@@ -208,6 +276,7 @@ class SQLiteStore:
                 self._merge_story(merged, survivor, now)
                 touched.discard(merged)
                 touched.add(survivor)
+            touched |= self._move_articles(clusterer.moved)
             for story_id in sorted(touched):
                 self._refresh_story(story_id, now)
             self._db.executemany(
@@ -238,7 +307,24 @@ class SQLiteStore:
             (merged, survivor, now),
         )
         self._db.execute("DELETE FROM stories WHERE id = ?", (merged,))
+        self._db.execute("DELETE FROM story_entities WHERE story_id = ?", (merged,))
         self._db.execute("DELETE FROM clusterer_stories WHERE id = ?", (merged,))
+
+    def _move_articles(self, moved: dict[str, str]) -> set[str]:
+        """A story split: its drifted reports move to the new story (after this batch's merges, so through them)."""
+        touched: set[str] = set()
+        for article_id, story_id in moved.items():
+            target = self._survivor(story_id)
+            row = self._db.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None or row[0] == target:
+                continue
+            self._db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (target, article_id))
+            touched.update((row[0], target))
+        return {story_id for story_id in touched if story_id}
+
+    def _survivor(self, story_id: str) -> str:
+        row = self._db.execute("SELECT survivor FROM story_redirects WHERE id = ?", (story_id,)).fetchone()
+        return str(row[0]) if row else story_id
 
     def _refresh_story(self, story_id: str, now: str) -> None:
         articles, groups, first, last = self._db.execute(
@@ -365,6 +451,90 @@ class SQLiteStore:
             "quarantined": count("SELECT count(*) FROM quarantine"),
         }
 
+    # -- read side of the server ----------------------------------------------------------------------------
+    def find_stories(self, query: StoryQuery) -> list[StoryEntry]:
+        conditions: list[str] = []
+        values: list[Any] = []
+        if query.since is not None:
+            conditions.append("coalesce(s.last_published, s.updated_at) >= ?")
+            values.append(format_time(query.since))
+        if query.outlet:
+            conditions.append("s.id IN (SELECT story_id FROM articles WHERE outlet = ?)")
+            values.append(query.outlet)
+        if query.language:
+            conditions.append("s.id IN (SELECT story_id FROM articles WHERE language = ?)")
+            values.append(query.language.lower())
+        if query.entity:
+            conditions.append("s.id IN (SELECT story_id FROM story_entities WHERE name = ?)")
+            values.append(query.entity.strip())
+        if query.text is not None:
+            match = fts_query(query.text)
+            if match is None:
+                return []
+            conditions.append(
+                "s.id IN (SELECT a.story_id FROM articles_fts f JOIN articles a ON a.seq = f.rowid "
+                "WHERE articles_fts MATCH ?)"
+            )
+            values.append(match)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        columns = ", ".join(f"s.{c.strip()}" for c in _STORY_COLUMNS.split(","))
+        rows = self._db.execute(
+            f"SELECT {columns}, s.dek, s.brief_version FROM stories s {where} "
+            f"ORDER BY {_RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
+            [*values, query.limit, query.offset],
+        ).fetchall()
+        return [StoryEntry(_story(row[:8]), row[8], row[9]) for row in rows]
+
+    def find_articles(self, query: ArticleQuery) -> list[Article]:
+        conditions: list[str] = []
+        values: list[Any] = []
+        if query.story_id:
+            conditions.append("story_id = ?")
+            values.append(query.story_id)
+        if query.outlet:
+            conditions.append("outlet = ?")
+            values.append(query.outlet)
+        if query.language:
+            conditions.append("language = ?")
+            values.append(query.language.lower())
+        if query.since is not None:
+            conditions.append("published >= ?")
+            values.append(format_time(query.since))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles {where} ORDER BY coalesce(published, '') DESC, seq DESC "
+            "LIMIT ? OFFSET ?",
+            [*values, query.limit, query.offset],
+        ).fetchall()
+        return [_article(row) for row in rows]
+
+    def search_articles(self, text: str, limit: int = 20, offset: int = 0) -> list[ArticleHit]:
+        match = fts_query(text)
+        if match is None:
+            return []
+        columns = ", ".join(f"a.{c.strip()}" for c in _ARTICLE_COLUMNS.split(","))
+        # The headline weighs most, then the dek; the snippet comes from the article's text.
+        rows = self._db.execute(
+            f"SELECT {columns}, snippet(articles_fts, 2, ?, ?, '…', 24), bm25(articles_fts, 8.0, 4.0, 1.0) AS rank "
+            "FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ? "
+            "ORDER BY rank LIMIT ? OFFSET ?",
+            (MATCH_START, MATCH_END, match, limit, offset),
+        ).fetchall()
+        return [ArticleHit(_article(row[:15]), row[15] or "", -float(row[16])) for row in rows]
+
+    def outlets(self) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL GROUP BY outlet ORDER BY 2 DESC, 1"
+        ).fetchall()
+        return [(str(name), int(n)) for name, n in rows]
+
+    def revision(self) -> str:
+        articles, briefs, redirects = self._db.execute(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM articles), (SELECT coalesce(max(rowid), 0) FROM briefs), "
+            "(SELECT count(*) FROM story_redirects)"
+        ).fetchone()
+        return f"{articles}.{briefs}.{redirects}"
+
     # -- briefs ---------------------------------------------------------------------------------------------
     def stale_stories(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM stories WHERE brief_stale = 1 ORDER BY id")]
@@ -382,6 +552,7 @@ class SQLiteStore:
                 if _same_brief(previous, brief.to_json()):
                     self._db.execute("UPDATE stories SET brief_stale = 0 WHERE id = ?", (brief.story_id,))
                     brief.version = last[0]
+                    self._index_brief(brief)
                     return int(last[0])
                 version = last[0] + 1
             brief.version = version
@@ -399,7 +570,21 @@ class SQLiteStore:
             self._db.execute(
                 "UPDATE stories SET brief_stale = 0, headline = ? WHERE id = ?", (brief.headline, brief.story_id)
             )
+            self._index_brief(brief)
             return version
+
+    def _index_brief(self, brief: Brief) -> None:
+        """What the river and the entity filter read from a story's latest brief: its dek and key players."""
+        self._db.execute(
+            "UPDATE stories SET dek = ?, brief_version = ? WHERE id = ?",
+            (brief.dek.text if brief.dek else None, brief.version, brief.story_id),
+        )
+        self._db.execute("DELETE FROM story_entities WHERE story_id = ?", (brief.story_id,))
+        names = {name.strip() for p in brief.key_players for name in [p.name, *p.aliases] if name.strip()}
+        self._db.executemany(
+            "INSERT INTO story_entities VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(name, brief.story_id) for name in sorted(names)],
+        )
 
     def brief(self, story_id: str, version: int | None = None) -> Brief | None:
         if version is None:
@@ -481,6 +666,23 @@ class _Transaction:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self._db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+_FTS_WORD = re.compile(r"\w+\*?")
+
+
+def fts_query(text: str) -> str | None:
+    """A reader's words as an FTS5 query that finds articles holding all of them; None when there are none.
+
+    Each word is quoted, so FTS5 operators and punctuation in the reader's text are plain words, never syntax;
+    a trailing * keeps its meaning (any word starting so).
+    """
+    terms = []
+    for word in _FTS_WORD.findall(text):
+        stem = word.rstrip("*")
+        if stem:
+            terms.append(f'"{stem}"*' if word.endswith("*") else f'"{stem}"')
+    return " ".join(terms) if terms else None
 
 
 def _same_brief(previous: dict[str, Any], current: dict[str, Any]) -> bool:
