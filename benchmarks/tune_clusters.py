@@ -88,8 +88,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--path", choices=("embedding", "fast", "both"), default="both")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="search these values of one setting instead of the path's default grid (repeatable)",
+    )
     parser.add_argument("--write-docs", nargs="?", const="docs/benchmarks.md", metavar="PATH")
     args = parser.parse_args(argv)
+    custom = _parse_grid(args.grid)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     streams = {}
     for name in names:
@@ -99,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines: list[str] = []
     for path in paths:
         encoder = MemoEncoder(load_encoder("minilm")) if path == "embedding" else None
-        grid = GRIDS[path]
+        grid = custom or GRIDS[path]
         keys = list(grid)
         results = []
         header = f"| {path} path: " + ", ".join(keys) + " | " + " | ".join(names) + " | mean | worst margin |"
@@ -130,6 +138,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = "python benchmarks/tune_clusters.py " + " ".join(argv if argv is not None else sys.argv[1:])
         write_docs(Path(args.write_docs), "tuning", "\n".join(lines), f"Clusterer tuning (`{command.strip()}`)")
     return 0
+
+
+def _parse_grid(items: Sequence[str]) -> dict[str, Sequence[float]]:
+    known = {f.name for f in dataclasses.fields(ClusterSettings)}
+    grid: dict[str, Sequence[float]] = {}
+    for item in items:
+        key, _, values = item.partition("=")
+        if key not in known or not values:
+            raise SystemExit(f"--grid {item!r}: give a ClusterSettings field and values, e.g. split_threshold=0,0.05")
+        grid[key] = tuple(float(v) for v in values.split(","))
+    return grid
 
 
 if __name__ == "__main__":

@@ -469,11 +469,11 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
             _print_skipped([item], err)
         elif item.story_id:
             placed.append((item.id, item.story_id))
-    # Written at the end: a story found early may have merged into another since.
+    # Written at the end: a story found early may have merged into another since, or split.
     target: TextIO = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
         for article_id, story_id in placed:
-            line = {"id": article_id, "story": pipeline.current_story(story_id)}
+            line = {"id": article_id, "story": pipeline.clusterer.story_of(article_id, story_id)}
             target.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         if target is not sys.stdout:

@@ -72,6 +72,14 @@ class ClusterSettings:
     dense_merge_threshold: float = 0.4  # the same when both stories have embeddings
     review_every: int = 32  # articles between two second looks
     merge_candidates: int = 5  # stories a grown story is compared with (by shared strong terms, and by embedding)
+    segment_terms: int = 100  # terms kept for a story's core and tail
+    # The second look also splits a story that drifts: a story's core is its first ``split_core`` reports; its
+    # latest ``split_segment`` reports are compared with that core, and if they no longer tell the same event they
+    # leave as a story of their own (the core keeps the id). Below these scores the reports are another event.
+    split_core: int = 8
+    split_segment: int = 8
+    split_threshold: float = 0.05  # terms alone (the fast path)
+    dense_split_threshold: float = 0.1  # when both sides have embeddings
 
 
 def story_id_for(article_id: str) -> str:
@@ -105,6 +113,58 @@ def _capitals_are_meaningful(text: str) -> bool:
 
 
 @dataclass
+class Segment:
+    """A run of a story's reports, summed: its core (the first reports) or its tail (the latest, not yet checked)."""
+
+    terms: dict[str, float] = field(default_factory=dict)
+    vector: np.ndarray | None = None
+    count: int = 0
+    ids: list[str] = field(default_factory=list)  # the tail's article ids: the reports a split would move
+    first_seen: float | None = None
+    last_seen: float | None = None
+
+    def add(
+        self,
+        article_id: str | None,
+        description: dict[str, float],
+        moment: float | None,
+        vector: np.ndarray | None,
+        keep: int,
+    ) -> None:
+        _add_terms(self.terms, description, keep)
+        if vector is not None:
+            self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
+        self.count += 1
+        if article_id is not None:
+            self.ids.append(article_id)
+        self.first_seen, self.last_seen = _widen(self.first_seen, self.last_seen, moment)
+
+    def to_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"terms": dict(self.terms), "count": self.count}
+        if self.ids:
+            state["ids"] = list(self.ids)
+        if self.first_seen is not None:
+            state["span"] = [self.first_seen, self.last_seen]
+        if self.vector is not None:
+            state["vector"] = _encode_vector(self.vector)
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None) -> Segment:
+        if not state:
+            return cls()
+        span = state.get("span") or [None, None]
+        return cls(
+            terms=dict(state["terms"]),
+            vector=_decode_vector(state.get("vector")),
+            count=int(state["count"]),
+            ids=list(state.get("ids", ())),
+            first_seen=span[0],
+            last_seen=span[1],
+        )
+
+
+@dataclass
 class StoryProfile:
     """What the clusterer knows of a story."""
 
@@ -114,26 +174,42 @@ class StoryProfile:
     first_seen: float | None = None  # publication times, seconds since the epoch
     last_seen: float | None = None
     vector: np.ndarray | None = None  # the sum of its articles' unit embeddings
+    core: Segment = field(default_factory=Segment)  # its first reports: what the story is about
+    tail: Segment = field(default_factory=Segment)  # reports since the last drift check
+    settled: tuple[float | None, float | None] = (None, None)  # the span of its reports outside the tail
     _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
     _names: int = -1  # how many of its terms are names (-1: to count again)
     _norm: float = 0.0
     _norm_docs: int = -1
 
     def add(
-        self, description: dict[str, float], moment: float | None, keep: int, vector: np.ndarray | None = None
+        self,
+        description: dict[str, float],
+        moment: float | None,
+        keep: int,
+        vector: np.ndarray | None = None,
+        article_id: str | None = None,
+        core_size: int = 0,
+        segment_terms: int = 100,
     ) -> None:
         if vector is not None:
             self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
-        for term, weight in description.items():
-            self.terms[term] = self.terms.get(term, 0.0) + weight
-        if len(self.terms) > keep * 1.5:
-            self.terms = dict(heapq.nlargest(keep, self.terms.items(), key=lambda item: item[1]))
+        _add_terms(self.terms, description, keep)
         self.articles += 1
-        if moment is not None:
-            self.first_seen = moment if self.first_seen is None else min(self.first_seen, moment)
-            self.last_seen = moment if self.last_seen is None else max(self.last_seen, moment)
+        self.first_seen, self.last_seen = _widen(self.first_seen, self.last_seen, moment)
+        if self.core.count < core_size:
+            self.core.add(None, description, moment, vector, segment_terms)
+            self.settled = _widen(*self.settled, moment)
+        elif core_size:
+            self.tail.add(article_id, description, moment, vector, segment_terms)
         self._norm_docs = -1
         self._names = -1
+
+    def settle(self) -> None:
+        """The tail tells the story's event: it becomes part of the story for good."""
+        for moment in (self.tail.first_seen, self.tail.last_seen):
+            self.settled = _widen(*self.settled, moment)
+        self.tail = Segment()
 
     def gap_days(self, moment: float | None) -> float:
         """Days between a time and the span of the story's reports (0 inside it or when either is unknown)."""
@@ -158,22 +234,30 @@ class StoryProfile:
             "last_seen": self.last_seen,
         }
         if self.vector is not None:
-            state["vector"] = base64.b64encode(self.vector.astype("<f4").tobytes()).decode("ascii")
+            state["vector"] = _encode_vector(self.vector)
+        if self.core.count:
+            state["core"] = self.core.to_state()
+            state["settled"] = list(self.settled)
+        if self.tail.count:
+            state["tail"] = self.tail.to_state()
         if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
             state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": self._weighted}
         return state
 
     @classmethod
     def from_state(cls, story_id: str, state: dict[str, Any]) -> StoryProfile:
-        vector = state.get("vector")
         weighted = state.get("weighted") or {}
+        settled = state.get("settled") or [None, None]
         return cls(
             id=story_id,
             terms=dict(state["terms"]),
             articles=state["articles"],
             first_seen=state.get("first_seen"),
             last_seen=state.get("last_seen"),
-            vector=np.frombuffer(base64.b64decode(vector), dtype="<f4").copy() if vector else None,
+            vector=_decode_vector(state.get("vector")),
+            core=Segment.from_state(state.get("core")),
+            tail=Segment.from_state(state.get("tail")),
+            settled=(settled[0], settled[1]),
             _weighted=dict(weighted.get("terms", {})),
             _norm=float(weighted.get("norm", 0.0)),
             _norm_docs=int(weighted.get("documents", -1)),
@@ -235,6 +319,7 @@ class ClustererChanges:
     document_frequency: dict[str, int]
     stories: dict[str, dict[str, Any]]
     merged: dict[str, str] = field(default_factory=dict)  # story id -> the story it merged into
+    moved: dict[str, str] = field(default_factory=dict)  # article id -> the story it moved to when its story split
     review: dict[str, Any] = field(default_factory=dict)  # the second look's bookkeeping, so a restart goes on alike
 
 
@@ -253,6 +338,8 @@ class StoryClusterer:
         self._dense = DenseIndex()
         self.redirects: dict[str, str] = {}  # merged story id -> the story it merged into (this session's merges)
         self._merged: dict[str, str] = {}  # merges not yet handed out by changes()
+        self.moved: dict[str, str] = {}  # article id -> the story it left for when its story split (this session)
+        self._moved: dict[str, str] = {}  # moves not yet handed out by changes()
         self._to_review: set[str] = set()
         self._since_review = 0
 
@@ -274,7 +361,16 @@ class StoryClusterer:
             story = StoryProfile(id=follow or story_id_for(article.id))
             self.stories[story.id] = story
         before = set(story.terms)
-        story.add(description, moment, self.settings.story_terms, embedding)
+        settings = self.settings
+        story.add(
+            description,
+            moment,
+            settings.story_terms,
+            embedding,
+            article_id=article.id,
+            core_size=settings.split_core,
+            segment_terms=settings.segment_terms,
+        )
         for term in story.terms.keys() - before:
             self._postings[term].add(story.id)
         for term in before - story.terms.keys():  # dropped when the description was trimmed
@@ -292,6 +388,10 @@ class StoryClusterer:
             self.review()
         return story.id
 
+    def story_of(self, article_id: str, story_id: str) -> str:
+        """The story an article is in now, given the one it was placed in: splits move articles, merges stories."""
+        return self.resolve(self.moved.get(article_id, story_id))
+
     def resolve(self, story_id: str) -> str:
         """The story an id stands for now: itself, or the survivor of the merges it went through."""
         seen = 0
@@ -301,14 +401,18 @@ class StoryClusterer:
         return story_id
 
     def review(self) -> dict[str, str]:
-        """The second look: merge each story that grew since the last look into a story that tells the same event.
+        """The second look at each story that grew since the last look.
 
-        Returns the merges made, story id -> survivor.
+        A story whose latest reports drifted away from its core splits (the reports leave as a new story); any
+        other merges into a story that tells the same event. Returns the merges made, story id -> survivor.
         """
         merges: dict[str, str] = {}
         for story_id in sorted(self._to_review):
             story = self.stories.get(story_id)
             if story is None:
+                continue
+            if self._drifted(story):
+                self._split(story)
                 continue
             other = self._merge_partner(story)
             if other is None:
@@ -321,6 +425,76 @@ class StoryClusterer:
         self._to_review.clear()
         self._since_review = 0
         return merges
+
+    def _drifted(self, story: StoryProfile) -> bool:
+        """Whether the story's latest reports tell another event than its first ones (else they settle in)."""
+        settings = self.settings
+        tail = story.tail
+        if tail.count < settings.split_segment or not settings.split_segment:
+            return False
+        core = story.core
+        score = self._cosine(self._weighted(core.terms), self._weighted(tail.terms))
+        threshold = settings.split_threshold
+        if core.vector is not None and tail.vector is not None:
+            a, b = np.linalg.norm(core.vector), np.linalg.norm(tail.vector)
+            if a > 0 and b > 0:
+                score = self._blend(score, float(core.vector @ tail.vector / (a * b)))
+                threshold = settings.dense_split_threshold
+        new_id = story_id_for(tail.ids[0]) if tail.ids else ""
+        if score >= threshold or not new_id or new_id in self.stories or new_id in self.redirects:
+            story.settle()
+            self._dirty_stories.add(story.id)
+            return False
+        return True
+
+    def _split(self, story: StoryProfile) -> StoryProfile:
+        """The story's tail leaves as a story of its own; the story keeps its id, its core and its other reports."""
+        tail = story.tail
+        split = StoryProfile(
+            id=story_id_for(tail.ids[0]),
+            terms=dict(tail.terms),
+            articles=tail.count,
+            first_seen=tail.first_seen,
+            last_seen=tail.last_seen,
+            vector=None if tail.vector is None else tail.vector.copy(),
+            core=Segment(dict(tail.terms), None if tail.vector is None else tail.vector.copy(), tail.count),
+            settled=(tail.first_seen, tail.last_seen),
+        )
+        before = set(story.terms)
+        for term, weight in tail.terms.items():
+            left = story.terms.get(term)
+            if left is not None:
+                if left - weight > 1e-9:
+                    story.terms[term] = left - weight
+                else:
+                    del story.terms[term]
+        for term in before - story.terms.keys():
+            self._unpost(term, story.id)
+        if story.vector is not None and tail.vector is not None:
+            story.vector = story.vector - tail.vector
+        story.articles -= tail.count
+        story.first_seen, story.last_seen = story.settled
+        story.tail = Segment()
+        story._norm_docs = -1
+        story._names = -1
+        self.stories[split.id] = split
+        for term in split.terms:
+            self._postings[term].add(split.id)
+        for profile in (story, split):
+            centroid = profile.centroid()
+            if centroid is not None:
+                self._dense.put(profile.id, centroid)
+            self._dirty_stories.add(profile.id)
+        for article_id in tail.ids:
+            self.moved[article_id] = split.id
+            self._moved[article_id] = split.id
+        return split
+
+    @staticmethod
+    def _cosine(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
+        (small, small_norm), (large, large_norm) = sorted((a, b), key=lambda side: len(side[0]))
+        dot = sum(weight * large.get(term, 0.0) for term, weight in small.items())
+        return dot / (small_norm * large_norm) if dot else 0.0
 
     def _merge_partner(self, story: StoryProfile) -> StoryProfile | None:
         # A bounded number of candidates, found through the indexes: the cost does not grow with the hot stories.
@@ -364,6 +538,10 @@ class StoryClusterer:
         return score * self._decay(gap)
 
     def _merge(self, merged: StoryProfile, survivor: StoryProfile) -> None:
+        # Both tails settle: the merge said the two tell one event, so neither tail is a drift of the survivor.
+        survivor.settle()
+        merged.settle()
+        survivor.settled = _widen(*_widen(*survivor.settled, merged.settled[0]), merged.settled[1])
         before = set(survivor.terms)
         for term in merged.terms:
             self._unpost(term, merged.id)
@@ -413,11 +591,13 @@ class StoryClusterer:
             document_frequency={t: self.document_frequency[t] for t in self._dirty_terms},
             stories={s: self.stories[s].to_state() for s in self._dirty_stories if s in self.stories},
             merged=dict(self._merged),
+            moved=dict(self._moved),
             review={"since": self._since_review, "stories": sorted(self._to_review)},
         )
         self._dirty_terms.clear()
         self._dirty_stories.clear()
         self._merged.clear()
+        self._moved.clear()
         self._cool_down()
         return out
 
@@ -571,6 +751,30 @@ class StoryClusterer:
             posting.discard(story_id)
             if not posting:
                 del self._postings[term]
+
+
+def _add_terms(terms: dict[str, float], description: dict[str, float], keep: int) -> None:
+    """Add an article's description to a sum of descriptions, trimmed to the strongest ``keep`` terms."""
+    for term, weight in description.items():
+        terms[term] = terms.get(term, 0.0) + weight
+    if len(terms) > keep * 1.5:
+        strongest = heapq.nlargest(keep, terms.items(), key=lambda item: item[1])
+        terms.clear()
+        terms.update(strongest)
+
+
+def _widen(first: float | None, last: float | None, moment: float | None) -> tuple[float | None, float | None]:
+    if moment is None:
+        return first, last
+    return (moment if first is None else min(first, moment)), (moment if last is None else max(last, moment))
+
+
+def _encode_vector(vector: np.ndarray) -> str:
+    return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
+
+
+def _decode_vector(text: str | None) -> np.ndarray | None:
+    return np.frombuffer(base64.b64decode(text), dtype="<f4").copy() if text else None
 
 
 def _seconds(moment: datetime | None) -> float | None:

@@ -41,6 +41,7 @@ class IngestReport:
     stories_touched: set[str] = field(default_factory=set)
     new_stories: int = 0
     merged_stories: int = 0  # stories that turned out to tell the same event as another, and joined it
+    split_stories: int = 0  # stories made of reports that drifted away from their story's event
     briefs_written: int = 0
     rejections: list[Rejected] = field(default_factory=list)  # every rejection of this run, in order
 
@@ -80,7 +81,8 @@ class Pipeline:
         self.store = store
         self.syndication = SyndicationIndex(self.settings.syndication)
         self.clusterer = StoryClusterer(self.settings.cluster)
-        self._group_story: dict[str, str] = {}
+        # Each syndication group's first article and the story it was placed in: its wire copies follow it there.
+        self._group_story: dict[str, tuple[str, str]] = {}
         self._seen_stories: set[str] = set()
         self._encoder = encoder  # None: loaded from settings.cluster.embedding when first needed
         if store is not None:
@@ -116,15 +118,17 @@ class Pipeline:
         fingerprints = []
         for fingerprint, story_id in store.fingerprints():
             fingerprints.append(fingerprint)
-            self._group_story.setdefault(fingerprint.group, story_id)
+            self._group_story.setdefault(fingerprint.group, (fingerprint.article_id, story_id))
         self.syndication.restore(fingerprints)
 
     # -- the stateful stages -------------------------------------------------------------------------------
     def place(self, article: Article, embedding: np.ndarray | None = None) -> Article:
         """Give a normalized article its syndication group and its story (wire copies join their group's story)."""
         group = self.syndication.assign(article)
-        story = self.clusterer.assign(article, follow=self._group_story.get(group), embedding=embedding)
-        self._group_story.setdefault(group, story)
+        first = self._group_story.get(group)
+        follow = self.clusterer.story_of(*first) if first else None
+        story = self.clusterer.assign(article, follow=follow, embedding=embedding)
+        self._group_story.setdefault(group, (article.id, story))
         return article
 
     def place_all(self, articles: Sequence[Article]) -> list[Article]:
@@ -136,6 +140,10 @@ class Pipeline:
     def current_story(self, story_id: str) -> str:
         """The story an id stands for now (the survivor, when its story merged into another)."""
         return self.clusterer.resolve(story_id)
+
+    def story_of(self, article: Article) -> str | None:
+        """The story a placed article is in now: its story may have merged into another, or split and moved it."""
+        return self.clusterer.story_of(article.id, article.story_id) if article.story_id else None
 
     # -- with a store --------------------------------------------------------------------------------------
     def ingest(
@@ -156,14 +164,15 @@ class Pipeline:
             self.place_all(fresh)
             changes = self.clusterer.changes()
             store.commit_batch(fresh, [self.syndication.fingerprint_of(a) for a in fresh], changes, rejected)
-            for article in fresh:  # the store moved the articles of merged stories: so do the objects
-                article.story_id = self.current_story(article.story_id) if article.story_id else None
+            for article in fresh:  # the store moved the articles of merged and split stories: so do the objects
+                article.story_id = self.story_of(article)
                 if article.story_id and article.story_id not in self._seen_stories:
                     self._seen_stories.add(article.story_id)
                     report.new_stories += 1
                 report.stories_touched.add(article.story_id or "")
             report.stories_touched = {self.current_story(s) for s in report.stories_touched if s}
             report.merged_stories += len(changes.merged)
+            report.split_stories += len(set(changes.moved.values()))
             report.added += len(fresh)
             report.merge_rejections(rejected)
             for item in rejected:
@@ -214,7 +223,8 @@ def assign_stories(
     """Each article of a stream, in order, with its syndication group and story; rejections pass through.
 
     The stream is read in batches (their embeddings computed together). A story id given out early may later merge
-    into another story: ``pipeline.current_story(id)`` gives the survivor (pass your own ``pipeline`` to ask it).
+    into another story, or the article may move out when its story splits: ``pipeline.story_of(article)`` gives
+    where it is now (pass your own ``pipeline`` to ask it).
     """
     pipeline = pipeline or Pipeline(settings)
     placed: dict[str, Article] = {}

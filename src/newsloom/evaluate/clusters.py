@@ -135,5 +135,6 @@ def evaluate_stream(
             predicted[item.id] = item.story_id
         if progress:
             progress(1)
-    final = {item: pipeline.current_story(story) for item, story in predicted.items()}  # after merges
+    # After merges and splits: where each article's story is at the end of the stream.
+    final = {item: pipeline.clusterer.story_of(item, story) for item, story in predicted.items()}
     return score_stories(final, gold, time.perf_counter() - started)
