@@ -10,7 +10,7 @@ it sets only the keys it names::
     max_words = 200
 
 Environment variables: ``NEWSLOOM_DB``, and ``NEWSLOOM_<SECTION>_<KEY>`` for the rest (``NEWSLOOM_CLUSTER_THRESHOLD``,
-``NEWSLOOM_FETCH_ALLOW_PRIVATE_NETWORKS=1``, ``NEWSLOOM_WATCH_INTERVAL_SECONDS=300``).
+``NEWSLOOM_FETCH_ALLOW_PRIVATE_NETWORKS=1``, ``NEWSLOOM_WATCH_INTERVAL_SECONDS=300``, ``NEWSLOOM_SERVE_TOKEN``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 from newsloom.cluster import ClusterSettings
 from newsloom.dedup import SyndicationSettings
 from newsloom.fetch import FetchSettings
+from newsloom.serve.settings import ServeSettings
 from newsloom.watch import WatchSettings
 from newsloom.write.extractive import WriterSettings
 
@@ -64,6 +65,7 @@ class Settings:
     writer: WriterSettings = field(default_factory=WriterSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 _SECTIONS = {
@@ -72,6 +74,7 @@ _SECTIONS = {
     "writer": WriterSettings,
     "fetch": FetchSettings,
     "watch": WatchSettings,
+    "serve": ServeSettings,
 }
 
 
