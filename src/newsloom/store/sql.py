@@ -1,0 +1,637 @@
+"""The SQL both stores speak: every read and write, written once with ``?`` placeholders.
+
+``SQLStore`` holds the statements; a store built on it (``SQLiteStore``, ``PostgresStore``) brings a connection
+that takes them, its schema, its transactions, and the few phrases where the two dialects differ (the class
+attributes below, ``_text_condition`` for the full-text filter, ``_stream`` for long reads).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from typing import Any, Protocol, Self
+
+from newsloom.cluster import ClustererChanges
+from newsloom.dedup import Fingerprint
+from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time, parse_stored_time
+from newsloom.store.base import (
+    ArticleQuery,
+    ClustererState,
+    QuarantinedInput,
+    StoreError,
+    StoryEntry,
+    StoryQuery,
+)
+
+
+class Rows(Protocol):
+    """What a statement gives back: rows to fetch or iterate, and how many rows it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """A database connection that takes statements with ``?`` placeholders (sqlite3's, or psycopg's adapted)."""
+
+    def execute(self, statement: str, parameters: Any = ..., /) -> Rows: ...
+
+    def executemany(self, statement: str, rows: Iterable[Any], /) -> Rows: ...
+
+    def close(self) -> None: ...
+
+
+STORY_COLUMNS = "id, headline, articles, outlets, independent_sources, first_published, last_published, updated_at"
+RIVER_ORDER = {
+    "newest": "coalesce(s.last_published, s.updated_at) DESC, s.id",
+    "biggest": "s.independent_sources DESC, s.articles DESC, coalesce(s.last_published, s.updated_at) DESC, s.id",
+}
+
+ARTICLE_COLUMNS = (
+    "id, canonical_url, url, title, dek, text, outlet, author, published, language, content_hash, sentences, "
+    "syndication_group, story_id, origin"
+)
+
+
+def stored_now() -> str:
+    """The time now as stored: UTC, ISO 8601 with a Z."""
+    return format_time(datetime.now(UTC)) or ""
+
+
+class SQLStore:
+    """A store over SQL (see ``store.base.Store`` for what each method promises); subclasses open the connection."""
+
+    location: str
+    _db: Connection
+    # The unique key of a quarantined input, as ON CONFLICT names it.
+    _QUARANTINE_KEY = "origin, reason, raw"
+    # Which key players' names match a reader's name (case ignored).
+    _ENTITY_MATCH = "name = ?"
+    # The column numbering briefs in the order they were stored.
+    _BRIEF_ROW = "rowid"
+    # How a snapshot starts: a read-only transaction that sees one moment of the store.
+    _SNAPSHOT = "BEGIN"
+
+    def _transaction(self) -> AbstractContextManager[None]:
+        """One write transaction: all its statements are stored together or not at all."""
+        raise NotImplementedError
+
+    def _text_condition(self, text: str) -> tuple[str, Any] | None:
+        """A condition on stories ``s`` that some article holds every word of ``text``, and its parameter."""
+        raise NotImplementedError
+
+    def _stream(self, statement: str) -> Iterable[Any]:
+        """The rows of a long read, as they come."""
+        return self._db.execute(statement)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see the store as it was at one moment, whatever other processes commit meanwhile.
+
+        For a page that reads a story, its articles and its brief in several calls. Only reads belong inside.
+        """
+        self._db.execute(self._SNAPSHOT)
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------------------------------
+    def known(self, articles: Sequence[Article]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(articles), 400):
+            ids = [a.id for a in chunk]
+            rows = self._db.execute(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()
+            found.update(r[0] for r in rows)
+            urls = {a.canonical_url: a.id for a in chunk if a.canonical_url}
+            if urls:
+                rows = self._db.execute(
+                    f"SELECT canonical_url FROM articles WHERE canonical_url IN ({','.join('?' * len(urls))})",
+                    list(urls),
+                ).fetchall()
+                found.update(urls[r[0]] for r in rows)
+        return found
+
+    def commit_batch(
+        self,
+        articles: Sequence[Article],
+        fingerprints: Sequence[Fingerprint],
+        clusterer: ClustererChanges,
+        rejected: Sequence[Rejected],
+    ) -> None:
+        now = stored_now()
+        signatures = {fp.article_id: fp for fp in fingerprints}
+        with self._transaction():
+            for article in articles:
+                fp = signatures.get(article.id)
+                self._db.execute(
+                    f"INSERT INTO articles ({ARTICLE_COLUMNS}, ingested_at, shingles, signature, proper_nouns) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article.id,
+                        article.canonical_url,
+                        article.url,
+                        article.title,
+                        article.dek,
+                        article.text,
+                        article.outlet,
+                        article.author,
+                        format_time(article.published),
+                        article.language,
+                        article.content_hash,
+                        json.dumps(article.sentences, ensure_ascii=False),
+                        article.syndication_group,
+                        article.story_id,
+                        article.origin,
+                        now,
+                        fp.shingles if fp else 0,
+                        fp.signature if fp else None,
+                        json.dumps(sorted(fp.proper_nouns) if fp else [], ensure_ascii=False),
+                    ),
+                )
+            touched = {a.story_id for a in articles if a.story_id}
+            for merged, survivor in clusterer.merged.items():
+                self._merge_story(merged, survivor, now)
+                touched.discard(merged)
+                touched.add(survivor)
+            touched |= self._move_articles(clusterer.moved)
+            for story_id in sorted(touched):
+                self._refresh_story(story_id, now)
+            self._db.executemany(
+                "INSERT INTO clusterer_terms VALUES (?, ?) "
+                "ON CONFLICT (term) DO UPDATE SET documents = excluded.documents",
+                clusterer.document_frequency.items(),
+            )
+            self._db.executemany(
+                "INSERT INTO clusterer_stories VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+                ((sid, json.dumps(state, ensure_ascii=False)) for sid, state in clusterer.stories.items()),
+            )
+            self._db.executemany(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [
+                    ("clusterer_documents", str(clusterer.documents)),
+                    ("clusterer_latest", json.dumps(clusterer.latest)),
+                    ("clusterer_review", json.dumps(clusterer.review)),
+                ],
+            )
+            self._quarantine(rejected, now)
+
+    def _merge_story(self, merged: str, survivor: str, now: str) -> None:
+        """Two stories turned out to be one: the articles move to the survivor and the old id redirects to it."""
+        self._db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (survivor, merged))
+        self._db.execute("UPDATE story_redirects SET survivor = ? WHERE survivor = ?", (survivor, merged))
+        self._db.execute(
+            "INSERT INTO story_redirects VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET survivor = excluded.survivor",
+            (merged, survivor, now),
+        )
+        self._db.execute("DELETE FROM stories WHERE id = ?", (merged,))
+        self._db.execute("DELETE FROM story_entities WHERE story_id = ?", (merged,))
+        self._db.execute("DELETE FROM clusterer_stories WHERE id = ?", (merged,))
+
+    def _move_articles(self, moved: dict[str, str]) -> set[str]:
+        """A story split: its drifted reports move to the new story (after this batch's merges, so through them)."""
+        touched: set[str] = set()
+        for article_id, story_id in moved.items():
+            target = self._survivor(story_id)
+            row = self._db.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None or row[0] == target:
+                continue
+            self._db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (target, article_id))
+            touched.update((row[0], target))
+        return {story_id for story_id in touched if story_id}
+
+    def _survivor(self, story_id: str) -> str:
+        row = self._db.execute("SELECT survivor FROM story_redirects WHERE id = ?", (story_id,)).fetchone()
+        return str(row[0]) if row else story_id
+
+    def _refresh_story(self, story_id: str, now: str) -> None:
+        articles, groups, first, last = self._db.execute(
+            "SELECT count(*), count(DISTINCT syndication_group), min(published), max(published) "
+            "FROM articles WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        outlets = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT coalesce(outlet, 'Unknown outlet') FROM articles WHERE story_id = ? ORDER BY 1",
+                (story_id,),
+            )
+        ]
+        headline = self._db.execute(
+            "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
+        ).fetchone()
+        self._db.execute(
+            "INSERT INTO stories (id, headline, articles, outlets, independent_sources, first_published, "
+            "last_published, updated_at, brief_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
+            "ON CONFLICT (id) DO UPDATE SET articles = excluded.articles, outlets = excluded.outlets, "
+            "independent_sources = excluded.independent_sources, first_published = excluded.first_published, "
+            "last_published = excluded.last_published, updated_at = excluded.updated_at, brief_stale = 1, "
+            "headline = CASE WHEN stories.headline = '' THEN excluded.headline ELSE stories.headline END",
+            (story_id, headline[0] if headline else "", articles, json.dumps(outlets), groups, first, last, now),
+        )
+
+    def quarantine(self, rejected: Iterable[Rejected]) -> None:
+        with self._transaction():
+            self._quarantine(list(rejected), stored_now())
+
+    def _quarantine(self, rejected: Sequence[Rejected], now: str) -> None:
+        self._db.executemany(
+            "INSERT INTO quarantine (origin, reason, raw, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+            f"ON CONFLICT ({self._QUARANTINE_KEY}) DO UPDATE "
+            "SET last_seen = excluded.last_seen, times = quarantine.times + 1",
+            [(r.origin, r.reason, r.raw, now, now) for r in rejected],
+        )
+
+    def fingerprints(self) -> Iterator[tuple[Fingerprint, str]]:
+        rows = self._stream(
+            "SELECT id, syndication_group, coalesce(content_hash, ''), shingles, signature, published, proper_nouns, "
+            "story_id FROM articles ORDER BY seq"
+        )
+        for article_id, group, digest, shingles, signature, published, nouns, story_id in rows:
+            moment = parse_stored_time(published)
+            yield (
+                Fingerprint(
+                    article_id,
+                    group,
+                    digest,
+                    shingles,
+                    signature,
+                    moment.timestamp() if moment else None,
+                    frozenset(json.loads(nouns)),
+                ),
+                story_id,
+            )
+
+    def clusterer_state(self) -> ClustererState:
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        return ClustererState(
+            documents=int(meta.get("clusterer_documents", "0")),
+            latest=json.loads(meta.get("clusterer_latest", "null")),
+            document_frequency=dict(self._db.execute("SELECT term, documents FROM clusterer_terms").fetchall()),
+            stories=[
+                (sid, json.loads(state)) for sid, state in self._db.execute("SELECT id, state FROM clusterer_stories")
+            ],
+            redirects=dict(self._db.execute("SELECT id, survivor FROM story_redirects").fetchall()),
+            review=json.loads(meta.get("clusterer_review", "{}")),
+        )
+
+    # -- read -----------------------------------------------------------------------------------------------
+    def stories(self, limit: int = 50, offset: int = 0) -> list[Story]:
+        rows = self._db.execute(
+            "SELECT id, headline, articles, outlets, independent_sources, first_published, last_published, "
+            "updated_at FROM stories ORDER BY coalesce(last_published, updated_at) DESC, id LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [read_story(row) for row in rows]
+
+    def story(self, story_id: str) -> Story | None:
+        rows = self._db.execute(
+            "SELECT id, headline, articles, outlets, independent_sources, first_published, last_published, "
+            "updated_at FROM stories WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2",
+            (story_id, _like_prefix(story_id)),
+        ).fetchall()
+        exact = [r for r in rows if r[0] == story_id]
+        if exact:
+            return read_story(exact[0])
+        survivor = self._db.execute("SELECT survivor FROM story_redirects WHERE id = ?", (story_id,)).fetchone()
+        if survivor:  # a story merged into another: its id leads to the survivor
+            return self.story(survivor[0])
+        if len(rows) > 1:
+            raise StoreError(f"'{story_id}' is the start of several story ids; give more of the id")
+        return read_story(rows[0]) if rows else None
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        rows = self._db.execute(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE story_id = ? ORDER BY coalesce(published, ''), seq",
+            (story_id,),
+        ).fetchall()
+        return [read_article(row) for row in rows]
+
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return read_article(row) if row else None
+
+    def quarantined(self, limit: int = 100) -> list[QuarantinedInput]:
+        rows = self._db.execute(
+            "SELECT origin, reason, raw, first_seen, times FROM quarantine ORDER BY last_seen DESC, id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [QuarantinedInput(*row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        def count(sql: str) -> int:
+            return int(self._db.execute(sql).fetchone()[0])
+
+        return {
+            "articles": count("SELECT count(*) FROM articles"),
+            "syndication_groups": count("SELECT count(DISTINCT syndication_group) FROM articles"),
+            "stories": count("SELECT count(*) FROM stories"),
+            "briefs": count("SELECT count(*) FROM briefs"),
+            "quarantined": count("SELECT count(*) FROM quarantine"),
+        }
+
+    # -- read side of the server ----------------------------------------------------------------------------
+    def find_stories(self, query: StoryQuery) -> list[StoryEntry]:
+        conditions: list[str] = []
+        values: list[Any] = []
+        if query.since is not None:
+            conditions.append("coalesce(s.last_published, s.updated_at) >= ?")
+            values.append(format_time(query.since))
+        if query.outlet:
+            conditions.append("s.id IN (SELECT story_id FROM articles WHERE outlet = ?)")
+            values.append(query.outlet)
+        if query.language:
+            conditions.append("s.id IN (SELECT story_id FROM articles WHERE language = ?)")
+            values.append(query.language.lower())
+        if query.entity:
+            conditions.append(f"s.id IN (SELECT story_id FROM story_entities WHERE {self._ENTITY_MATCH})")
+            values.append(query.entity.strip())
+        if query.text is not None:
+            found = self._text_condition(query.text)
+            if found is None:
+                return []
+            conditions.append(found[0])
+            values.append(found[1])
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        columns = ", ".join(f"s.{c.strip()}" for c in STORY_COLUMNS.split(","))
+        rows = self._db.execute(
+            f"SELECT {columns}, s.dek, s.brief_version FROM stories s {where} "
+            f"ORDER BY {RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
+            [*values, query.limit, query.offset],
+        ).fetchall()
+        return [StoryEntry(read_story(row[:8]), row[8], row[9]) for row in rows]
+
+    def find_articles(self, query: ArticleQuery) -> list[Article]:
+        conditions: list[str] = []
+        values: list[Any] = []
+        if query.story_id:
+            conditions.append("story_id = ?")
+            values.append(query.story_id)
+        if query.outlet:
+            conditions.append("outlet = ?")
+            values.append(query.outlet)
+        if query.language:
+            conditions.append("language = ?")
+            values.append(query.language.lower())
+        if query.since is not None:
+            conditions.append("published >= ?")
+            values.append(format_time(query.since))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self._db.execute(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles {where} ORDER BY coalesce(published, '') DESC, seq DESC "
+            "LIMIT ? OFFSET ?",
+            [*values, query.limit, query.offset],
+        ).fetchall()
+        return [read_article(row) for row in rows]
+
+    def outlets(self) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT outlet, count(*) FROM articles WHERE outlet IS NOT NULL GROUP BY outlet ORDER BY 2 DESC, 1"
+        ).fetchall()
+        return [(str(name), int(n)) for name, n in rows]
+
+    def revision(self) -> str:
+        articles, briefs, redirects = self._db.execute(
+            f"SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
+            f"(SELECT coalesce(max({self._BRIEF_ROW}), 0) FROM briefs), "
+            "(SELECT count(*) FROM story_redirects)"
+        ).fetchone()
+        return f"{articles}.{briefs}.{redirects}"
+
+    # -- briefs ---------------------------------------------------------------------------------------------
+    def stale_stories(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT id FROM stories WHERE brief_stale = 1 ORDER BY id")]
+
+    def save_brief(self, brief: Brief) -> int:
+        if brief.story_id is None:
+            raise StoreError("a brief must name its story to be stored")
+        with self._transaction():
+            last = self._db.execute(
+                "SELECT version, body FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (brief.story_id,)
+            ).fetchone()
+            version = 1
+            if last is not None:
+                previous = json.loads(last[1])
+                if _same_brief(previous, brief.to_json()):
+                    self._db.execute("UPDATE stories SET brief_stale = 0 WHERE id = ?", (brief.story_id,))
+                    brief.version = last[0]
+                    self._index_brief(brief)
+                    return int(last[0])
+                version = last[0] + 1
+            brief.version = version
+            brief.created_at = brief.created_at or datetime.now(UTC).replace(microsecond=0)
+            self._db.execute(
+                "INSERT INTO briefs VALUES (?, ?, ?, ?, ?)",
+                (
+                    brief.story_id,
+                    version,
+                    format_time(brief.created_at),
+                    brief.writer,
+                    json.dumps(brief.to_json(), ensure_ascii=False),
+                ),
+            )
+            self._db.execute(
+                "UPDATE stories SET brief_stale = 0, headline = ? WHERE id = ?", (brief.headline, brief.story_id)
+            )
+            self._index_brief(brief)
+            return version
+
+    def _index_brief(self, brief: Brief) -> None:
+        """What the river and the entity filter read from a story's latest brief: its dek and key players."""
+        self._db.execute(
+            "UPDATE stories SET dek = ?, brief_version = ? WHERE id = ?",
+            (brief.dek.text if brief.dek else None, brief.version, brief.story_id),
+        )
+        self._db.execute("DELETE FROM story_entities WHERE story_id = ?", (brief.story_id,))
+        names = {name.strip() for p in brief.key_players for name in [p.name, *p.aliases] if name.strip()}
+        self._db.executemany(
+            "INSERT INTO story_entities VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(name, brief.story_id) for name in sorted(names)],
+        )
+
+    def brief(self, story_id: str, version: int | None = None) -> Brief | None:
+        if version is None:
+            row = self._db.execute(
+                "SELECT body FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (story_id,)
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT body FROM briefs WHERE story_id = ? AND version = ?", (story_id, version)
+            ).fetchone()
+        return Brief.from_json(json.loads(row[0])) if row else None
+
+    # -- feeds ----------------------------------------------------------------------------------------------
+    _FEED_COLUMNS = (
+        "url, title, site_url, category, added_at, etag, last_modified, last_polled, last_success, last_error, "
+        "errors, articles_seen, next_poll, retired"
+    )
+
+    def add_feed(self, feed: Feed) -> bool:
+        now = stored_now()
+        with self._transaction():
+            cursor = self._db.execute(
+                "INSERT INTO feeds (url, title, site_url, category, added_at, next_poll) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (url) DO NOTHING",
+                (feed.url, feed.title, feed.site_url, feed.category, now, format_time(feed.next_poll) or now),
+            )
+            return cursor.rowcount == 1
+
+    def remove_feed(self, url: str) -> bool:
+        with self._transaction():
+            return self._db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 1
+
+    def feeds(self) -> list[Feed]:
+        rows = self._db.execute(f"SELECT {self._FEED_COLUMNS} FROM feeds ORDER BY added_at, url").fetchall()
+        return [read_feed(row) for row in rows]
+
+    def feed(self, url: str) -> Feed | None:
+        row = self._db.execute(f"SELECT {self._FEED_COLUMNS} FROM feeds WHERE url = ?", (url,)).fetchone()
+        return read_feed(row) if row else None
+
+    def due_feeds(self, now: datetime) -> list[Feed]:
+        rows = self._db.execute(
+            f"SELECT {self._FEED_COLUMNS} FROM feeds WHERE retired IS NULL AND next_poll <= ? ORDER BY next_poll, url",
+            (format_time(now),),
+        ).fetchall()
+        return [read_feed(row) for row in rows]
+
+    def record_poll(self, feed: Feed) -> None:
+        with self._transaction():
+            self._db.execute(
+                "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?, last_polled = ?, "
+                "last_success = ?, last_error = ?, errors = ?, articles_seen = ?, next_poll = ?, retired = ? "
+                "WHERE url = ?",
+                (
+                    feed.title,
+                    feed.site_url,
+                    feed.etag,
+                    feed.last_modified,
+                    format_time(feed.last_polled),
+                    format_time(feed.last_success),
+                    feed.last_error,
+                    feed.errors,
+                    feed.articles_seen,
+                    format_time(feed.next_poll),
+                    feed.retired,
+                    feed.url,
+                ),
+            )
+
+
+_SEARCH_WORD = re.compile(r"\w+\*?")
+
+
+def search_terms(text: str) -> list[tuple[str, bool]]:
+    """The words of a reader's search, each with whether it ends in * (any word starting so)."""
+    terms = []
+    for word in _SEARCH_WORD.findall(text):
+        stem = word.rstrip("*")
+        if stem:
+            terms.append((stem, word.endswith("*")))
+    return terms
+
+
+def _same_brief(previous: dict[str, Any], current: dict[str, Any]) -> bool:
+    ignore = ("version", "created_at")
+    return {k: v for k, v in previous.items() if k not in ignore} == {
+        k: v for k, v in current.items() if k not in ignore
+    }
+
+
+def _chunks(items: list[Article], size: int) -> Iterator[list[Article]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def read_story(row: tuple[Any, ...]) -> Story:
+    sid, headline, articles, outlets, groups, first, last, updated = row
+    return Story(
+        id=sid,
+        headline=headline,
+        articles=articles,
+        outlets=json.loads(outlets),
+        independent_sources=groups,
+        first_published=parse_stored_time(first),
+        last_published=parse_stored_time(last),
+        updated_at=parse_stored_time(updated),
+    )
+
+
+def read_feed(row: tuple[Any, ...]) -> Feed:
+    (url, title, site, category, added, etag, modified, polled, success, error, errors, seen, next_poll,
+     retired) = row  # fmt: skip
+    return Feed(
+        url=url,
+        title=title,
+        site_url=site,
+        category=category,
+        added_at=parse_stored_time(added),
+        etag=etag,
+        last_modified=modified,
+        last_polled=parse_stored_time(polled),
+        last_success=parse_stored_time(success),
+        last_error=error,
+        errors=errors,
+        articles_seen=seen,
+        next_poll=parse_stored_time(next_poll),
+        retired=retired,
+    )
+
+
+def read_article(row: tuple[Any, ...]) -> Article:
+    (
+        aid,
+        canonical,
+        url,
+        title,
+        dek,
+        text,
+        outlet,
+        author,
+        published,
+        language,
+        digest,
+        sentences,
+        group,
+        story,
+        origin,
+    ) = row
+    return Article(
+        id=aid,
+        title=title,
+        text=text,
+        url=url,
+        outlet=outlet,
+        published=parse_stored_time(published),
+        language=language,
+        dek=dek,
+        author=author,
+        canonical_url=canonical,
+        content_hash=digest,
+        sentences=json.loads(sentences),
+        syndication_group=group,
+        story_id=story,
+        origin=origin,
+    )
