@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from newsloom.store.sqlite import SQLiteStore
+from newsloom.store import Store, open_store
+from pgserver import PostgresServer, PostgresUnavailable, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo"
@@ -49,7 +50,41 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "newsloom.db"
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of our own for the session, on 127.0.0.1 (installed first on a bare Debian CI machine)."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"the PostgreSQL store tests need a server: {error}")
+        pytest.skip(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(db_path) as opened:
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_address(request: pytest.FixtureRequest, db_path: Path) -> str:
+    """Where a test's store lives, once for each kind of store: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(db_path)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def store(store_address: str) -> Iterator[Store]:
+    opened = open_store(store_address)
+    try:
         yield opened
+    finally:
+        opened.close()

@@ -11,12 +11,23 @@ __all__ = ["ClustererState", "QuarantinedInput", "SQLiteStore", "Store", "StoreE
 
 
 def open_store(location: str | Path) -> Store:
-    """Open the store a ``--db`` value names: a file path or ``sqlite:///path`` (PostgreSQL comes later)."""
+    """Open the store a ``--db`` value names: a file path, ``sqlite:///path`` or ``postgresql://user@host/dbname``."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError("PostgreSQL stores are not available yet in this version; use a SQLite file path")
+        try:
+            from newsloom.store.postgres import PostgresStore
+        except ImportError as error:
+            if error.name not in ("psycopg", "psycopg_binary"):
+                raise
+            raise StoreError(
+                "a PostgreSQL store needs psycopg: pip install 'newsloom[postgres]' (or pip install 'psycopg[binary]')"
+            ) from error
+        return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") :]
     elif "://" in text:
-        raise StoreError(f"unknown store address '{text}': give a file path, e.g. --db ./news.db")
+        raise StoreError(
+            f"unknown store address '{text}': give a file path (--db ./news.db) or a PostgreSQL URL "
+            "(--db postgresql://user@host/dbname)"
+        )
     return SQLiteStore(Path(text).expanduser() if text != ":memory:" else text)

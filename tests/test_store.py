@@ -1,9 +1,13 @@
+"""One suite for every store: each test runs on a SQLite file and on a PostgreSQL database of its own."""
+
 import json
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from factories import ferry_articles, orchestra_article
@@ -11,7 +15,7 @@ from newsloom.cluster import StoryClusterer, story_id_for
 from newsloom.dedup import SyndicationIndex
 from newsloom.model import Article, Rejected
 from newsloom.normalize import normalize
-from newsloom.store import StoreError, open_store
+from newsloom.store import Store, StoreError, open_store
 from newsloom.store.sqlite import SQLiteStore
 from newsloom.write.extractive import write_brief
 
@@ -28,7 +32,7 @@ LIBRARY = Article(
 class Stages:
     """The real stateful stages, committing to a store as the pipeline does."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.index = SyndicationIndex()
         self.clusterer = StoryClusterer()
@@ -44,7 +48,7 @@ class Stages:
         return placed
 
 
-def test_committed_articles_are_known_by_id_and_by_canonical_url(store: SQLiteStore) -> None:
+def test_committed_articles_are_known_by_id_and_by_canonical_url(store: Store) -> None:
     Stages(store).commit(ferry_articles())
     same_id = Article(id="ferry-wire", title="whatever")
     same_page = normalize(
@@ -54,7 +58,7 @@ def test_committed_articles_are_known_by_id_and_by_canonical_url(store: SQLiteSt
     assert store.known([same_id, same_page, new]) == {"ferry-wire", "other-id"}
 
 
-def test_articles_round_trip_with_groups_stories_and_sentences(store: SQLiteStore) -> None:
+def test_articles_round_trip_with_groups_stories_and_sentences(store: Store) -> None:
     placed = Stages(store).commit(ferry_articles())
     stored = store.article("ferry-valley")
     assert stored is not None
@@ -77,7 +81,7 @@ def test_articles_round_trip_with_groups_stories_and_sentences(store: SQLiteStor
     ]
 
 
-def test_story_rows_count_articles_outlets_and_independent_sources(store: SQLiteStore) -> None:
+def test_story_rows_count_articles_outlets_and_independent_sources(store: Store) -> None:
     Stages(store).commit(ferry_articles())
     story = store.story(story_id_for("ferry-wire"))
     assert story is not None
@@ -90,7 +94,7 @@ def test_story_rows_count_articles_outlets_and_independent_sources(store: SQLite
     assert store.counts() == {"articles": 4, "syndication_groups": 3, "stories": 1, "briefs": 0, "quarantined": 0}
 
 
-def test_stories_are_listed_newest_first(store: SQLiteStore) -> None:
+def test_stories_are_listed_newest_first(store: Store) -> None:
     stages = Stages(store)
     stages.commit(ferry_articles())  # last report 2031-05-12 15:00
     stages.commit([orchestra_article(published=datetime(2031, 5, 14, tzinfo=UTC))])
@@ -100,7 +104,7 @@ def test_stories_are_listed_newest_first(store: SQLiteStore) -> None:
     assert [s.id for s in store.stories(limit=1, offset=1)] == [story_id_for("ferry-wire")]
 
 
-def test_story_by_unique_prefix_and_ambiguous_prefix(store: SQLiteStore) -> None:
+def test_story_by_unique_prefix_and_ambiguous_prefix(store: Store) -> None:
     stages = Stages(store)
     stages.commit(ferry_articles())
     stages.commit([orchestra_article()])
@@ -117,7 +121,7 @@ def test_story_by_unique_prefix_and_ambiguous_prefix(store: SQLiteStore) -> None
     assert store.story("_") is None
 
 
-def test_save_brief_versions_only_when_the_brief_changes(store: SQLiteStore) -> None:
+def test_save_brief_versions_only_when_the_brief_changes(store: Store) -> None:
     stages = Stages(store)
     stages.commit(ferry_articles()[:3])
     story_id = story_id_for("ferry-wire")
@@ -137,7 +141,7 @@ def test_save_brief_versions_only_when_the_brief_changes(store: SQLiteStore) -> 
     assert store.brief("st-none") is None
 
 
-def test_a_stored_brief_reads_back_as_written(store: SQLiteStore) -> None:
+def test_a_stored_brief_reads_back_as_written(store: Store) -> None:
     Stages(store).commit(ferry_articles())
     story_id = story_id_for("ferry-wire")
     brief = write_brief(store.story_articles(story_id), story_id=story_id)
@@ -147,13 +151,13 @@ def test_a_stored_brief_reads_back_as_written(store: SQLiteStore) -> None:
     assert again.to_json() == brief.to_json()
 
 
-def test_a_brief_without_a_story_cannot_be_stored(store: SQLiteStore) -> None:
+def test_a_brief_without_a_story_cannot_be_stored(store: Store) -> None:
     brief = write_brief([normalize(a) for a in ferry_articles()])
     with pytest.raises(StoreError):
         store.save_brief(brief)
 
 
-def test_quarantine_counts_repeats_of_the_same_rejection(store: SQLiteStore) -> None:
+def test_quarantine_counts_repeats_of_the_same_rejection(store: Store) -> None:
     bad = Rejected("feed.jsonl:7", "invalid JSON at column 3: Expecting value", '{"id": ')
     store.quarantine([bad])
     store.quarantine([bad])
@@ -164,27 +168,29 @@ def test_quarantine_counts_repeats_of_the_same_rejection(store: SQLiteStore) -> 
     assert store.counts()["quarantined"] == 2
 
 
-def test_rejections_in_a_batch_are_quarantined_with_it(store: SQLiteStore) -> None:
+def test_rejections_in_a_batch_are_quarantined_with_it(store: Store) -> None:
     Stages(store).commit(ferry_articles()[:1], [Rejected("in.jsonl:2", "bad line", "x")])
     assert [(q.origin, q.reason) for q in store.quarantined()] == [("in.jsonl:2", "bad line")]
 
 
-def test_a_failed_batch_leaves_nothing_behind(store: SQLiteStore) -> None:
+def test_a_failed_batch_leaves_nothing_behind(store: Store) -> None:
     stages = Stages(store)
     stages.commit(ferry_articles()[:1])
     duplicate = ferry_articles()[1:2] + ferry_articles()[:1]  # the second article is already stored
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         stages.commit(duplicate)
     assert store.counts()["articles"] == 1
     assert store.article("ferry-valley") is None
 
 
-def test_state_survives_reopening(db_path: Path) -> None:
-    with SQLiteStore(db_path) as first:
-        stages = Stages(first)
-        stages.commit(ferry_articles())
-        frequencies = dict(stages.clusterer.document_frequency)
-    with SQLiteStore(db_path) as second:
+def test_state_survives_reopening(store_address: str) -> None:
+    first = open_store(store_address)
+    stages = Stages(first)
+    stages.commit(ferry_articles())
+    frequencies = dict(stages.clusterer.document_frequency)
+    first.close()
+    second = open_store(store_address)
+    try:
         state = second.clusterer_state()
         assert state.documents == 4
         assert state.document_frequency == frequencies
@@ -199,6 +205,9 @@ def test_state_survives_reopening(db_path: Path) -> None:
         ]
         assert all(story == story_id_for("ferry-wire") for _, story in fingerprints)
         assert all(fp.signature is not None and len(fp.signature) == 128 * 4 for fp, _ in fingerprints)
+        assert all(isinstance(fp.signature, bytes) for fp, _ in fingerprints)
+    finally:
+        second.close()
 
 
 def test_a_file_that_is_not_sqlite_is_refused_with_advice(tmp_path: Path) -> None:
@@ -211,12 +220,11 @@ def test_a_file_that_is_not_sqlite_is_refused_with_advice(tmp_path: Path) -> Non
     assert "--db" in message and "NEWSLOOM_DB" in message
 
 
-def test_a_store_from_a_newer_version_is_refused(db_path: Path) -> None:
-    SQLiteStore(db_path).close()
-    with sqlite3.connect(db_path) as db:
-        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+def test_a_store_from_a_newer_version_is_refused(store_address: str) -> None:
+    open_store(store_address).close()
+    raw_query(store_address, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match="newer newsloom"):
-        SQLiteStore(db_path)
+        open_store(store_address)
 
 
 def test_open_store_addresses(tmp_path: Path) -> None:
@@ -227,17 +235,34 @@ def test_open_store_addresses(tmp_path: Path) -> None:
     nested = tmp_path / "new" / "folder" / "b.db"
     open_store(nested).close()
     assert nested.is_file()
-    with pytest.raises(StoreError, match="PostgreSQL"):
-        open_store("postgresql://localhost/news")
-    with pytest.raises(StoreError, match="unknown store address"):
+    with pytest.raises(StoreError, match="unknown store address") as caught:
         open_store("redis://localhost")
+    assert "postgresql://" in str(caught.value)
 
 
-def test_stored_times_are_utc_iso(store: SQLiteStore, db_path: Path) -> None:
+def test_an_unreachable_postgresql_server_is_reported_with_advice() -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql://newsloom:secret-word@127.0.0.1:1/news")  # nothing listens on port 1
+    message = str(caught.value)
+    assert "cannot reach the PostgreSQL store at postgresql://newsloom@127.0.0.1:1/news" in message
+    assert "secret-word" not in message
+    assert "--db" in message
+
+
+def test_stored_times_are_utc_iso(store: Store, store_address: str) -> None:
     moment = datetime(2031, 5, 12, 20, 0, tzinfo=timezone(timedelta(hours=2)))
     Stages(store).commit([replace(orchestra_article(), published=moment)])
-    with sqlite3.connect(db_path) as db:
-        (published,) = db.execute("SELECT published FROM articles").fetchone()
-        (outlets,) = db.execute("SELECT outlets FROM stories").fetchone()
+    [(published,)] = raw_query(store_address, "SELECT published FROM articles")
+    [(outlets,)] = raw_query(store_address, "SELECT outlets FROM stories")
     assert published == "2031-05-12T18:00:00Z"
     assert json.loads(outlets) == ["The Summit Observer"]
+
+
+def raw_query(address: str, sql: str) -> list[Any]:
+    """Read or change a store's tables behind its back, as another tool would."""
+    if address.startswith("postgresql://"):
+        with psycopg.connect(address, autocommit=True) as db:
+            cursor = db.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+    with sqlite3.connect(address) as db:
+        return db.execute(sql).fetchall()
