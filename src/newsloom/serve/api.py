@@ -1,0 +1,387 @@
+"""The JSON API under /api/: stories, one story in full, articles, search, feeds; writes need the token.
+
+Every answer is JSON; an error is ``{"error": "what went wrong and how to fix it"}`` with its status. Lists come
+one page at a time with ``limit``/``offset`` and a ``next`` address while there is more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from newsloom.ingest.records import article_from_record
+from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
+from newsloom.serve.app import Server, server_of
+from newsloom.serve.views import safe_url, story_path
+from newsloom.store import Store, open_store
+from newsloom.store.base import MATCH_END, MATCH_START, STORY_ORDERS, ArticleQuery, StoryEntry, StoryQuery
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Limit = Annotated[int, Query(ge=1, le=200, description="how many on this page")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many first")]
+
+
+class FeedIn(BaseModel):
+    """A feed to follow."""
+
+    url: str = Field(description="the feed's http(s) address")
+    title: str | None = None
+    category: str | None = None
+
+
+def _json(data: Any, status: int = 200) -> tuple[bytes, str, int]:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), "application/json", status
+
+
+def _next(request: Request, offset: int, limit: int, more: bool) -> str | None:
+    if not more:
+        return None
+    params = dict(request.query_params)
+    params.update(offset=str(offset + limit), limit=str(limit))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def story_summary(entry: StoryEntry) -> dict[str, Any]:
+    """A story as lists show it: its counts and times, the dek of its latest brief, and its page."""
+    return {**entry.story.to_json(), "dek": entry.dek, "brief_version": entry.brief_version, "url": _path(entry.story)}
+
+
+def _path(story: Story) -> str:
+    return story_path(story.id)
+
+
+def article_summary(article: Article, with_text: bool = True) -> dict[str, Any]:
+    data = article.to_json()
+    if not with_text:
+        data.pop("text", None)
+    data["url"] = safe_url(article.url) if article.url else None
+    if article.url and data["url"] is None:
+        data["unsafe_url"] = article.url  # kept for the record, never to be used as a link
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def story_document(store: Store, story: Story, brief: Brief | None) -> dict[str, Any]:
+    """Everything known about one story: brief, articles, syndication groups, coverage, timeline, disputes, entities."""
+    articles = store.story_articles(story.id)
+    groups: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        groups[article.syndication_group or article.id].append(article)
+    per_outlet: dict[str, list[str | None]] = defaultdict(list)
+    for article in articles:
+        per_outlet[article.display_outlet].append(format_time(article.published))
+    brief_json = brief.to_json() if brief else None
+    coverage = brief_json["coverage"] if brief_json else {}
+    return {
+        "story": {**story.to_json(), "url": _path(story)},
+        "brief": brief_json,
+        "articles": [article_summary(a, with_text=False) for a in articles],
+        "syndication_groups": [
+            {
+                "id": group,
+                "articles": [a.id for a in members],
+                "outlets": sorted({a.display_outlet for a in members}),
+            }
+            for group, members in groups.items()
+        ],
+        "coverage": {
+            **coverage,
+            "per_outlet": [{"outlet": o, "articles": len(t), "published": t} for o, t in per_outlet.items()],
+        },
+        "timeline": brief_json["timeline"] if brief_json else [],
+        "disputes": brief_json["differences"] if brief_json else [],
+        "entities": brief_json["key_players"] if brief_json else [],
+    }
+
+
+def find_story(store: Store, story_id: str) -> Story:
+    story = store.story(story_id)
+    if story is None:
+        raise HTTPException(404, f"no story '{story_id}': list stories at /api/stories")
+    return story
+
+
+@router.get("/stories", summary="Stories, newest or biggest first, with filters")
+def list_stories(
+    request: Request,
+    order: Annotated[str, Query(pattern="^(newest|biggest)$", description=" or ".join(STORY_ORDERS))] = "newest",
+    since: Annotated[datetime | None, Query(description="reported at or after this time (ISO 8601)")] = None,
+    outlet: Annotated[str | None, Query(max_length=200, description="an outlet that covered it")] = None,
+    language: Annotated[str | None, Query(max_length=16, description="a language of its articles")] = None,
+    entity: Annotated[str | None, Query(max_length=200, description="a key player, any spelling")] = None,
+    q: Annotated[str | None, Query(max_length=500, description="words its articles contain")] = None,
+    limit: Limit = 30,
+    offset: Offset = 0,
+) -> Response:
+    server = server_of(request)
+
+    def render(store: Store) -> tuple[bytes, str, int]:
+        query = StoryQuery(since, outlet, language, entity, q, order, limit + 1, offset)
+        entries = store.find_stories(query)
+        return _json(
+            {
+                "stories": [story_summary(e) for e in entries[:limit]],
+                "limit": limit,
+                "offset": offset,
+                "next": _next(request, offset, limit, len(entries) > limit),
+            }
+        )
+
+    return server.cached(request, render)
+
+
+@router.get("/stories/{story_id}", summary="One story: brief, articles, syndication groups, coverage, disputes")
+def get_story(request: Request, story_id: str) -> Response:
+    server = server_of(request)
+
+    def render(store: Store) -> tuple[bytes, str, int]:
+        story = find_story(store, story_id)
+        return _json(story_document(store, story, store.brief(story.id)))
+
+    return server.cached(request, render)
+
+
+@router.get("/stories/{story_id}/briefs/{version}", summary="An earlier version of a story's brief")
+def get_brief_version(request: Request, story_id: str, version: int) -> Response:
+    server = server_of(request)
+    with server.store() as store:
+        story = find_story(store, story_id)
+        brief = store.brief(story.id, version)
+    if brief is None:
+        raise HTTPException(404, f"story {story.id} has no brief version {version}")
+    return JSONResponse(brief.to_json())
+
+
+@router.get("/articles", summary="Articles, newest published first")
+def list_articles(
+    request: Request,
+    story: Annotated[str | None, Query(max_length=200, description="a story id")] = None,
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    since: Annotated[datetime | None, Query(description="published at or after this time (ISO 8601)")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    server = server_of(request)
+
+    def render(store: Store) -> tuple[bytes, str, int]:
+        found = store.find_articles(ArticleQuery(story, outlet, language, since, limit + 1, offset))
+        return _json(
+            {
+                "articles": [article_summary(a, with_text=False) for a in found[:limit]],
+                "limit": limit,
+                "offset": offset,
+                "next": _next(request, offset, limit, len(found) > limit),
+            }
+        )
+
+    return server.cached(request, render)
+
+
+@router.get("/articles/{article_id}", summary="One article with its text")
+def get_article(request: Request, article_id: str) -> Response:
+    with server_of(request).store() as store:
+        article = store.article(article_id)
+    if article is None:
+        raise HTTPException(404, f"no article '{article_id}'")
+    return JSONResponse({**article_summary(article), "sentences": article.sentences})
+
+
+@router.get("/search", summary="Full-text search over articles (headline, dek, text)")
+def search(
+    request: Request,
+    q: Annotated[
+        str, Query(min_length=1, max_length=500, description="words that must all be there; word* for starts")
+    ],
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> Response:
+    server = server_of(request)
+
+    def render(store: Store) -> tuple[bytes, str, int]:
+        hits = store.search_articles(q, limit + 1, offset)
+        results = []
+        for hit in hits[:limit]:
+            snippet, highlights = plain_snippet(hit.snippet)
+            results.append(
+                {
+                    **article_summary(hit.article, with_text=False),
+                    "snippet": snippet,
+                    "highlights": highlights,
+                    "score": round(hit.score, 4),
+                }
+            )
+        return _json(
+            {
+                "query": q,
+                "results": results,
+                "limit": limit,
+                "offset": offset,
+                "next": _next(request, offset, limit, len(hits) > limit),
+            }
+        )
+
+    return server.cached(request, render)
+
+
+def plain_snippet(marked: str) -> tuple[str, list[list[int]]]:
+    """A search snippet without its match markers, and where each match starts and ends in it."""
+    text: list[str] = []
+    highlights: list[list[int]] = []
+    position = 0
+    start = 0
+    for char in marked:
+        if char == MATCH_START:
+            start = position
+        elif char == MATCH_END:
+            highlights.append([start, position])
+        else:
+            text.append(char)
+            position += 1
+    return "".join(text), highlights
+
+
+@router.get("/outlets", summary="Every outlet with its number of articles")
+def list_outlets(request: Request) -> Response:
+    server = server_of(request)
+    return server.cached(
+        request, lambda store: _json({"outlets": [{"name": n, "articles": c} for n, c in store.outlets()]})
+    )
+
+
+@router.get("/feeds", summary="The feeds followed, with their health")
+def list_feeds(request: Request) -> JSONResponse:
+    with server_of(request).store() as store:
+        feeds = store.feeds()
+    return JSONResponse({"feeds": [f.to_json() for f in feeds]})
+
+
+@router.post("/feeds", status_code=201, summary="Follow a feed (needs the token)")
+def add_feed(request: Request, feed: FeedIn) -> JSONResponse:
+    server = server_of(request)
+    server.check_token(request)
+    if safe_url(feed.url) is None:
+        raise HTTPException(422, f"not an http(s) feed address: {feed.url!r}")
+    with server.store() as store:
+        added = store.add_feed(Feed(feed.url, feed.title, None, feed.category))
+        stored = store.feed(feed.url)
+    body = {"added": added, "feed": stored.to_json() if stored else None}
+    return JSONResponse(body, status_code=201 if added else 200)
+
+
+@router.delete("/feeds", summary="Stop following a feed (needs the token)")
+def remove_feed(request: Request, url: Annotated[str, Query(max_length=2000)]) -> Response:
+    server = server_of(request)
+    server.check_token(request)
+    with server.store() as store:
+        removed = store.remove_feed(url)
+    if not removed:
+        raise HTTPException(404, f"not following {url}")
+    return Response(status_code=204)
+
+
+class ArticleIn(BaseModel):
+    """An article in the JSON lines contract; unknown fields are ignored."""
+
+    id: str
+    title: str | None = None
+    text: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: str | None = Field(None, description="ISO 8601, e.g. 2031-05-12T09:00:00Z")
+    language: str | None = None
+
+
+_ARTICLE_SCHEMA = ArticleIn.model_json_schema()
+ARTICLES_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "description": 'One article, a list of articles, or {"articles": [...]}, each in the article '
+                    "JSON lines contract: id and one of title/text required",
+                    "oneOf": [
+                        _ARTICLE_SCHEMA,
+                        {"type": "array", "items": _ARTICLE_SCHEMA},
+                        {"type": "object", "properties": {"articles": {"type": "array", "items": _ARTICLE_SCHEMA}}},
+                    ],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/articles",
+    summary="Add articles: stories and briefs are brought up to date (needs the token)",
+    openapi_extra=ARTICLES_BODY,
+)
+async def add_articles(request: Request) -> JSONResponse:
+    server = server_of(request)
+    server.check_token(request)
+    body = await _read_body(request, server.serve.max_body_bytes)
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HTTPException(400, f"the body is not JSON: {error}") from error
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        raise HTTPException(422, "no articles in the body")
+    items: list[Article | Rejected] = []
+    for number, record in enumerate(records, 1):
+        try:
+            items.append(article_from_record(record, origin=f"request item {number}"))
+        except (ValueError, TypeError) as error:
+            items.append(Rejected(f"request item {number}", str(error), json.dumps(record)[:2000]))
+    report = await run_in_threadpool(_ingest, server, items)
+    return JSONResponse(report, status_code=201 if report["added"] else 200)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the body is over {limit} bytes: send fewer articles per request")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the body is over {limit} bytes: send fewer articles per request")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _ingest(server: Server, items: list[Article | Rejected]) -> dict[str, Any]:
+    """Run the articles through the pipeline as `newsloom ingest` does, one write at a time."""
+    from newsloom.pipeline import Pipeline
+
+    with server.write_lock:
+        pipeline = server.pipeline
+        if pipeline is not None and pipeline.store.revision() != server.pipeline_revision:
+            pipeline.store.close()  # another process wrote (the watch loop): restore from the store again
+            pipeline = None
+        if pipeline is None:
+            pipeline = Pipeline(server.settings, open_store(server.location))
+        report = pipeline.ingest(items)
+        server.pipeline = pipeline
+        server.pipeline_revision = pipeline.store.revision()
+    return {
+        "added": report.added,
+        "already_known": report.already_known,
+        "rejected": [{"origin": r.origin, "reason": r.reason} for r in report.rejections],
+        "stories": sorted(report.stories_touched),
+        "new_stories": report.new_stories,
+        "briefs_written": report.briefs_written,
+    }

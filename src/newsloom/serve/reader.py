@@ -1,0 +1,155 @@
+"""The web reader: a river of stories, a story page with its cited brief, articles, search and the feeds page.
+
+Pages are rendered on the server with Jinja2 (every piece of article text escaped); one stylesheet and one small
+script (citation popovers) are the whole front end. Every page works without the script.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from newsloom.serve.app import server_of
+from newsloom.serve.views import article_paragraphs, brief_view, safe_url, story_path
+from newsloom.store import Store
+from newsloom.store.base import ArticleQuery, StoryQuery
+
+router = APIRouter(include_in_schema=False)
+
+HTML = "text/html; charset=utf-8"
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "uk": "Ukrainian",
+                  "ru": "Russian", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish"}  # fmt: skip
+
+
+@router.get("/")
+def river(
+    request: Request,
+    order: Annotated[str, Query(pattern="^(newest|biggest)$")] = "newest",
+    outlet: Annotated[str | None, Query(max_length=200)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    entity: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    server = server_of(request)
+    size = server.serve.page_size
+    filters = {k: v for k, v in {"outlet": outlet, "language": language, "entity": entity}.items() if v}
+
+    def link(**changes: object) -> str:
+        params: dict[str, object] = {"order": order, **filters, "offset": offset, **changes}
+        kept = {k: v for k, v in params.items() if v not in (None, "", 0) and not (k == "order" and v == "newest")}
+        return "/" + ("?" + urlencode(kept) if kept else "")
+
+    def render(store: Store) -> tuple[bytes, str]:
+        query = StoryQuery(outlet=outlet, language=language, entity=entity, order=order, limit=size + 1, offset=offset)
+        entries = store.find_stories(query)
+        body = server.render(
+            "river.html",
+            entries=entries[:size],
+            order=order,
+            filters=filters,
+            outlets=store.outlets()[:60],
+            newer=link(offset=max(0, offset - size)) if offset else None,
+            older=link(offset=offset + size) if len(entries) > size else None,
+            order_links={name: link(order=name, offset=0) for name in ("newest", "biggest")},
+            clear_links={name: link(**{name: None}, offset=0) for name in filters},
+            language_names=LANGUAGE_NAMES,
+            query="",
+        )
+        return body, HTML
+
+    return server.cached(request, render)
+
+
+@router.get("/stories/{story_id}")
+def story_page(request: Request, story_id: str) -> Response:
+    server = server_of(request)
+    with server.store() as store:
+        story = store.story(story_id)
+    if story is None:
+        raise HTTPException(404, f"No story '{story_id}' here. It may have been merged away or never existed.")
+    if story.id != story_id:  # a unique start of an id, or a story merged into another: the one address
+        return RedirectResponse(story_path(story.id), status_code=301)
+
+    def render(store: Store) -> tuple[bytes, str]:
+        brief = store.brief(story.id)
+        articles = store.story_articles(story.id)
+        view = brief_view(brief, articles) if brief else None
+        groups = len({a.syndication_group or a.id for a in articles})
+        body = server.render(
+            "story.html", story=story, brief=view, articles=articles, groups=groups, query="", safe_url=safe_url
+        )
+        return body, HTML
+
+    return server.cached(request, render)
+
+
+@router.get("/articles/{article_id}")
+def article_page(request: Request, article_id: str) -> Response:
+    server = server_of(request)
+
+    def render(store: Store) -> tuple[bytes, str, int]:
+        article = store.article(article_id)
+        if article is None:
+            message = f"No article '{article_id}' here."
+            return server.render("error.html", status=404, message=message, query=""), HTML, 404
+        story = store.story(article.story_id) if article.story_id else None
+        body = server.render(
+            "article.html",
+            article=article,
+            paragraphs=article_paragraphs(article),
+            link=safe_url(article.url),
+            story=story,
+            query="",
+        )
+        return body, HTML, 200
+
+    return server.cached(request, render)
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    q: Annotated[str, Query(max_length=500)] = "",
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> Response:
+    server = server_of(request)
+    size = 20
+
+    def render(store: Store) -> tuple[bytes, str]:
+        text = q.strip()
+        stories = store.find_stories(StoryQuery(text=text, limit=8)) if text and not offset else []
+        hits = store.search_articles(text, size + 1, offset) if text else []
+        params = {"q": text}
+        body = server.render(
+            "search.html",
+            query=text,
+            stories=stories,
+            hits=hits[:size],
+            older=f"/search?{urlencode({**params, 'offset': offset + size})}" if len(hits) > size else None,
+            newer=f"/search?{urlencode({**params, 'offset': max(0, offset - size)})}" if offset else None,
+            offset=offset,
+        )
+        return body, HTML
+
+    return server.cached(request, render)
+
+
+@router.get("/feeds")
+def feeds_page(request: Request) -> Response:
+    server = server_of(request)
+    with server.store() as store:
+        feeds = store.feeds()
+        outlets = store.outlets()[:30]
+        recent = store.find_articles(ArticleQuery(limit=1))
+    body = server.render(
+        "feeds.html",
+        feeds=feeds,
+        outlets=outlets,
+        latest=recent[0] if recent else None,
+        writes_open=bool(server.serve.token),
+        query="",
+    )
+    return Response(body, media_type=HTML)
