@@ -12,6 +12,7 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from factories import ferry_articles, make_stream, orchestra_article
 from newsloom.config import Settings
@@ -19,7 +20,7 @@ from newsloom.ingest.records import article_from_record
 from newsloom.model import Article
 from newsloom.normalize import normalize
 from newsloom.pipeline import Pipeline
-from newsloom.store.sqlite import SQLiteStore
+from newsloom.store import open_store
 
 # Each payload calls a function that exists on no page: if one ever runs, the browser test's dialog or error
 # handler sees it.
@@ -31,6 +32,8 @@ HOSTILE_SENTENCES = [
     "Harbour warden Olek Trand called the reopening <a href=\"javascript:alert('link')\">a relief</a> for traders.",
 ]
 JAVASCRIPT_URL = "javascript:alert('url')"
+
+Address = TypeVar("Address", str, Path)  # where a store lives: a SQLite file, or a PostgreSQL URL
 
 
 def hostile_articles() -> list[Article]:
@@ -74,12 +77,14 @@ def hostile_articles() -> list[Article]:
     return out
 
 
-def build_newsroom(path: Path) -> Path:
-    """A store with the ferry fire, the orchestra, twelve invented events and the hostile story, all briefed."""
+def build_newsroom(path: Address) -> Address:
+    """A store (a SQLite file or a PostgreSQL URL) with the ferry fire, the orchestra, twelve invented events and
+    the hostile story, all briefed."""
     settings = Settings(db=str(path))
     settings.cluster = replace(settings.cluster, embedding="none")
     records, _gold = make_stream(12, seed=11)
-    with SQLiteStore(path) as store:
+    store = open_store(path)
+    try:
         pipeline = Pipeline(settings, store)
         pipeline.ingest(
             [*ferry_articles(), orchestra_article(), *map(article_from_record, records)], write_briefs=False
@@ -90,6 +95,8 @@ def build_newsroom(path: Path) -> Path:
             hostile, [pipeline.syndication.fingerprint_of(a) for a in hostile], pipeline.clusterer.changes(), []
         )
         pipeline.write_briefs()
+    finally:
+        store.close()
     return path
 
 

@@ -1,4 +1,7 @@
-"""The store's read side for the server: the river's filters and orders, full-text search, listings, migration."""
+"""The store's read side for the server: the river's filters and orders, full-text search, listings, migration.
+
+The reads run on both stores: the newsroom is built once into a SQLite file and once into a PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from newsloom.model import Article
+from newsloom.store import Store, open_store
 from newsloom.store.base import MATCH_END, MATCH_START, ArticleQuery, StoryQuery
 from newsloom.store.sqlite import SQLiteStore, fts_query
-from newsroom import newsroom_copy
+from newsroom import build_newsroom, newsroom_copy
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +25,27 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return newsroom_copy(tmp_path_factory.mktemp("store-read"))
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def newsroom_address(request: pytest.FixtureRequest, newsroom: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(newsroom)
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = build_newsroom(server.new_database())
+    yield url
+    server.drop_database(url)
+
+
 @pytest.fixture
-def reader(newsroom: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(newsroom) as store:
+def reader(newsroom_address: str) -> Iterator[Store]:
+    store = open_store(newsroom_address)
+    try:
         yield store
+    finally:
+        store.close()
 
 
-def test_river_is_newest_first_with_deks_and_pages_that_do_not_overlap(reader: SQLiteStore) -> None:
+def test_river_is_newest_first_with_deks_and_pages_that_do_not_overlap(reader: Store) -> None:
     first = reader.find_stories(StoryQuery(limit=5))
     second = reader.find_stories(StoryQuery(limit=5, offset=5))
     assert len(first) == 5 and second
@@ -43,14 +61,14 @@ def test_river_is_newest_first_with_deks_and_pages_that_do_not_overlap(reader: S
     assert [e.story for e in reader.find_stories(StoryQuery(limit=10))] == reader.stories(limit=10)
 
 
-def test_biggest_first_orders_by_independent_sources(reader: SQLiteStore) -> None:
+def test_biggest_first_orders_by_independent_sources(reader: Store) -> None:
     entries = reader.find_stories(StoryQuery(order="biggest", limit=100))
     counts = [e.story.independent_sources for e in entries]
     assert counts == sorted(counts, reverse=True)
     assert entries[0].story.independent_sources >= 3
 
 
-def test_filters_by_outlet_language_since_and_entity(reader: SQLiteStore) -> None:
+def test_filters_by_outlet_language_since_and_entity(reader: Store) -> None:
     ferry = reader.article("ferry-wire")
     assert ferry is not None and ferry.story_id
     by_outlet = reader.find_stories(StoryQuery(outlet="Northgate Post", limit=100))
@@ -71,7 +89,7 @@ def test_filters_by_outlet_language_since_and_entity(reader: SQLiteStore) -> Non
     assert reader.find_stories(StoryQuery(entity="Nobody Anywhere")) == []
 
 
-def test_text_filter_finds_the_stories_whose_articles_say_it(reader: SQLiteStore) -> None:
+def test_text_filter_finds_the_stories_whose_articles_say_it(reader: Store) -> None:
     found = reader.find_stories(StoryQuery(text="Maren Star"))
     ferry = reader.article("ferry-wire")
     assert ferry is not None
@@ -84,7 +102,7 @@ def test_unknown_order_is_refused_with_the_choices() -> None:
         StoryQuery(order="loudest")
 
 
-def test_search_ranks_headline_matches_first_and_marks_the_words_found(reader: SQLiteStore) -> None:
+def test_search_ranks_headline_matches_first_and_marks_the_words_found(reader: Store) -> None:
     hits = reader.search_articles("Brisk Sound")
     assert hits and all("Brisk" in h.article.text or "Brisk" in h.article.title for h in hits)
     scores = [h.score for h in hits]
@@ -94,28 +112,30 @@ def test_search_ranks_headline_matches_first_and_marks_the_words_found(reader: S
     assert reader.search_articles("brisk sound", limit=1, offset=1)[0].article.id == hits[1].article.id
 
 
-def test_search_reads_operators_and_quotes_as_plain_words(reader: SQLiteStore) -> None:
+def test_search_reads_operators_and_quotes_as_plain_words(reader: Store) -> None:
     assert reader.search_articles('"Maren') == reader.search_articles("Maren")
     assert reader.search_articles("Maren AND OR NOT (") == []  # every word must be there, "AND" included
     assert reader.search_articles("Maren NEAR(") == reader.search_articles("maren near")
     assert reader.search_articles("*") == []
     assert reader.search_articles("Skel*")  # a word's start
+
+
+def test_fts_query_quotes_every_word() -> None:
     assert fts_query('fire" OR x') == '"fire" "OR" "x"'
 
 
-def test_search_follows_new_articles_in_the_same_transaction(tmp_path: Path) -> None:
+def test_search_follows_new_articles_in_the_same_transaction(store: Store) -> None:
     from newsloom.cluster import ClustererChanges
 
-    with SQLiteStore(tmp_path / "s.db") as store:
-        article = Article(
-            id="lantern", title="Lantern parade lights Vellmoor", text="The Vellmoor lantern parade drew crowds."
-        )
-        article.syndication_group, article.story_id = "g-lantern", "st-lantern"
-        store.commit_batch([article], [], ClustererChanges(0, None, {}, {}), [])
-        assert [h.article.id for h in store.search_articles("vellmoor")] == ["lantern"]
+    article = Article(
+        id="lantern", title="Lantern parade lights Vellmoor", text="The Vellmoor lantern parade drew crowds."
+    )
+    article.syndication_group, article.story_id = "g-lantern", "st-lantern"
+    store.commit_batch([article], [], ClustererChanges(0, None, {}, {}), [])
+    assert [h.article.id for h in store.search_articles("vellmoor")] == ["lantern"]
 
 
-def test_article_listing_filters_and_orders_newest_first(reader: SQLiteStore) -> None:
+def test_article_listing_filters_and_orders_newest_first(reader: Store) -> None:
     ferry = reader.article("ferry-wire")
     assert ferry is not None
     in_story = reader.find_articles(ArticleQuery(story_id=ferry.story_id))
