@@ -361,6 +361,7 @@ class StoryClusterer:
             story = StoryProfile(id=follow or story_id_for(article.id))
             self.stories[story.id] = story
         before = set(story.terms)
+        weighed_at = story._norm_docs
         settings = self.settings
         story.add(
             description,
@@ -373,8 +374,16 @@ class StoryClusterer:
         )
         for term in story.terms.keys() - before:
             self._postings[term].add(story.id)
-        for term in before - story.terms.keys():  # dropped when the description was trimmed
+        dropped = before - story.terms.keys()
+        for term in dropped:  # dropped when the description was trimmed
             self._unpost(term, story.id)
+        trimmed = len(story.terms) < len(before | description.keys())
+        if weighed_at >= 0 and not trimmed and self.documents <= weighed_at * 1.1:
+            # Only the article's terms changed: reweigh those, not the whole story (see ``_story_weights``).
+            weighted, _ = self._weighted({term: story.terms[term] for term in description})
+            story._weighted.update(weighted)
+            story._norm = math.sqrt(sum(w * w for w in story._weighted.values())) or 1.0
+            story._norm_docs = weighed_at
         centroid = story.centroid()
         if centroid is not None:
             self._dense.put(story.id, centroid)
@@ -640,8 +649,11 @@ class StoryClusterer:
 
     def _weighted(self, description: dict[str, float]) -> tuple[dict[str, float], float]:
         """An article's term weights times their IDF now, and the norm of that vector."""
-        idf = self._idf
-        weighted = {term: weight * idf(term) for term, weight in description.items()}
+        # The IDF of ``_idf``, inlined: this is the clusterer's innermost loop.
+        log, frequency, documents = math.log, self.document_frequency.get, 1.0 + self.documents
+        weighted = {
+            term: weight * (log(documents / (1.0 + frequency(term, 0))) + 1.0) for term, weight in description.items()
+        }
         return weighted, math.sqrt(sum(w * w for w in weighted.values())) or 1.0
 
     def _story_weights(self, story: StoryProfile) -> tuple[dict[str, float], float]:
@@ -657,8 +669,9 @@ class StoryClusterer:
         terms, norm = article
         story_terms, story_norm = self._story_weights(story)
         dot = 0.0
+        weight_in_story = story_terms.get
         for term, weight in terms.items():
-            other = story_terms.get(term)
+            other = weight_in_story(term)
             if other is not None:
                 dot += weight * other
         return dot / (norm * story_norm) if dot else 0.0
