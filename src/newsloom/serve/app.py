@@ -163,15 +163,7 @@ class Server:
         self.pool = StorePool(location)
         self.cache = PageCache()
         self.write_lock = threading.Lock()  # one writer at a time in this process
-        self.templates = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.templates.filters.update(when=_when, iso=format_time, marked=_marked, plural=_plural)
-        self.templates.globals["site_title"] = self.serve.site_title
-        self.templates.globals["version"] = __version__
+        self.templates = page_templates(self.serve.site_title)
         self.pipeline: Any = None  # the ingest pipeline, built at the first write (see api.py)
         self.pipeline_revision: str | None = None
 
@@ -282,6 +274,20 @@ def create_app(location: str, settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def page_templates(site_title: str = "newsloom") -> Environment:
+    """The reader's templates, every value escaped unless a view marks it safe."""
+    templates = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    templates.filters.update(when=_when, iso=format_time, marked=_marked, plural=_plural)
+    templates.globals["site_title"] = site_title
+    templates.globals["version"] = __version__
+    return templates
 
 
 def _when(moment: datetime | None) -> str:
