@@ -59,3 +59,25 @@ def test_without_a_shared_language_the_fast_path_keeps_them_apart() -> None:
     english, french = (a.__class__(**vars(a)) for a in (ENGLISH, FRENCH))
     pipeline.place_all([english, french])
     assert french.story_id != english.story_id
+
+
+def test_auto_gives_an_english_stream_minilm_and_a_mixed_one_the_multilingual_model(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from newsloom.store.sqlite import SQLiteStore
+
+    auto = Settings(cluster=ClusterSettings(embedding="auto"))
+    english = Pipeline(auto)
+    assert english.encoder is None  # nothing chosen before the stream's first batch
+    english.place_all([a.__class__(**vars(a)) for a in (ENGLISH, BUDGET)])
+    assert english.encoder is not None and english.encoder.name == "minilm"
+
+    path = Path(str(tmp_path)) / "news.db"
+    with SQLiteStore(path) as store:
+        mixed = Pipeline(auto, store)
+        report = mixed.ingest([a.__class__(**vars(a)) for a in (ENGLISH, BUDGET, FRENCH)], write_briefs=False)
+        assert mixed.encoder is not None and mixed.encoder.name == "multilingual"
+        assert report.new_stories == 2  # the French and the English report of the quake in one story
+    with SQLiteStore(path) as store:  # a restart: the store's story vectors say which space it is in
+        restored = Pipeline(auto, store)
+        assert restored.encoder is not None and restored.encoder.name == "multilingual"

@@ -42,9 +42,10 @@ class ClusterSettings:
     its latest table is in docs/benchmarks.md.
     """
 
-    # "minilm" (English sentence embeddings, the default), "multilingual" (one space for 16 languages), or "none":
-    # the fast path on terms and names alone, which needs no model.
-    embedding: str = "minilm"
+    # "auto" (the default: MiniLM for a stream in English, the multilingual model when more than a fifth of its
+    # first reports are in other languages), "minilm" (English sentence embeddings), "multilingual" (one space for
+    # 16 languages), or "none": the fast path on terms and names alone, which needs no model.
+    embedding: str = "auto"
     embedding_words: int = 150  # words of headline and lead embedded (MiniLM reads at most 128 tokens of them)
     threshold: float = 0.18  # lowest decayed cosine at which an article joins a story (terms alone)
     title_weight: float = 2.0  # a title word counts this many times a body word

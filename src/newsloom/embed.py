@@ -249,6 +249,22 @@ class HashedEncoder:
 
 
 ENCODERS = ("minilm", "multilingual", "hashed")
+# More than this share of a stream's reports in other languages than English, and "auto" picks the multilingual model.
+AUTO_MULTILINGUAL_SHARE = 0.2
+
+
+def encoder_for(setting: str, languages: Sequence[str | None]) -> str:
+    """The encoder a stream gets: the ``[cluster] embedding`` setting itself, or for "auto" the one its languages want.
+
+    An English stream gets MiniLM (the sharper English model); one where more than a fifth of the reports (here,
+    the first batch's) are in other languages gets the multilingual encoder, in which reports of one event in two
+    languages meet.
+    """
+    name = setting.strip().lower()
+    if name != "auto":
+        return name
+    other = sum(1 for language in languages if language and language != "en")
+    return MultilingualEncoder.name if other > AUTO_MULTILINGUAL_SHARE * len(languages) else MiniLMEncoder.name
 
 
 def load_encoder(name: str = "minilm", **options: Any) -> Encoder:

@@ -19,7 +19,7 @@ import numpy as np
 from newsloom.cluster import StoryClusterer
 from newsloom.config import Settings
 from newsloom.dedup import SyndicationIndex
-from newsloom.embed import Encoder, article_text, load_encoder
+from newsloom.embed import Encoder, MiniLMEncoder, MultilingualEncoder, article_text, encoder_for, load_encoder
 from newsloom.model import Article, Brief, Rejected
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.store.base import Store
@@ -90,6 +90,7 @@ class Pipeline:
         self._group_story: dict[str, tuple[str, str]] = {}
         self._seen_stories: set[str] = set()
         self._encoder = encoder  # None: loaded from settings.cluster.embedding when first needed
+        self._chosen_encoder: str | None = encoder.name if encoder is not None else None  # for embedding="auto"
         if store is not None:
             self._restore(store)
 
@@ -102,15 +103,28 @@ class Pipeline:
 
     @property
     def encoder(self) -> Encoder | None:
-        """The sentence encoder the story stage compares articles with (None on the fast path); loaded once."""
+        """The sentence encoder the story stage compares articles with (None on the fast path); loaded once.
+
+        With ``embedding = "auto"`` it is None until the stream's first batch chose one (see ``choose_encoder``).
+        """
         name = self.settings.cluster.embedding.strip().lower()
+        if name == "auto":
+            name = self._chosen_encoder or "none"
         if self._encoder is None and name not in ("", "none"):
             self._encoder = _shared_encoder(name)
         return self._encoder
 
+    def choose_encoder(self, articles: Sequence[Article]) -> Encoder | None:
+        """With ``embedding = "auto"``, the encoder for this stream, chosen once from its first batch (see
+        ``newsloom.embed.encoder_for``). A restored store keeps the space its stories' vectors are in."""
+        if self.settings.cluster.embedding.strip().lower() == "auto" and self._chosen_encoder is None and articles:
+            self._chosen_encoder = encoder_for("auto", [a.language for a in articles])
+            log.info("stories: %s embeddings for this stream", self._chosen_encoder)
+        return self.encoder
+
     def embed(self, articles: Sequence[Article]) -> list[np.ndarray | None]:
         """The articles' embeddings for the story stage, in one batch (None each on the fast path)."""
-        encoder = self.encoder
+        encoder = self.choose_encoder(articles)
         if encoder is None or not articles:
             return [None] * len(articles)
         words = self.settings.cluster.embedding_words
@@ -127,6 +141,13 @@ class Pipeline:
             review=state.review,
         )
         self._seen_stories.update(story_id for story_id, _ in state.stories)
+        if self._chosen_encoder is None:  # "auto": the stored stories' vectors tell which space the store is in
+            sizes = {len(s.vector) for s in self.clusterer.stories.values() if s.vector is not None}
+            by_size = {
+                MiniLMEncoder.dimensions: MiniLMEncoder.name,
+                MultilingualEncoder.dimensions: MultilingualEncoder.name,
+            }
+            self._chosen_encoder = next((by_size[n] for n in sorted(sizes) if n in by_size), None)
         fingerprints = []
         for fingerprint, story_id in store.fingerprints():
             fingerprints.append(fingerprint)

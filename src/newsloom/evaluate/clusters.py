@@ -26,7 +26,7 @@ from newsloom.evaluate.metrics import (
 )
 from newsloom.ingest.files import read_file
 from newsloom.model import Article, Rejected
-from newsloom.pipeline import Pipeline, assign_stories
+from newsloom.pipeline import Pipeline, assign_stories, normalize_all
 
 
 class GoldError(ValueError):
@@ -128,7 +128,9 @@ def evaluate_stream(
     """Run a stream through the stories stage in order and score the stories found against ``gold``."""
     predicted: dict[str, str] = {}
     pipeline = Pipeline(settings, encoder=encoder)
-    _ = pipeline.encoder  # the model loads before the clock starts: articles/s is the stage's pace
+    articles = list(articles)
+    # The model loads before the clock starts: articles/s is the stage's pace.
+    pipeline.choose_encoder(normalize_all(articles[: pipeline.settings.batch_size])[0])
     started = time.perf_counter()
     for item in assign_stories(articles, pipeline=pipeline):
         if isinstance(item, Article) and item.story_id:
