@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -79,6 +79,19 @@ def store_address(request: pytest.FixtureRequest, db_path: Path) -> str:
     if request.param == "sqlite":
         return str(db_path)
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def new_store_address(request: pytest.FixtureRequest, store_address: str, tmp_path: Path) -> Callable[[str], str]:
+    """Another empty store of the kind ``store_address`` is, for tests that need several (``name`` tells them apart)."""
+
+    def make(name: str) -> str:
+        if store_address.startswith("postgresql://"):
+            server: PostgresServer = request.getfixturevalue("postgres_server")
+            return server.new_database()
+        return str(tmp_path / "stores" / f"{name}.db")
+
+    return make
 
 
 @pytest.fixture
