@@ -1,7 +1,5 @@
 """The second look: stories that turn out to tell one event merge, and the old id leads to the survivor."""
 
-from pathlib import Path
-
 import numpy as np
 
 from factories import ferry_articles
@@ -9,7 +7,7 @@ from newsloom.cluster import ClusterSettings, DenseIndex, StoryClusterer, story_
 from newsloom.config import Settings
 from newsloom.normalize import normalize
 from newsloom.pipeline import Pipeline
-from newsloom.store.sqlite import SQLiteStore
+from newsloom.store import open_store
 
 # Articles must not join a story on arrival (threshold out of reach), so each starts its own; only the second look,
 # story against story, can bring them together.
@@ -39,12 +37,14 @@ def test_unrelated_stories_do_not_merge() -> None:
     assert len(clusterer.stories) == 2 and not clusterer.redirects
 
 
-def test_a_merge_moves_stored_articles_and_the_merged_id_leads_to_the_survivor(tmp_path: Path) -> None:
-    settings = Settings(db=str(tmp_path / "news.db"), cluster=APART)
+def test_a_merge_moves_stored_articles_and_the_merged_id_leads_to_the_survivor(store_address: str) -> None:
+    settings = Settings(db=store_address, cluster=APART)
     wire, _, independent, *_ = ferry_articles()
-    with SQLiteStore(tmp_path / "news.db") as store:
-        Pipeline(settings, store).ingest([wire], write_briefs=False)
-    with SQLiteStore(tmp_path / "news.db") as store:  # a restart between the two reports
+    first = open_store(store_address)
+    Pipeline(settings, first).ingest([wire], write_briefs=False)
+    first.close()
+    store = open_store(store_address)  # a restart between the two reports
+    try:
         report = Pipeline(settings, store).ingest([independent], write_briefs=False)
         stories = store.stories(limit=10)
         assert report.merged_stories == 1
@@ -55,6 +55,8 @@ def test_a_merge_moves_stored_articles_and_the_merged_id_leads_to_the_survivor(t
         found = store.story(merged)
         assert found is not None and found.id == survivor
         assert Pipeline(settings, store).clusterer.resolve(merged) == survivor
+    finally:
+        store.close()
 
 
 def test_the_dense_index_finds_the_nearest_stories_and_forgets_removed_ones() -> None:
