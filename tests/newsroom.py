@@ -86,9 +86,9 @@ def build_newsroom(path: Address) -> Address:
     store = open_store(path)
     try:
         pipeline = Pipeline(settings, store)
-        pipeline.ingest(
-            [*ferry_articles(), orchestra_article(), *map(article_from_record, records)], write_briefs=False
-        )
+        # Two rounds in publication order, as a live stream brings them: January's invented events, then May's.
+        pipeline.ingest(map(article_from_record, records), write_briefs=False)
+        pipeline.ingest([*ferry_articles(), orchestra_article()], write_briefs=False)
         hostile = hostile_articles()
         pipeline.place_all(hostile)
         store.commit_batch(

@@ -1,0 +1,230 @@
+"""The web reader in a real browser: Playwright drives Debian's Chromium against uvicorn on 127.0.0.1.
+
+A reader walks river -> story -> citation -> source by mouse and by keyboard, on a desktop and on a 375 px phone,
+in light and dark. The hostile story's markup must never run: any dialog (alert) or page error fails the test.
+Screenshots are kept in tests/artifacts/reader/ (ignored by git).
+
+The setup installs Debian's chromium with apt-get when /usr/bin/chromium is missing (CI machines are fresh root
+Debian machines); the tests are skipped, with the reason, only when it cannot be installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from newsloom.config import Settings
+from newsloom.serve import create_app
+from newsroom import newsroom_copy
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra: make setup")
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "reader"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def find_or_install_chromium() -> Path | None:
+    """Debian's Chromium: there already, or installed now with apt-get (as root on Debian); else None."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        return None
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "timeout": 900}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([apt, "update", "-qq"], env=env, check=False, **quiet)  # type: ignore[call-overload]
+    subprocess.run([apt, "install", "-y", "-qq", "chromium"], env=env, check=False, **quiet)  # type: ignore[call-overload]
+    return CHROMIUM if CHROMIUM.exists() else None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    found = find_or_install_chromium()
+    if found is None:
+        pytest.skip("Debian's chromium is not installed and apt-get could not install it (needs root and apt)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The reader over the newsroom store, served by uvicorn on a free port of 127.0.0.1."""
+    db = newsroom_copy(tmp_path_factory.mktemp("reader-browser"))
+    app = create_app(str(db), Settings(db=str(db)))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the reader did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@dataclass
+class Watch:
+    """Everything a page did that it must not: dialogs opened, uncaught errors, policy violations."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def clean(self) -> bool:
+        return not (self.dialogs or self.errors)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Any]:
+    with playwright_api.sync_playwright() as driver:
+        opened = driver.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        yield opened
+        opened.close()
+
+
+def open_page(browser: Any, watch: Watch, **context: Any) -> Any:
+    page = browser.new_context(**context).new_page()
+    page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
+    page.set_default_timeout(10_000)
+    return page
+
+
+def shot(page: Any, name: str, full: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+
+
+def test_river_to_story_to_citation_to_source(browser: Any, site: str) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, viewport={"width": 1200, "height": 900}, color_scheme="light")
+    page.goto(site + "/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Latest stories"
+    shot(page, "river-desktop")
+    page.get_by_role("link", name="Maren Star fire: ferry escorted back to port").click()
+    page.wait_for_url("**/stories/st-*")
+    assert "Maren Star" in page.get_by_role("heading", level=1).inner_text()
+    assert page.locator(".differences").is_visible()  # where sources differ: 14 against 19 hurt
+    assert page.locator(".chart .chart-dot").count() == 4
+    shot(page, "story-desktop", full=True)
+
+    mark = page.locator(".brief .cite").first
+    popover = page.locator("#" + mark.get_attribute("data-popover"))
+    assert popover.is_hidden()
+    mark.click()
+    assert popover.is_visible() and mark.get_attribute("aria-expanded") == "true"
+    outlet = popover.locator(".popover-outlet strong").inner_text()
+    quote = popover.locator(".popover-quote").inner_text()
+    assert outlet in {"Meridian Wire", "The Valley Herald", "Coastal Times", "Northgate Post"} and quote
+    shot(page, "citation-popover")
+    page.keyboard.press("Escape")
+    assert popover.is_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('cite')")
+
+    page.keyboard.press("Enter")  # the mark has focus again: Enter opens it and moves into it
+    assert popover.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('popover-source')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/articles/**")
+    assert "#s-" in page.url
+    highlighted = page.locator(".source-sentence:target")
+    assert highlighted.count() == 1 and highlighted.inner_text().strip() == quote.strip()
+    assert page.locator(".meta strong").first.inner_text() == outlet
+    shot(page, "source-article")
+    assert watch.clean(), watch
+
+
+def test_hostile_copy_never_runs(browser: Any, site: str) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, viewport={"width": 1200, "height": 900})
+    page.goto(site + "/")
+    quayside = page.locator(".river-item h2 a", has_text="Quayside market")
+    assert "<b onmouseover" in quayside.inner_text()  # shown as the text it is
+    quayside.hover()
+    quayside.click()
+    page.wait_for_url("**/stories/st-*")
+    assert "<script>alert('text')</script>" in page.locator(".brief").inner_text()
+    for index in range(page.locator(".cite").count()):
+        mark = page.locator(".cite").nth(index)
+        mark.hover()
+        mark.click()
+        page.keyboard.press("Escape")
+    page.locator(".all-articles summary").click()
+    shot(page, "hostile-story", full=True)
+    page.goto(site + "/articles/quay-wire")
+    assert page.locator("a[href^='javascript:']").count() == 0
+    assert "<script>alert('title')</script>" in page.get_by_role("heading", level=1).inner_text()
+    page.goto(site + "/search?q=quayside")
+    assert page.locator(".hits mark").count() > 0
+    shot(page, "hostile-search")
+    # The security policy also stops markup that reaches the page some other way: an injected handler never runs.
+    page.evaluate("""() => {
+        const holder = document.createElement('div');
+        holder.innerHTML = '<img src="data:," onerror="alert(\\'injected\\')">';
+        document.body.appendChild(holder);
+    }""")
+    page.wait_for_timeout(300)
+    assert watch.clean(), watch
+
+
+def test_reader_on_a_phone_in_the_dark(browser: Any, site: str) -> None:
+    watch = Watch()
+    page = open_page(
+        browser, watch, viewport={"width": 375, "height": 812}, color_scheme="dark", is_mobile=True, has_touch=True
+    )
+    page.goto(site + "/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(251, 250, 247)"  # the dark palette, not the light one
+    shot(page, "river-phone-dark", full=True)
+    page.locator(".river-item h2 a", has_text="Maren Star").tap()
+    page.wait_for_url("**/stories/st-*")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    mark = page.locator(".brief .cite").first
+    mark.tap()
+    popover = page.locator("#" + mark.get_attribute("data-popover"))
+    assert popover.is_visible()
+    box = popover.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    shot(page, "story-phone-dark")
+    page.locator("body").tap(position={"x": 5, "y": 5})
+    assert popover.is_hidden()
+    assert watch.clean(), watch
+
+
+def test_search_and_feeds_pages_are_usable_by_keyboard(browser: Any, site: str) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, viewport={"width": 1000, "height": 800})
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_label("Search articles").fill("Brandvik")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=Brandvik")
+    assert page.locator(".hits mark", has_text="Brandvik").count() >= 1
+    landmarks = page.evaluate(
+        "['header', 'nav', 'main', 'footer', 'form[role=search]'].map(s => document.querySelectorAll(s).length)"
+    )
+    assert all(landmarks), landmarks
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input, select')].filter(e => e.type !== 'hidden' && !e.labels.length).length"
+    )
+    assert unlabelled == 0
+    shot(page, "search")
+    page.get_by_role("link", name="Feeds", exact=True).click()
+    assert page.get_by_role("link", name="Atom").get_attribute("href") == "/feeds/briefs.atom"
+    shot(page, "feeds")
+    assert watch.clean(), watch
