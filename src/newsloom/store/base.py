@@ -1,8 +1,9 @@
-"""What every store offers the pipeline, the command line and the server (SQLite now; PostgreSQL later)."""
+"""What every store offers the pipeline, the command line and the server (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -147,6 +148,14 @@ class Store(Protocol):
     def quarantined(self, limit: int = 100) -> list[QuarantinedInput]: ...
 
     def counts(self) -> dict[str, int]: ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside see the store as it was at one moment, whatever other processes commit meanwhile.
+
+        For a page read in several calls (a story, its articles, its brief) while the watch loop writes. Only reads
+        belong inside.
+        """
+        ...
 
     # -- read side of the server: river, search, listings ---------------------------------------------------
     def find_stories(self, query: StoryQuery) -> list[StoryEntry]:
