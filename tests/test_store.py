@@ -266,3 +266,23 @@ def raw_query(address: str, sql: str) -> list[Any]:
             return cursor.fetchall() if cursor.description else []
     with sqlite3.connect(address) as db:
         return db.execute(sql).fetchall()
+
+
+def test_the_command_line_runs_on_a_postgresql_store(
+    postgres_url: str, demo_articles: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsloom.cli import main
+
+    monkeypatch.setenv("NEWSLOOM_CLUSTER_EMBEDDING", "none")  # the store is what this test is about
+    assert main(["--db", postgres_url, "ingest", str(demo_articles)]) == 0
+    assert "46 new articles" in capsys.readouterr().out
+    assert main(["--db", postgres_url, "stories", "--json", "--limit", "100"]) == 0
+    stories = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(stories) >= 10 and sum(s["articles"] for s in stories) == 46
+    biggest = max(stories, key=lambda s: s["independent_sources"])
+    assert main(["--db", postgres_url, "show", biggest["id"][:8], "--format", "json"]) == 0
+    brief = json.loads(capsys.readouterr().out)
+    assert brief["story"] == biggest["id"] and brief["paragraphs"]
+    monkeypatch.setenv("NEWSLOOM_DB", postgres_url)
+    assert main(["status"]) == 0
+    assert "46" in capsys.readouterr().out
