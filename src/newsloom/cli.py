@@ -41,8 +41,8 @@ DESCRIPTION = f"""\
 newsloom turns news from many outlets into stories and writes, for each story, one neutral brief in which
 every sentence cites its sources.
 
-The store is a SQLite file: --db PATH, or the NEWSLOOM_DB environment variable, or by default
-{default_db_path()}
+The store is a SQLite file or a PostgreSQL database (postgresql://user@host/dbname): --db, or the NEWSLOOM_DB
+environment variable, or by default {default_db_path()}
 """
 
 EPILOG = """\
