@@ -144,6 +144,10 @@ def test_search_gives_snippets_with_the_words_found(client: TestClient) -> None:
     assert client.get("/api/search", params={"q": '" OR NEAR('}).status_code == 200
 
 
+def test_health_says_the_server_is_up(client: TestClient) -> None:
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
 def test_outlets_and_feeds_are_listed(client: TestClient) -> None:
     outlets = {o["name"]: o["articles"] for o in client.get("/api/outlets").json()["outlets"]}
     assert outlets["Coastal Times"] >= 2
@@ -266,6 +270,9 @@ def test_cross_origin_requests_are_off_unless_configured(client: TestClient, new
         assert allowed.headers["access-control-allow-origin"] == "https://friend.example"
         other = friendly.get("/api/stories", headers={"Origin": "https://elsewhere.example"})
         assert "access-control-allow-origin" not in other.headers
+        cached = friendly.get("/api/stories", headers={"Origin": "https://friend.example"})  # from the page cache
+        assert cached.headers["access-control-allow-origin"] == "https://friend.example"
+        assert cached.headers["etag"] == allowed.headers["etag"]
 
 
 HOSTILE_MARKUP = re.compile(r"<script>alert|<img[^>]*onerror|<b onmouseover|href=\"javascript:", re.IGNORECASE)

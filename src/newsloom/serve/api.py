@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from newsloom import __version__
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
 from newsloom.serve.app import Server, server_of
@@ -107,6 +108,11 @@ def find_story(store: Store, story_id: str) -> Story:
     if story is None:
         raise HTTPException(404, f"no story '{story_id}': list stories at /api/stories")
     return story
+
+
+@router.get("/health", summary="Whether the server is up, and its version")
+async def health() -> JSONResponse:
+    return JSONResponse({"status": "ok", "version": __version__})
 
 
 @router.get("/stories", summary="Stories, newest or biggest first, with filters")

@@ -50,7 +50,7 @@ def river(
             entries=entries[:size],
             order=order,
             filters=filters,
-            outlets=store.outlets()[:60],
+            outlets=server.outlets(store)[:60],
             newer=link(offset=max(0, offset - size)) if offset else None,
             older=link(offset=offset + size) if len(entries) > size else None,
             order_links={name: link(order=name, offset=0) for name in ("newest", "biggest")},
@@ -142,7 +142,7 @@ def feeds_page(request: Request) -> Response:
     server = server_of(request)
     with server.store() as store:
         feeds = store.feeds()
-        outlets = store.outlets()[:30]
+        outlets = server.outlets(store)[:30]
         recent = store.find_articles(ArticleQuery(limit=1))
     body = server.render(
         "feeds.html",
