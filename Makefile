@@ -10,7 +10,7 @@ export BEST_COVERED := import json,sys; s=[json.loads(l) for l in sys.stdin]; \
 LIVE_DB := .demo/live.db
 LIVE_PORT ?= 8765
 
-.PHONY: demo live-demo test lint setup clean benchmark
+.PHONY: demo live-demo serve test lint setup clean benchmark
 
 $(BIN)/newsloom: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ demo: setup
 	$(BIN)/newsloom --db $(DEMO_DB) stories
 	@$(BIN)/newsloom --db $(DEMO_DB) show $$($(BIN)/newsloom --db $(DEMO_DB) stories --json --limit 100 \
 		| $(BIN)/python -c "$$BEST_COVERED")
+
+# The reader over the demo store (built by `make demo` when missing) on http://127.0.0.1:8000/.
+serve: setup
+	@[ -s $(DEMO_DB) ] || $(MAKE) demo
+	$(BIN)/newsloom --db $(DEMO_DB) serve
 
 # The demo corpus served as live news on 127.0.0.1 (examples/demo_site.py), followed through its OPML feed list.
 # The site is our own, on this machine: politeness delays are shortened and loopback is allowed for it alone.
