@@ -89,3 +89,23 @@ def test_restore_from_fingerprints_places_new_copies_as_the_original_index_would
     assert new_reprint.syndication_group == group_id_for("ferry-wire")
     assert exact_short.syndication_group == group_id_for("short")
     assert unrelated.syndication_group == group_id_for("unrelated")
+
+
+def test_the_index_forgets_articles_too_old_to_have_a_copy_to_come() -> None:
+    from datetime import timedelta
+
+    wire = ferry()["ferry-wire"]
+    assert wire.published is not None
+    index = SyndicationIndex()
+    index.assign(wire)
+    # A copy a day later joins; then a month of other reports passes and the wire is forgotten.
+    copy = replace(wire, id="ferry-copy-day-later", published=wire.published + timedelta(days=1))
+    assert index.assign(copy) == group_id_for("ferry-wire")
+    for day in range(30):
+        other = replace(wire, id=f"other-{day}", text=f"Report {day} of the harbour fair.", content_hash=f"h{day}")
+        index.assign(replace(other, published=wire.published + timedelta(days=day + 2)))
+        index.cool_down()
+    assert len(index) <= 2 * index.settings.window_days + 2
+    assert group_id_for("ferry-wire") not in index.groups()
+    late = replace(wire, id="ferry-copy-month-later", published=wire.published + timedelta(days=32))
+    assert index.assign(late) == group_id_for("ferry-copy-month-later")  # a report of its own, as before

@@ -6,11 +6,15 @@ candidates, and a candidate joins the group when the estimated shingle overlap s
 (weather, markets, results: the same sentences about other places and days) from chaining unrelated reports into
 one group: copies are published within ``window_days`` of each other, and they name the same people, places and
 organisations. A story then counts independent sources (groups), not raw articles.
+
+Since copies are that close in time, the index forgets articles published more than twice the window before the
+latest one: its memory and its cost stay those of the last few weeks, however long the archive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,6 +80,7 @@ class _Entry:
     minhash: MinHash | None
     published: float | None
     proper_nouns: frozenset[str]
+    digest: str = ""  # the content hash
 
 
 class SyndicationIndex:
@@ -86,6 +91,8 @@ class SyndicationIndex:
         self._lsh = MinHashLSH(threshold=self.settings.candidate_threshold, num_perm=self.settings.num_perm)
         self._by_hash: dict[str, str] = {}  # content hash -> the latest article with it
         self._entries: dict[str, _Entry] = {}  # article id -> what is known of it
+        self._ages: list[tuple[float, str]] = []  # (publication time, article id): a heap, the oldest first
+        self._latest: float | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -151,10 +158,42 @@ class SyndicationIndex:
         if article_id in self._entries:
             return
         self._entries[article_id] = entry
+        entry.digest = digest
         if digest:
             self._by_hash[digest] = article_id
         if entry.minhash is not None:
             self._lsh.insert(article_id, entry.minhash)
+        if entry.published is not None and (self._latest is None or entry.published > self._latest):
+            self._latest = entry.published
+        # An undated article ages with the articles around it.
+        moment = entry.published if entry.published is not None else self._latest
+        if moment is not None:
+            heapq.heappush(self._ages, (moment, article_id))
+
+    def groups(self) -> set[str]:
+        """The groups of the articles the index still holds."""
+        return {entry.group for entry in self._entries.values()}
+
+    def cool_down(self) -> int:
+        """Forget the articles too old to have a copy still to come (twice the window before the latest one).
+
+        Called between batches (an article's fingerprint is read after its batch was placed); returns how many.
+        """
+        if self._latest is None:
+            return 0
+        horizon = self._latest - 2 * self.settings.window_days * 86400.0
+        forgotten = 0
+        while self._ages and self._ages[0][0] < horizon:
+            _, article_id = heapq.heappop(self._ages)
+            entry = self._entries.pop(article_id, None)
+            if entry is None:
+                continue
+            if entry.minhash is not None:
+                self._lsh.remove(article_id)
+            if entry.digest and self._by_hash.get(entry.digest) == article_id:
+                del self._by_hash[entry.digest]
+            forgotten += 1
+        return forgotten
 
     def fingerprint_of(self, article: Article) -> Fingerprint:
         """The stored form of an assigned article, for ``restore``."""
@@ -175,6 +214,9 @@ class SyndicationIndex:
         for fp in fingerprints:
             entry = _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
             self._remember(fp.article_id, fp.content_hash, entry)
+            if len(self._ages) % 4096 == 0:
+                self.cool_down()
+        self.cool_down()
 
 
 def _seconds(article: Article) -> float | None:

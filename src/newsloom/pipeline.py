@@ -153,6 +153,7 @@ class Pipeline:
             fingerprints.append(fingerprint)
             self._group_story.setdefault(fingerprint.group, (fingerprint.article_id, story_id))
         self.syndication.restore(fingerprints)
+        self._cool_down()
 
     # -- the stateful stages -------------------------------------------------------------------------------
     def place(self, article: Article, embedding: np.ndarray | None = None) -> Article:
@@ -169,6 +170,12 @@ class Pipeline:
         for article, embedding in zip(articles, self.embed(articles), strict=True):
             self.place(article, embedding)
         return list(articles)
+
+    def _cool_down(self) -> None:
+        """Old articles leave the syndication index, and groups no copy can join any more leave the group map."""
+        if self.syndication.cool_down() and len(self._group_story) > 2 * len(self.syndication) + 1024:
+            live = self.syndication.groups()
+            self._group_story = {group: first for group, first in self._group_story.items() if group in live}
 
     def current_story(self, story_id: str) -> str:
         """The story an id stands for now (the survivor, when its story merged into another)."""
@@ -197,6 +204,7 @@ class Pipeline:
             self.place_all(fresh)
             changes = self.clusterer.changes()
             store.commit_batch(fresh, [self.syndication.fingerprint_of(a) for a in fresh], changes, rejected)
+            self._cool_down()
             for article in fresh:  # the store moved the articles of merged and split stories: so do the objects
                 article.story_id = self.story_of(article)
                 if article.story_id and article.story_id not in self._seen_stories:
@@ -277,6 +285,7 @@ def assign_stories(
         pipeline.place_all(list(fresh.values()))
         placed.update(fresh)
         pipeline.clusterer.changes()  # as the store path does after each batch: quiet stories cool down
+        pipeline._cool_down()
         for item in ready:
             if isinstance(item, Article) and placed[item.id] is not item:  # the same article again: learnt once
                 item.syndication_group = placed[item.id].syndication_group
