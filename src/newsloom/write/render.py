@@ -63,12 +63,31 @@ def brief_markdown(brief: Brief) -> str:
     uncited = [c for aid, c in brief.citations.items() if aid not in numbers]
     if uncited:
         lines += ["", "Also covered by: " + ", ".join(sorted({escape_markdown(c.outlet) for c in uncited}))]
-    footer = f"story {brief.story_id} · brief v{brief.version} · {brief.writer} writer" if brief.story_id else ""
+    writer = f"{brief.writer} writer" + (f" ({brief.model})" if brief.model and brief.writer != "extractive" else "")
+    footer = f"story {brief.story_id} · brief v{brief.version} · {writer}" if brief.story_id else ""
     if brief.created_at:
         footer += f" · {format_time(brief.created_at, human=True)}"
     if footer:
-        lines += ["", f"_{footer.strip(' ·')}_"]
+        lines += ["", f"_{escape_markdown(footer.strip(' ·'))}_"]
+    if brief.verification is not None:
+        lines += ["", f"_{escape_markdown(verification_line(brief))}_"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def verification_line(brief: Brief) -> str:
+    """What became of the model's sentences: how many were checked, kept, replaced and dropped; or why it fell back."""
+    verification = brief.verification
+    if verification is None:
+        return ""
+    model = f" ({verification.model})" if verification.model else ""
+    if verification.fallback:
+        return f"{verification.writer} writer{model} fell back to the extractive brief: {verification.fallback}"
+    summary = verification.summary()
+    return (
+        f"{summary['proposed']} generated sentences checked against their sources: "
+        f"{summary['kept'] + summary['attributed']} printed, {summary['replaced']} replaced by the source sentence, "
+        f"{summary['dropped']} dropped"
+    )
 
 
 def _safe_url(url: str) -> bool:

@@ -69,3 +69,20 @@ def load_writer(settings: WriterSettings | None = None, environ: Mapping[str, st
         environ=os.environ if environ is None else environ,
     )
     return LLMWriter(backend, settings)
+
+
+def written_by(brief: Brief, settings: WriterSettings) -> bool:
+    """Whether a brief is what the writer the settings name would publish (its kind, model and judge)."""
+    if settings.kind == "extractive":
+        return brief.verification is None
+    verification = brief.verification
+    if verification is None or verification.writer != settings.kind or verification.fallback:
+        return False
+    from newsloom.write.llm_backends import LLMError, model_name
+
+    try:
+        expected = model_name(settings.model, settings.endpoint)
+    except LLMError:
+        return False
+    judged = any(s.judge is not None for s in verification.sentences)
+    return verification.model == expected and (judged or not settings.judge)
