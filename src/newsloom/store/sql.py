@@ -303,6 +303,13 @@ class SQLStore:
         return [read_story(row) for row in rows]
 
     def story(self, story_id: str) -> Story | None:
+        exact = self._db.execute(
+            "SELECT id, headline, articles, outlets, independent_sources, first_published, last_published, "
+            "updated_at FROM stories WHERE id = ?",
+            (story_id,),
+        ).fetchone()
+        if exact is not None:  # the common case, by the primary key: the prefix search below scans every story
+            return read_story(exact)
         rows = self._db.execute(
             "SELECT id, headline, articles, outlets, independent_sources, first_published, last_published, "
             "updated_at FROM stories WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 2",
