@@ -159,6 +159,7 @@ class BriefView:
 def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView:
     """A brief with its citations numbered in reading order and each tied to its article's own sentence."""
     by_id = {a.id: a for a in articles or []}
+    words: dict[str, list[tuple[str, set[str]]]] = {}  # each cited article's sentences, split into words once
     numbers: dict[str, int] = {}
     marks_made = Counter[str]()
 
@@ -168,7 +169,11 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
             number = numbers.setdefault(citation.article_id, len(numbers) + 1)
             marks_made[citation.article_id] += 1
             article = by_id.get(citation.article_id)
-            found = source_sentence(sentence.claim, article) if article else None
+            found = None
+            if article is not None:
+                if article.id not in words:
+                    words[article.id] = sentence_words(article)
+                found = source_sentence(sentence.claim, article, words[article.id])
             marks.append(
                 SourceMark(
                     number=number,
@@ -226,21 +231,30 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
     )
 
 
-def source_sentence(claim: str, article: Article) -> tuple[int, str] | None:
-    """The sentence of the article that states the claim (the one sharing most of its words), with its index."""
+def source_sentence(
+    claim: str, article: Article, words: list[tuple[str, set[str]]] | None = None
+) -> tuple[int, str] | None:
+    """The sentence of the article that states the claim (the one sharing most of its words), with its index.
+
+    ``words`` is ``sentence_words(article)`` when the caller already worked it out.
+    """
     wanted = {w.lower() for w in _WORD.findall(claim)}
     if not wanted:
         return None
     best: tuple[int, str] | None = None
     best_score = 0.0
-    for index, sentence in enumerate(article_sentences(article)):
-        words = {w.lower() for w in _WORD.findall(sentence)}
-        if not words:
+    for index, (sentence, found) in enumerate(words if words is not None else sentence_words(article)):
+        if not found:
             continue
-        score = len(wanted & words) / len(wanted | words)
+        score = len(wanted & found) / len(wanted | found)
         if score > best_score:
             best, best_score = (index, sentence), score
     return best if best_score >= 0.2 else None
+
+
+def sentence_words(article: Article) -> list[tuple[str, set[str]]]:
+    """Each sentence of the article with the set of its words (lower case)."""
+    return [(s, {w.lower() for w in _WORD.findall(s)}) for s in article_sentences(article)]
 
 
 def article_sentences(article: Article) -> list[str]:
