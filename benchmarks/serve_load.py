@@ -236,7 +236,8 @@ def report(results: list[PageLoad], args: argparse.Namespace, counts: dict[str, 
     return "\n".join(
         [
             f"`{command}` on {platform.machine()} with {os.cpu_count()} cores (shared with other work: timings are "
-            f"noisy), Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}.",
+            f"noisy; load average {args.load_before:.1f} when the run began), Python {platform.python_version()}, "
+            f"{datetime.now(UTC):%Y-%m-%d}.",
             "",
             f"Store: {counts['articles']:,} articles, {counts['stories']:,} stories, {counts['briefs']:,} briefs "
             f"(SQLite, WAL). Server: `newsloom serve`, one uvicorn worker in its own process. Load: {args.clients} "
@@ -265,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the store again even if it exists")
     parser.add_argument("--write-docs", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args(argv)
+    args.load_before = os.getloadavg()[0]
     pages = [p for p in args.pages.split(",") if p]
     RESULTS.mkdir(parents=True, exist_ok=True)
     store_path = RESULTS / f"serve-load-{args.articles}-{args.seed}.db"
