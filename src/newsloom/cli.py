@@ -108,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--no-briefs", action="store_true", help="do not write briefs now")
     ingest.add_argument("--allow-private", action="store_true", help="let URLs reach private and loopback addresses")
 
+    backfill = commands.add_parser(
+        "backfill",
+        parents=[common],
+        help="replay an archive (JSON lines, news-please folders, WARC crawls) into the store",
+        description="Replay an archive into the store in publication order, as if its articles had arrived live: "
+        "JSON lines, news-please JSON folders, WARC crawls (each HTML page extracted) and every format `ingest` "
+        "reads. --engine local runs today's pipeline in one process; --engine ray reads and prepares the articles "
+        "on a Ray cluster (the embedding model loaded once per worker), clusters time windows in parallel and "
+        "stitches them at their edges. Articles the store holds already are skipped.",
+    )
+    backfill.add_argument("paths", nargs="+", metavar="PATH", help="files and folders of the archive")
+    backfill.add_argument("--no-briefs", action="store_true", help="do not write briefs now")
+    _engine_options(backfill)
+
     feeds = commands.add_parser(
         "feeds",
         parents=[common],
@@ -164,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cluster.add_argument("input", help="articles (.jsonl, or any format `ingest` reads); - for standard input")
     cluster.add_argument("--output", "-o", default="-", help="where to write (default: standard output)")
+    _engine_options(cluster)
 
     brief = commands.add_parser(
         "brief",
@@ -296,6 +311,17 @@ def _report_fallback(brief: Brief, err: Console) -> None:
         err.print(
             Text.assemble(("LLM writer fell back to the extractive brief: ", "yellow"), brief.verification.fallback)
         )
+
+
+def _engine_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--engine", choices=("local", "ray"), default="local", help="local (one process, default) or ray"
+    )
+    command.add_argument("--address", metavar="ADDRESS", help="an existing Ray cluster (default: start one here)")
+    command.add_argument("--workers", type=int, metavar="N", help="Ray CPUs to start here (default: all)")
+    command.add_argument(
+        "--window-days", type=float, default=7.0, metavar="DAYS", help="ray: days per clustered time window (7)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -552,7 +578,53 @@ def _read_input(path: str) -> Iterator[Article | Rejected]:
     yield from read_file(source)
 
 
+def _check_engine_options(args: argparse.Namespace) -> None:
+    if args.engine != "ray" and (args.address or args.workers):
+        raise UserError("--address and --workers are for --engine ray")
+    if args.window_days <= 0:
+        raise UserError("--window-days must be a positive number of days")
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers must be at least 1")
+
+
+def _cmd_backfill(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    from newsloom.backfill import EngineUnavailable, backfill
+
+    _check_engine_options(args)
+    store = _open(settings)
+    try:
+        with _progress(err, quiet=getattr(args, "quiet", False)) as progress:
+            task = progress.add_task("articles", total=None)
+            try:
+                report = backfill(
+                    args.paths,
+                    settings,
+                    store,
+                    engine=args.engine,
+                    address=args.address,
+                    workers=args.workers,
+                    window_days=args.window_days,
+                    write_briefs=not args.no_briefs,
+                    progress=lambda n: progress.advance(task, n),
+                )
+            except EngineUnavailable as error:
+                raise UserError(str(error)) from None
+    finally:
+        store.close()
+    _report_rejections(report.rejections, err)
+    windows = f" in {report.windows} time windows" if report.engine == "ray" else ""
+    out.print(
+        f"{report.engine}: {report.files} files, {report.read} articles read, {report.added} added, "
+        f"{report.already_known} already known, {report.rejected} rejected; {report.stories} stories{windows}, "
+        f"{report.briefs_written} briefs; {report.seconds:.1f} s ({report.articles_per_second:.0f} articles/s)"
+    )
+    return 0
+
+
 def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    _check_engine_options(args)
+    if args.engine == "ray":
+        return _cluster_by_window(args, settings, err)
     pipeline = Pipeline(settings)
     placed: list[tuple[str, str]] = []
     rejected = 0
@@ -573,6 +645,37 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
             target.close()
     if args.output != "-":
         err.print(f"{len(placed)} articles, {rejected} skipped -> {args.output}")
+    return 0
+
+
+def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Console) -> int:
+    """`cluster --engine ray`: the same lines, clustered by time window on Ray and stitched at the edges."""
+    import tempfile
+
+    from newsloom.backfill import EngineUnavailable, assign_stories_by_window, start_ray
+
+    try:
+        start_ray(args.address, args.workers)
+    except EngineUnavailable as error:
+        raise UserError(str(error)) from None
+    with tempfile.TemporaryDirectory(prefix="newsloom-") as folder:
+        source = Path(args.input)
+        if args.input == "-":
+            source = Path(folder) / "stdin.jsonl"
+            source.write_bytes(sys.stdin.buffer.read())
+        elif not source.is_file():
+            raise UserError(f"no such file: {args.input}")
+        placed, rejected = assign_stories_by_window([source], settings, args.window_days, args.workers)
+    _print_skipped(rejected, err)
+    target: TextIO = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        for article_id, story_id in placed:
+            target.write(json.dumps({"id": article_id, "story": story_id}, ensure_ascii=False) + "\n")
+    finally:
+        if target is not sys.stdout:
+            target.close()
+    if args.output != "-":
+        err.print(f"{len(placed)} articles, {len(rejected)} skipped -> {args.output}")
     return 0
 
 

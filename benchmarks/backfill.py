@@ -1,0 +1,179 @@
+"""Backfill of a synthetic archive with each engine: articles/s, peak memory, and how time grows with the archive.
+
+The archive is the stream of ``benchmarks/scaling.py`` (perturbed real articles from the shared data folder, 5,000
+a day, written to a temporary JSON lines file, never into the repository). Each point (10k, 100k, 1M articles)
+runs ``newsloom.backfill.backfill`` once per engine, each in a fresh child process so its peak memory is its own,
+into a fresh SQLite store, on the fast path (``[cluster] embedding = "none"``) and without briefs. The ray engine
+starts a Ray on this machine with ``--workers`` CPUs; its memory is the peak of the driver plus every Ray process.
+Speed is reported as articles per second and as a ratio to the local engine on the same archive in the same run.
+Agreement is the B-cubed F1 of the ray engine's stories against the local engine's.
+
+Run ``python benchmarks/backfill.py --help``; ``--write-docs`` records the figures in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _datasets import DEFAULT_SHARED
+from newsloom.evaluate.metrics import bcubed
+from scaling import SyntheticStream, load_seeds
+from throughput import environment, the_command, write_docs
+
+DEFAULT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def write_archive(path: Path, articles: int, shared: Path) -> None:
+    seeds, groups, pool = load_seeds(shared)
+    with path.open("w", encoding="utf-8") as handle:
+        for article in SyntheticStream(seeds, groups, pool, articles):
+            handle.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
+
+
+def _ray_rss_mb() -> float:
+    """Resident memory of this process and of every Ray process on the machine, in MB."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            if entry.name != str(os.getpid()) and b"ray" not in command:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run_engine(archive: Path, engine: str, workers: int, window_days: float, out: Path) -> None:
+    """One backfill in this (child) process; its figures and stories go to ``out`` as JSON."""
+    from newsloom.backfill import backfill, start_ray
+    from newsloom.cluster import ClusterSettings
+    from newsloom.config import Settings
+    from newsloom.store import open_store
+
+    settings = Settings(cluster=ClusterSettings(embedding="none"))
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            peak[0] = max(peak[0], _ray_rss_mb())
+
+    if engine == "ray":
+        start_ray(workers=workers, object_store_mb=2048)
+        threading.Thread(target=sample, daemon=True).start()
+    with tempfile.TemporaryDirectory() as folder, open_store(str(Path(folder) / "backfill.db")) as store:
+        started = time.perf_counter()
+        report = backfill([archive], settings, store, engine=engine, window_days=window_days, write_briefs=False)
+        seconds = time.perf_counter() - started
+        stop.set()
+        stories = {}
+        for story in store.stories(limit=10**9):
+            for article in store.story_articles(story.id):
+                stories[article.id] = story.id
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.write_text(
+        json.dumps(
+            {
+                "engine": engine,
+                "articles": report.added,
+                "seconds": seconds,
+                "windows": report.windows,
+                "peak_mb": max(own, peak[0]),
+                "stories": stories,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+def measure(archive: Path, engine: str, workers: int, window_days: float, folder: Path) -> dict[str, Any]:
+    out = folder / f"{engine}.json"
+    command = [sys.executable, __file__, "--child", engine, "--archive", str(archive)]
+    command += ["--workers", str(workers), "--window-days", str(window_days), "--out", str(out)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="archive sizes, comma-separated (e.g. 10000,100000,1000000)"
+    )
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared data folder")
+    parser.add_argument("--workers", type=int, default=2, help="Ray CPUs (default 2)")
+    parser.add_argument("--window-days", type=float, default=7.0, help="days per time window (default 7)")
+    parser.add_argument("--write-docs", action="store_true", help="record the figures in docs/benchmarks.md")
+    parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    parser.add_argument("--child", choices=("local", "ray"), help=argparse.SUPPRESS)
+    parser.add_argument("--archive", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_engine(args.archive, args.child, args.workers, args.window_days, args.out)
+        return
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        with tempfile.TemporaryDirectory() as folder:
+            archive = Path(folder) / "archive.jsonl"
+            write_archive(archive, size, args.shared)
+            local = measure(archive, "local", args.workers, args.window_days, Path(folder))
+            ray = measure(archive, "ray", args.workers, args.window_days, Path(folder))
+        agreement = bcubed(ray["stories"], local["stories"]).f1
+        row = (size, local, ray, agreement)
+        rows.append(row)
+        print(
+            f"{size:>9,} articles: local {size / local['seconds']:,.0f}/s ({local['peak_mb']:,.0f} MB), "
+            f"ray {size / ray['seconds']:,.0f}/s ({ray['peak_mb']:,.0f} MB, {ray['windows']} windows), "
+            f"ray/local speed x{local['seconds'] / ray['seconds']:.2f}, agreement B-cubed F1 {agreement:.4f}",
+            flush=True,
+        )
+    lines = [
+        *environment(the_command()),
+        f'- Settings: fast path (`[cluster] embedding = "none"`), no briefs, a fresh SQLite store per run; '
+        f"ray engine: {args.workers} CPUs on this machine, {args.window_days:g}-day windows",
+        "",
+        "| articles | local articles/s | local peak memory | ray articles/s | ray peak memory (all Ray processes) "
+        "| ray / local speed | windows | agreement (B-cubed F1) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, local, ray, agreement in rows:
+        lines.append(
+            f"| {size:,} | {size / local['seconds']:,.0f} | {local['peak_mb']:,.0f} MB | {size / ray['seconds']:,.0f} "
+            f"| {ray['peak_mb']:,.0f} MB | x{local['seconds'] / ray['seconds']:.2f} | {ray['windows']} "
+            f"| {agreement:.4f} |"
+        )
+    if len(rows) > 1:
+        first = rows[0]
+        for size, local, ray, _ in rows[1:]:
+            grow = size / first[0]
+            lines.append("")
+            lines.append(
+                f"- {first[0]:,} -> {size:,} articles (x{grow:g}): local time "
+                f"x{local['seconds'] / first[1]['seconds']:.1f}, ray time x{ray['seconds'] / first[2]['seconds']:.1f}"
+            )
+    section = "\n".join(lines)
+    print(section)
+    if args.write_docs:
+        write_docs(args.docs, section, name="backfill", heading="Backfill: local and ray engines")
+
+
+if __name__ == "__main__":
+    main()
