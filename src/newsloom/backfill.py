@@ -39,7 +39,7 @@ import numpy as np
 from newsloom.cluster import ClustererChanges, StoryClusterer, describe
 from newsloom.config import Settings
 from newsloom.dedup import Fingerprint
-from newsloom.embed import Encoder, article_text, load_encoder
+from newsloom.embed import Encoder, article_text, encoder_for, load_encoder
 from newsloom.ingest.archives import find_archive_files, read_archive_file
 from newsloom.model import Article, Rejected
 from newsloom.pipeline import Pipeline, normalize_all
@@ -495,6 +495,8 @@ class WindowedRun:
             return None, [], set(), 0
         # Read first, then prepare: the model workers hold a CPU each for the whole stage, and reading needs some.
         records = ray.data.from_items(tasks, override_num_blocks=len(tasks)).flat_map(_read_rows).materialize()
+        if self.settings.cluster.embedding.strip().lower() == "auto":
+            self.settings = self._choose_encoder(records)
         count = records.count()
         blocks = max(2 * workers, min(256, math.ceil(count / self.settings.batch_size)))
         records = records.repartition(blocks).materialize()
@@ -536,6 +538,15 @@ class WindowedRun:
             seen |= keys
             keep.add((key[2], key[3]))
         return prepared, rejected, keep, dropped_known
+
+    def _choose_encoder(self, records: Any) -> Settings:
+        """For ``embedding = "auto"``: the encoder the archive's first batch asks for, as the local engine picks it."""
+        first = sorted(
+            (r for r in records.take(10 * self.settings.batch_size) if r["rejected"] is None), key=_replay_key
+        )
+        articles, _ = normalize_all(_article(r) for r in first[: self.settings.batch_size])
+        chosen = encoder_for("auto", [a.language for a in articles])
+        return dataclasses.replace(self.settings, cluster=dataclasses.replace(self.settings.cluster, embedding=chosen))
 
     def _windows(self, prepared: Any, keep: set[tuple[int, int]]) -> Iterator[Window]:
         """The windows, clustered in parallel on Ray, handed back in time order."""
