@@ -246,6 +246,10 @@ def test_an_unreachable_postgresql_server_is_reported_with_advice() -> None:
     message = str(caught.value)
     assert "cannot reach the PostgreSQL store at postgresql://newsloom@127.0.0.1:1/news" in message
     assert "secret-word" not in message
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql://newsloom@127.0.0.1:1/news?password=secret-word&sslmode=disable")
+    assert "postgresql://newsloom@127.0.0.1:1/news?sslmode=disable:" in str(caught.value)
+    assert "secret-word" not in str(caught.value)
     assert "--db" in message
 
 

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
@@ -230,7 +230,7 @@ class PostgresStore(SQLStore):
         # A server-side cursor: an archive's rows arrive a few thousand at a time, not all at once.
         with self._connection.transaction(), self._connection.cursor(name="newsloom_stream") as cursor:
             cursor.itersize = 5000
-            cursor.execute(postgres_sql(statement))
+            cursor.execute(statement)  # takes no parameters: sent as written
             yield from cursor
 
     def _text_condition(self, text: str) -> tuple[str, Any] | None:
@@ -244,8 +244,8 @@ class PostgresStore(SQLStore):
         if match is None:
             return []
         columns = ", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))
-        # The headline weighs most, then the dek (weights D, C, B, A as 1 : - : 4 : 8, as the SQLite store's bm25
-        # weighs them); the snippet comes from the article's text.
+        # The headline weighs most, then the dek: text 1, dek 4, headline 8 (ts_rank's weights for D, C, B, A,
+        # scaled), as the SQLite store's bm25 weighs them. The snippet comes from the article's text.
         rows = self._db.execute(
             f"SELECT {columns}, ts_headline('simple', a.text, q, ?), "
             "ts_rank('{0.125, 0.25, 0.5, 1.0}', a.search, q) AS score "
@@ -274,10 +274,12 @@ class _WriteTransaction:
 
 
 def _without_password(url: str) -> str:
-    """The address as shown in messages: any password left out."""
+    """The address as shown in messages: any password (in the user part or a ``password=`` option) left out."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}@{parts.netloc.rsplit('@', 1)[1]}"
+        parts = parts._replace(netloc=netloc)
+    options = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "password" for key, _ in options):
+        parts = parts._replace(query=urlencode([(k, v) for k, v in options if k != "password"]))
+    return urlunsplit(parts)
