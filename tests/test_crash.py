@@ -1,4 +1,7 @@
-"""Kill -9 in the middle of an ingest, run it again: nothing lost, nothing twice, every count consistent."""
+"""Kill -9 in the middle of an ingest, run it again: nothing lost, nothing twice, every count consistent.
+
+On both stores: a SQLite file, and a PostgreSQL database whose server sees its client vanish mid-transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,19 +18,9 @@ from pathlib import Path
 import pytest
 
 from factories import make_stream
+from store_tables import raw_query, stored_articles
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
-
-
-def stored_articles(db: Path) -> int:
-    """Articles committed so far, read while another process writes (0 before the schema exists)."""
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=1.0) as connection:
-            return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 def write_big_input(path: Path) -> int:
@@ -44,17 +36,17 @@ def write_big_input(path: Path) -> int:
     return len({r["id"] for r in records})
 
 
-def test_ingest_survives_sigkill_and_a_rerun_completes(tmp_path: Path) -> None:
+def test_ingest_survives_sigkill_and_a_rerun_completes(tmp_path: Path, store_address: str) -> None:
     source = tmp_path / "big.jsonl"
     distinct = write_big_input(source)
     assert distinct >= 2000
-    db = tmp_path / "crash.db"
+    db = store_address
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLOOM_")}
     env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"), NEWSLOOM_BATCH_SIZE="50")
     # The fast path (no model): this test is about what a kill loses, and 2,000 articles through MiniLM on a busy
     # 2-core machine would take minutes without testing anything more.
     env["NEWSLOOM_CLUSTER_EMBEDDING"] = "none"
-    command = [sys.executable, "-m", "newsloom", "--db", str(db), "ingest", str(source)]
+    command = [sys.executable, "-m", "newsloom", "--db", db, "ingest", str(source)]
 
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -75,21 +67,22 @@ def test_ingest_survives_sigkill_and_a_rerun_completes(tmp_path: Path) -> None:
     assert summary is not None, rerun.stdout
     assert tuple(map(int, summary.groups())) == (distinct - at_kill, at_kill + 40, 3)
 
-    with sqlite3.connect(db) as connection:
-        query = connection.execute
-        assert query("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() == (distinct, distinct)
-        assert query("SELECT count(*) FROM articles WHERE story_id NOT IN (SELECT id FROM stories)").fetchone() == (0,)
-        per_story = query(
-            "SELECT s.id, s.articles, s.independent_sources, count(a.id), count(DISTINCT a.syndication_group) "
-            "FROM stories s LEFT JOIN articles a ON a.story_id = s.id GROUP BY s.id"
-        ).fetchall()
-        assert per_story
-        for story_id, articles, independent, counted, groups in per_story:
-            assert (articles, independent) == (counted, groups), story_id
-            assert counted > 0, story_id
-        assert sum(row[1] for row in per_story) == distinct
-        # Every story got its brief, and the clusterer state matches what was stored.
-        assert query("SELECT count(*) FROM stories WHERE brief_stale = 1").fetchone() == (0,)
-        assert query("SELECT count(DISTINCT story_id) FROM briefs").fetchone() == (len(per_story),)
-        assert query("SELECT value FROM meta WHERE key = 'clusterer_documents'").fetchone() == (str(distinct),)
-        assert query("SELECT count(*) FROM quarantine").fetchone() == (3,)
+    def query(sql: str) -> list[tuple[object, ...]]:
+        return raw_query(db, sql)
+
+    assert query("SELECT count(*), count(DISTINCT id) FROM articles")[0] == (distinct, distinct)
+    assert query("SELECT count(*) FROM articles WHERE story_id NOT IN (SELECT id FROM stories)")[0] == (0,)
+    per_story = query(
+        "SELECT s.id, s.articles, s.independent_sources, count(a.id), count(DISTINCT a.syndication_group) "
+        "FROM stories s LEFT JOIN articles a ON a.story_id = s.id GROUP BY s.id"
+    )
+    assert per_story
+    for story_id, articles, independent, counted, groups in per_story:
+        assert (articles, independent) == (counted, groups), story_id
+        assert counted > 0, story_id
+    assert sum(row[1] for row in per_story) == distinct
+    # Every story got its brief, and the clusterer state matches what was stored.
+    assert query("SELECT count(*) FROM stories WHERE brief_stale = 1")[0] == (0,)
+    assert query("SELECT count(DISTINCT story_id) FROM briefs")[0] == (len(per_story),)
+    assert query("SELECT value FROM meta WHERE key = 'clusterer_documents'")[0] == (str(distinct),)
+    assert query("SELECT count(*) FROM quarantine")[0] == (3,)

@@ -5,7 +5,6 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -18,6 +17,7 @@ from newsloom.normalize import normalize
 from newsloom.store import Store, StoreError, open_store
 from newsloom.store.sqlite import SQLiteStore
 from newsloom.write.extractive import write_brief
+from store_tables import raw_query
 
 LIBRARY = Article(
     id="library-1",
@@ -260,16 +260,6 @@ def test_stored_times_are_utc_iso(store: Store, store_address: str) -> None:
     [(outlets,)] = raw_query(store_address, "SELECT outlets FROM stories")
     assert published == "2031-05-12T18:00:00Z"
     assert json.loads(outlets) == ["The Summit Observer"]
-
-
-def raw_query(address: str, sql: str) -> list[Any]:
-    """Read or change a store's tables behind its back, as another tool would."""
-    if address.startswith("postgresql://"):
-        with psycopg.connect(address, autocommit=True) as db:
-            cursor = db.execute(sql)
-            return cursor.fetchall() if cursor.description else []
-    with sqlite3.connect(address) as db:
-        return db.execute(sql).fetchall()
 
 
 def test_the_command_line_runs_on_a_postgresql_store(
