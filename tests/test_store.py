@@ -280,3 +280,19 @@ def test_the_command_line_runs_on_a_postgresql_store(
     monkeypatch.setenv("NEWSLOOM_DB", postgres_url)
     assert main(["status"]) == 0
     assert "46" in capsys.readouterr().out
+
+
+def test_revision_changes_with_articles_and_briefs_only(store: Store) -> None:
+    stages = Stages(store)
+    stages.commit(ferry_articles())
+    first = store.revision()
+    assert store.revision() == first
+    stages.commit([LIBRARY])
+    second = store.revision()
+    assert second != first
+    story_id = story_id_for("ferry-wire")
+    store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id))
+    third = store.revision()
+    assert third not in (first, second)
+    store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id))  # says what the last one said
+    assert store.revision() == third
