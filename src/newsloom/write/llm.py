@@ -319,6 +319,28 @@ def gate(
         verified.action, verified.printed = "replaced", sentence.text
         gated.printed.append(sentence)
         printed_texts.add(stand_in_key)
+    return _read_as_published(gated, articles)
+
+
+def _read_as_published(gated: Gated, articles: Sequence[Article]) -> Gated:
+    """The last look: every sentence to print, read against all the story's articles as ``check_brief`` reads a
+    brief. The checker's choice of evidence depends on the articles it reads (their term weights, the candidates
+    they offer), so a sentence its cited articles support could still read otherwise here: it is not printed."""
+    if not gated.printed:
+        return gated
+    report = check_sentences([s.claim for s in gated.printed], articles)
+    kept: list[Sentence] = []
+    for sentence, checked in zip(gated.printed, report.sentences, strict=True):
+        if checked.label == "supported":
+            kept.append(sentence)
+            continue
+        for record in gated.record:
+            if record.action != "dropped" and (record.printed or record.text) == sentence.text:
+                record.action = "dropped"
+                record.reason = (
+                    f"{record.reason}; read against all the story's articles: {checked.label}, {checked.reason}"
+                )
+    gated.printed = kept
     return gated
 
 
