@@ -75,16 +75,16 @@ def test_reports_of_another_event_split_off_and_the_story_keeps_its_id() -> None
 
 def test_later_reports_of_the_same_event_settle_in() -> None:
     clusterer = StoryClusterer(DRIFT)
-    story, core, tail = told_with_drift(clusterer, FLOOD)
+    story, _, _ = told_with_drift(clusterer, FLOOD)
     clusterer.review()
     assert not clusterer.moved and set(clusterer.stories) == {story}
     assert clusterer.stories[story].tail.count == 0 and clusterer.stories[story].articles == 8
     assert not clusterer.changes().moved
 
 
-def test_a_split_decided_after_a_restart_is_the_same(tmp_path: Path) -> None:
+def test_a_split_decided_after_a_restart_is_the_same() -> None:
     clusterer = StoryClusterer(DRIFT)
-    story, core, tail = told_with_drift(clusterer, FINAL)
+    _, _, tail = told_with_drift(clusterer, FINAL)
     state = clusterer.changes()
     restored = StoryClusterer(DRIFT)
     restored.restore(
