@@ -305,22 +305,52 @@ class ArticlePreparer:
         return pa.Table.from_pylist(out, schema=_schema())
 
 
-def _frequencies(batch: Any, settings: Settings) -> Any:
-    """Document frequencies of the clusterer's terms, per window, for this batch of articles."""
+@dataclass(frozen=True)
+class _Kept:
+    """How many of the archive's articles go on to the story stage, and the records left out (repeats, known)."""
+
+    articles: int
+    drop: set[tuple[int, int]]
+
+
+def _kept_articles(batch: Any, drop: set[tuple[int, int]]) -> Any:
+    """The batch without its rejections and the records left out (by file and record number)."""
     import pyarrow as pa
 
-    counts: defaultdict[int, Counter[str]] = defaultdict(Counter)
-    documents: Counter[int] = Counter()
+    keep = [
+        reason is None and (file_no, record_no) not in drop
+        for reason, file_no, record_no in zip(
+            batch["rejected"].to_pylist(), batch["file_no"].to_pylist(), batch["record_no"].to_pylist(), strict=True
+        )
+    ]
+    return batch.filter(pa.array(keep, pa.bool_()))
+
+
+def _frequencies(batch: Any, settings: Settings, window_days: float, lead_days: float) -> Any:
+    """Document frequencies of the clusterer's terms for this batch, per window and part of it (lead-in or not)."""
+    import pyarrow as pa
+
+    counts: defaultdict[tuple[int, bool], Counter[str]] = defaultdict(Counter)
+    documents: Counter[tuple[int, bool]] = Counter()
     for row in batch.to_pylist():
-        counts[row["part"]].update(describe(_article(row), settings.cluster).keys())
-        documents[row["part"]] += 1
+        key = (row["part"], _is_lead(row["published"], row["part"], window_days, lead_days))
+        counts[key].update(describe(_article(row), settings.cluster).keys())
+        documents[key] += 1
     return pa.table(
         {
-            "part": pa.array(list(documents), pa.int64()),
+            "part": pa.array([part for part, _ in documents], pa.int64()),
+            "tail": pa.array([tail for _, tail in documents], pa.bool_()),
             "documents": pa.array(list(documents.values()), pa.int64()),
-            "frequencies": pa.array([pickle.dumps(dict(counts[p])) for p in documents], pa.binary()),
+            "frequencies": pa.array([pickle.dumps(dict(counts[key])) for key in documents], pa.binary()),
         }
     )
+
+
+def _is_lead(published: float | None, part: int, window_days: float, lead_days: float) -> bool:
+    """Whether an article is read again, first, by the window after its own (it is within ``lead_days`` of it)."""
+    if published is None or lead_days <= 0 or part == UNDATED:
+        return False
+    return WINDOW_ORIGIN + (part + 1) * window_days * DAY - published <= lead_days * DAY
 
 
 def _with_lead_in(batch: Any, window_days: float, lead_days: float) -> Any:
@@ -330,11 +360,7 @@ def _with_lead_in(batch: Any, window_days: float, lead_days: float) -> Any:
     rows = batch.to_pylist()
     out = list(rows)
     for row in rows:
-        published = row["published"]
-        if published is None or lead_days <= 0:
-            continue
-        next_start = WINDOW_ORIGIN + (row["part"] + 1) * window_days * DAY
-        if next_start - published <= lead_days * DAY:
+        if _is_lead(row["published"], row["part"], window_days, lead_days):
             out.append({**row, "part": row["part"] + 1, "lead": True})
     return pa.Table.from_pylist(out, schema=_schema())
 
@@ -355,7 +381,8 @@ def _window_schema() -> Any:
 
 
 def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> Any:
-    """One time window through a fresh ``Pipeline``, seeded with the document frequencies of the windows before it."""
+    """One time window through a fresh ``Pipeline``: first the lead-in (the last days before the window), then its own
+    articles, seeded with the document frequencies of every article before the lead-in."""
     import pyarrow as pa
     import ray
 
@@ -375,16 +402,17 @@ def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> 
         for merged in changes.merged:
             states.pop(merged, None)
 
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         article = _article(row)
-        if row["lead"]:
-            lead_groups.setdefault(pipeline.syndication.assign(article), article.id)
-            continue
         pipeline.place(article, _embedding(row))
+        if row["lead"]:
+            lead_groups.setdefault(article.syndication_group or "", article.id)
         placed.append((article, row))
-        if len(placed) % settings.batch_size == 0:
+        if number % settings.batch_size == 0:
             collect(pipeline.clusterer.changes())
     collect(pipeline.clusterer.changes())
+    own_stories = {pipeline.story_of(article) for article, row in placed if not row["lead"]}
+    states = {story_id: state for story_id, state in states.items() if story_id in own_stories}
     states = {story_id: state for story_id, state in states.items() if story_id in pipeline.clusterer.stories}
     out: list[dict[str, Any]] = []
     for article, row in placed:
@@ -394,8 +422,8 @@ def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> 
                 **row,
                 "group": group,
                 "story": pipeline.story_of(article),
-                "via": lead_groups.get(group),
-                "fingerprint": pickle.dumps(pipeline.syndication.fingerprint_of(article)),
+                "via": None if row["lead"] else lead_groups.get(group),
+                "fingerprint": None if row["lead"] else pickle.dumps(pipeline.syndication.fingerprint_of(article)),
                 "window_state": None,
             }
         )
@@ -413,7 +441,9 @@ class Window:
     stories: list[str]  # each article's story, as the window named it
     fingerprints: list[Fingerprint]
     via: list[str | None]
+    embeddings: list[np.ndarray | None]
     states: dict[str, dict[str, Any]]  # the window's stories, as its clusterer left them
+    lead: list[tuple[str, str]] = field(default_factory=list)  # (lead-in article, the window story it is in)
 
 
 class WindowedRun:
@@ -432,16 +462,20 @@ class WindowedRun:
             raise ValueError(f"window_days must be positive, not {window_days}")
         self.settings = settings
         self.window_days = window_days
-        # Wire copies are at most the syndication window apart: that much of the previous window is read first.
-        self.lead_days = min(window_days, settings.syndication.window_days) if lead_days is None else lead_days
+        # Each window first reads the last days of the one before: the stories reported on then, and wire copies.
+        self.lead_days = min(window_days, settings.cluster.grace_days) if lead_days is None else lead_days
         self.store = store
         self.workers = workers
         self.progress = progress
-        self.carried: dict[str, dict[str, Any]] = {}  # hot stories after the windows stitched so far, by final id
+        # The hot stories after the windows stitched so far (their clusterer profiles), and the story each profile
+        # belongs to (a story continued across an edge by its first article's rule is carried as two profiles).
+        self.carried: dict[str, dict[str, Any]] = {}
+        self.alias: dict[str, str] = {}
         self.redirects: dict[str, str] = {}  # story ids merged away at a window edge -> the story they joined
         self.documents = 0
         self.frequencies: Counter[str] = Counter()
-        self.recent_groups: dict[str, tuple[str, float]] = {}  # article id -> (final group, published), lead-in only
+        # article id -> (final group, final story, published), for the articles the next window reads as lead-in
+        self.recent: dict[str, tuple[str, str, float]] = {}
         self.stories_seen: set[str] = set()
         self.windows = 0
 
@@ -454,18 +488,26 @@ class WindowedRun:
         if state.documents:  # the archive goes on from what the store holds
             self.documents, self.frequencies = state.documents, Counter(state.document_frequency)
             self.carried = dict(state.stories)
-        prepared, rejected, keep, known = self._prepare(files, store=store)
+        started = time.perf_counter()
+        prepared, rejected, keep = self._prepare(files, store=store)
+        log.info("read and prepared on Ray: %.1f s", time.perf_counter() - started)
         store.quarantine([*refused, *rejected])
         report.rejected = len(refused) + len(rejected)
         report.rejections += [Rejected(r.origin, r.reason) for r in rejected]
-        report.read = len(keep) + known
-        report.already_known = known
+        report.read = keep.articles + len(keep.drop)
+        report.already_known = len(keep.drop)  # held by the store, or a repeat of an article earlier in the archive
         merged = 0
+        stitching = committing = 0.0
         for window in self._windows(prepared, keep):
+            started = time.perf_counter()
             labels, changes = self._stitch(window)
             merged += len(changes.merged)
-            self._commit(window, labels, changes, store)
+            fingerprints = self._settle(window, labels)
+            stitching += time.perf_counter() - started
+            self._commit(window, fingerprints, changes, store)
+            committing += time.perf_counter() - started
             report.added += len(window.articles)
+        log.info("stitched %d windows in %.1f s; committed in %.1f s", self.windows, stitching, committing - stitching)
         report.windows = self.windows
         report.stories = len(self.stories_seen)
         report.merged_stories = merged
@@ -475,24 +517,25 @@ class WindowedRun:
 
     def assign(self, files: list[Path]) -> tuple[dict[str, str], list[Rejected], list[tuple[int, int, str]]]:
         """Without a store: each article id's story (after every merge), rejections, and (file, record, id) order."""
-        prepared, rejected, keep, _ = self._prepare(files, store=None)
+        prepared, rejected, keep = self._prepare(files, store=None)
         stories: dict[str, str] = {}
         for window in self._windows(prepared, keep):
             labels, _ = self._stitch(window)
+            self._settle(window, labels)
             for article, local in zip(window.articles, labels, strict=True):
                 stories[article.id] = local
         resolved = {article_id: self._resolve(story) for article_id, story in stories.items()}
         return resolved, rejected, self._order
 
     # -- Ray stages ----------------------------------------------------------------------------------------------
-    def _prepare(self, files: list[Path], store: Store | None) -> tuple[Any, list[Rejected], set[tuple[int, int]], int]:
+    def _prepare(self, files: list[Path], store: Store | None) -> tuple[Any, list[Rejected], _Kept]:
         """Read and prepare on Ray; on the driver, the rejections and which records to keep (first copy, not known)."""
         import ray.data
 
         workers = _ray_workers(self.workers)
         tasks = [{"file_no": i, "path": str(p)} for i, p in enumerate(files)]
         if not tasks:
-            return None, [], set(), 0
+            return None, [], _Kept(0, set())
         # Read first, then prepare: the model workers hold a CPU each for the whole stage, and reading needs some.
         records = ray.data.from_items(tasks, override_num_blocks=len(tasks)).flat_map(_read_rows).materialize()
         if self.settings.cluster.embedding.strip().lower() == "auto":
@@ -525,19 +568,15 @@ class WindowedRun:
             for start in range(0, len(rows), 4096):
                 chunk = [Article(id=i, canonical_url=u) for _, i, u in rows[start : start + 4096]]
                 known |= store.known(chunk)
-        keep: set[tuple[int, int]] = set()
+        drop: set[tuple[int, int]] = set()
         seen: set[str] = set()
-        dropped_known = 0
         for key, article_id, url in rows:
             keys = {article_id} | ({url} if url and store is not None else set())
-            if article_id in known:
-                dropped_known += 1
-                continue
-            if keys & seen:
+            if article_id in known or keys & seen:
+                drop.add((key[2], key[3]))
                 continue
             seen |= keys
-            keep.add((key[2], key[3]))
-        return prepared, rejected, keep, dropped_known
+        return prepared, rejected, _Kept(len(rows) - len(drop), drop)
 
     def _choose_encoder(self, records: Any) -> Settings:
         """For ``embedding = "auto"``: the encoder the archive's first batch asks for, as the local engine picks it."""
@@ -548,32 +587,47 @@ class WindowedRun:
         chosen = encoder_for("auto", [a.language for a in articles])
         return dataclasses.replace(self.settings, cluster=dataclasses.replace(self.settings.cluster, embedding=chosen))
 
-    def _windows(self, prepared: Any, keep: set[tuple[int, int]]) -> Iterator[Window]:
+    def _windows(self, prepared: Any, keep: _Kept) -> Iterator[Window]:
         """The windows, clustered in parallel on Ray, handed back in time order."""
         import ray
-        import ray.data
 
-        if prepared is None or not keep:
+        if prepared is None or not keep.articles:
             return
-        articles = prepared.filter(lambda row: row["rejected"] is None)
-        total = articles.count()
-        if len(keep) < total:
-            keep_ref = ray.put(keep)
-            articles = articles.filter(lambda row: (row["file_no"], row["record_no"]) in ray.get(keep_ref))
-        articles = articles.materialize()
+        started = time.perf_counter()
+        articles = prepared.map_batches(
+            _kept_articles, fn_kwargs={"drop": keep.drop}, batch_format="pyarrow"
+        ).materialize()
         settings = self.settings
-        partials = articles.map_batches(_frequencies, fn_kwargs={"settings": settings}, batch_format="pyarrow")
+        partials = articles.map_batches(
+            _frequencies,
+            fn_kwargs={"settings": settings, "window_days": self.window_days, "lead_days": self.lead_days},
+            batch_format="pyarrow",
+        )
         by_part: defaultdict[int, Counter[str]] = defaultdict(Counter)
         documents: Counter[int] = Counter()
+        tails: defaultdict[int, Counter[str]] = defaultdict(Counter)
+        tail_documents: Counter[int] = Counter()
         for row in partials.iter_rows():
-            by_part[row["part"]].update(pickle.loads(row["frequencies"]))
+            frequencies = pickle.loads(row["frequencies"])
+            by_part[row["part"]].update(frequencies)
             documents[row["part"]] += row["documents"]
-        # Each window starts from the document frequencies of every article before it (and of the store).
+            if row["tail"]:
+                tails[row["part"]].update(frequencies)
+                tail_documents[row["part"]] += row["documents"]
+        log.info("term statistics of %d windows: %.1f s", len(by_part), time.perf_counter() - started)
+        # Each window starts from the document frequencies of every article before its lead-in (and of the store):
+        # the lead-in adds its own as the window's clusterer reads it, so each article counts once.
         prefixes: dict[int, Any] = {}
         running_documents, running = self.documents, Counter(self.frequencies)
         self._window_frequencies: dict[int, tuple[int, Counter[str]]] = {}
         for part in sorted(by_part):
-            prefixes[part] = ray.put((running_documents, dict(running)))
+            before = part - 1
+            prefixes[part] = ray.put(
+                (
+                    running_documents - tail_documents[before],
+                    dict(running - tails[before]) if before in tails else dict(running),
+                )
+            )
             running_documents += documents[part]
             running.update(by_part[part])
             self._window_frequencies[part] = (documents[part], by_part[part])
@@ -591,26 +645,32 @@ class WindowedRun:
         for batch in clustered.iter_batches(batch_format="pyarrow", batch_size=None):
             for row in batch.to_pylist():
                 if current and row["part"] != current[0]["part"]:
-                    yield self._window(current)
+                    yield from self._window(current)
                     current = []
                 current.append(row)
         if current:
-            yield self._window(current)
+            yield from self._window(current)
 
-    def _window(self, rows: list[dict[str, Any]]) -> Window:
+    def _window(self, rows: list[dict[str, Any]]) -> Iterator[Window]:
         rows.sort(key=_replay_key)
         state: dict[str, Any] = {}
         for row in rows:
             if row["window_state"] is not None:
                 state = pickle.loads(row["window_state"])
+        lead = [(row["id"], row["story"]) for row in rows if row["lead"]]
+        rows = [row for row in rows if not row["lead"]]
+        if not rows:  # only the lead-in of a window with no articles of its own
+            return
         self.windows += 1
-        return Window(
+        yield Window(
             part=rows[0]["part"],
             articles=[_article(row) for row in rows],
             stories=[row["story"] for row in rows],
             fingerprints=[pickle.loads(row["fingerprint"]) for row in rows],
             via=[row["via"] for row in rows],
+            embeddings=[_embedding(row) for row in rows],
             states=state.get("stories", {}),
+            lead=lead,
         )
 
     # -- the driver: stitch, commit ------------------------------------------------------------------------------
@@ -619,21 +679,19 @@ class WindowedRun:
 
         The window's stories and the carried hot stories meet in a clusterer restored with both; its second look
         merges each window story into a carried story that tells the same event. A group that holds a carried
-        story keeps the carried id (the story began before the window edge); else the clusterer's survivor.
+        story keeps the carried id (the story began before the window edge). A window story left on its own is
+        then judged as its first article was in one process: a wire copy of an article before the edge follows
+        that article's story, else the article is assigned by a clusterer holding the carried stories (the
+        article-to-story rule). A story continued that way is carried on as a second profile under the same id.
         """
         own_documents, own_frequencies = self._window_frequencies.get(window.part, (0, Counter()))
         self.documents += own_documents
         self.frequencies.update(own_frequencies)
         moments = [a.published for a in window.articles if a.published is not None]
         start = _seconds(min(moments)) if moments else None
-        clusterer = StoryClusterer(self.settings.cluster)
-        clusterer.restore(
-            self.documents,
-            start,
-            dict(self.frequencies),
-            [*self.carried.items(), *window.states.items()],
-            review={"since": 0, "stories": sorted(window.states)},
-        )
+        anchors = self._anchors(window)
+        unanchored = sorted(set(window.states) - set(anchors))
+        clusterer = self._restored(start, [*self.carried.items(), *window.states.items()], unanchored)
         clusterer.review()
         carried_ids = set(self.carried)
         members: defaultdict[str, list[str]] = defaultdict(list)
@@ -644,41 +702,99 @@ class WindowedRun:
             seen = self.carried[story_id].get("first_seen")
             return (seen if seen is not None else math.inf, story_id)
 
+        def known(story_id: str) -> str:
+            if story_id in anchors:
+                return anchors[story_id]
+            return self._resolve(self.alias.get(story_id, story_id))
+
         label: dict[str, str] = {}
         merged: dict[str, str] = {}
         for root, group in members.items():
             old = [s for s in group if s in carried_ids]
-            chosen = root if root in carried_ids or not old else min(old, key=first_seen)
+            held = [s for s in group if s in anchors]
+            if root in carried_ids or root in anchors:
+                chosen = known(root)
+            elif old:
+                chosen = known(min(old, key=first_seen))
+            elif held:
+                chosen = known(min(held))
+            else:
+                continue
             label[root] = chosen
-            for story_id in old:
-                if story_id != chosen:
-                    merged[story_id] = chosen
-        for story_id in list(clusterer.stories):  # stories the second look split off
-            label.setdefault(story_id, story_id)
+            for story_id in old + held:
+                if known(story_id) != chosen:
+                    merged[known(story_id)] = chosen
+        self.redirects.update(merged)
+        labels = self._continue_thin_stories(window, clusterer, label, start)
+        own = {article.id for article in window.articles}
 
         def final(story_id: str) -> str:
             root = clusterer.resolve(story_id)
-            return label.get(root, root)
+            return self._resolve(label.get(root, root))
 
-        labels = [
-            final(clusterer.story_of(article.id, story))
-            for article, story in zip(window.articles, window.stories, strict=True)
-        ]
-        own = {article.id for article in window.articles}
         moved = {a: final(s) for a, s in clusterer.moved.items() if a not in own}
-        self.carried = {final(story_id): profile.to_state() for story_id, profile in clusterer.stories.items()}
-        self.redirects.update(merged)
+        self.carried = {story_id: profile.to_state() for story_id, profile in clusterer.stories.items()}
+        self.alias = {story_id: final(story_id) for story_id in self.carried}
         self.stories_seen.update(labels)
+        stored: dict[str, dict[str, Any]] = {}
+        for story_id, state in sorted(self.carried.items(), key=lambda item: (item[0] != self.alias[item[0]], item[0])):
+            stored.setdefault(self.alias[story_id], state)  # a story's own profile, else its first continuation
         changes = ClustererChanges(
             documents=self.documents,
             latest=_seconds(max(moments)) if moments else None,
             document_frequency={term: self.frequencies[term] for term in own_frequencies},
-            stories=dict(self.carried),
+            stories=stored,
             merged=merged,
             moved=moved,
             review={"since": 0, "stories": []},
         )
         return labels, changes
+
+    def _anchors(self, window: Window) -> dict[str, str]:
+        """Window stories that hold lead-in articles: each continues the story most of those articles are in."""
+        votes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for article_id, story in window.lead:
+            if article_id in self.recent:
+                votes[story][self._resolve(self.recent[article_id][1])] += 1
+        return {
+            story: max(counted.items(), key=lambda item: (item[1], item[0]))[0]
+            for story, counted in votes.items()
+            if story in window.states
+        }
+
+    def _restored(
+        self, start: float | None, stories: list[tuple[str, dict[str, Any]]], review: list[str]
+    ) -> StoryClusterer:
+        clusterer = StoryClusterer(self.settings.cluster)
+        clusterer.restore(
+            self.documents, start, dict(self.frequencies), stories, review={"since": 0, "stories": review}
+        )
+        return clusterer
+
+    def _continue_thin_stories(
+        self, window: Window, clusterer: StoryClusterer, label: dict[str, str], start: float | None
+    ) -> list[str]:
+        """Each article's final story; window stories no carried story absorbed are judged by their first article."""
+        placed = [
+            clusterer.resolve(clusterer.story_of(article.id, story))
+            for article, story in zip(window.articles, window.stories, strict=True)
+        ]
+        founders: dict[str, int] = {}
+        for index, root in enumerate(placed):
+            if root not in label:
+                founders.setdefault(root, index)
+        if founders and self.carried:
+            judge = self._restored(start, list(self.carried.items()), [])
+            for root, index in founders.items():  # in replay order of their first articles
+                article = window.articles[index]
+                via = window.via[index]
+                if via is not None and via in self.recent:  # a wire copy follows its group's story
+                    label[root] = self._resolve(self.recent[via][1])
+                    continue
+                found = judge.assign(dataclasses.replace(article), embedding=window.embeddings[index])
+                if found in self.carried:
+                    label[root] = self._resolve(self.alias.get(found, found))
+        return [self._resolve(label.get(root, root)) for root in placed]
 
     def _resolve(self, story_id: str) -> str:
         for _ in range(1000):
@@ -687,19 +803,29 @@ class WindowedRun:
             story_id = self.redirects[story_id]
         return story_id
 
-    def _commit(self, window: Window, labels: list[str], changes: ClustererChanges, store: Store) -> None:
-        """The window's articles with their final groups and stories, in batches; the clusterer state with the last."""
+    def _settle(self, window: Window, labels: list[str]) -> list[Fingerprint]:
+        """Give the window's articles their final groups and stories; remember those the next window reads first."""
         fingerprints: list[Fingerprint] = []
         for article, story, fingerprint, via in zip(
             window.articles, labels, window.fingerprints, window.via, strict=True
         ):
             group = fingerprint.group
-            if via is not None and via in self.recent_groups:  # a copy of an article of the window before
-                group = self.recent_groups[via][0]
+            if via is not None and via in self.recent:  # a copy of an article of the window before
+                group = self.recent[via][0]
             article.syndication_group = group
             article.story_id = story
             fingerprints.append(dataclasses.replace(fingerprint, group=group))
-        self._remember_groups(window.articles)
+        dated = [(a, _seconds(a.published)) for a in window.articles if a.published is not None]
+        if dated:
+            horizon = max(moment for _, moment in dated) - self.lead_days * DAY
+            for article, moment in dated:
+                if moment >= horizon:
+                    self.recent[article.id] = (article.syndication_group or "", article.story_id or "", moment)
+            self.recent = {k: v for k, v in self.recent.items() if v[2] >= horizon}
+        return fingerprints
+
+    def _commit(self, window: Window, fingerprints: list[Fingerprint], changes: ClustererChanges, store: Store) -> None:
+        """The window's articles in batches, through the store; the clusterer state with the last batch."""
         size = max(1, self.settings.batch_size)
         empty = ClustererChanges(changes.documents, changes.latest, {}, {}, review=changes.review)
         for start in range(0, len(window.articles), size):
@@ -708,19 +834,6 @@ class WindowedRun:
             store.commit_batch(batch, fingerprints[start : start + size], changes if last else empty, [])
             if self.progress:
                 self.progress(len(batch))
-
-    def _remember_groups(self, articles: list[Article]) -> None:
-        """The final groups of the articles the next window reads as lead-in (only those near its edge)."""
-        dated = [a for a in articles if a.published is not None]
-        if not dated:
-            return
-        latest = max(_seconds(a.published) for a in dated if a.published)
-        horizon = latest - self.lead_days * DAY
-        for article in dated:
-            moment = _seconds(article.published) if article.published else 0.0
-            if moment >= horizon:
-                self.recent_groups[article.id] = (article.syndication_group or "", moment)
-        self.recent_groups = {k: v for k, v in self.recent_groups.items() if v[1] >= horizon}
 
 
 def assign_stories_by_window(
