@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -32,7 +33,8 @@ from newsloom.evaluate.metrics import bcubed
 from scaling import SyntheticStream, load_seeds
 from throughput import environment, the_command, write_docs
 
-DEFAULT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
 
 
 def write_archive(path: Path, articles: int, shared: Path) -> None:
@@ -67,6 +69,8 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, out
     from newsloom.config import Settings
     from newsloom.store import open_store
 
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("newsloom.backfill").setLevel(logging.INFO)  # the ray engine's stage timings, on stderr
     settings = Settings(cluster=ClusterSettings(embedding="none"))
     peak = [0.0]
     stop = threading.Event()
@@ -112,6 +116,48 @@ def measure(archive: Path, engine: str, workers: int, window_days: float, folder
     return result
 
 
+AGREEMENT_STREAMS = (  # (stream, window days): the demo corpus and real streams from the shared data folder
+    ("demo", 7.0),
+    ("demo", 1.0),
+    ("uci", 7.0),
+    ("uci", 1.0),
+    ("giveme5w1h", 7.0),
+)
+
+
+def engine_agreement(shared: Path, workers: int) -> list[str]:
+    """B-cubed of the ray engine's stories against the local engine's on each stream, in this process (one Ray)."""
+    from newsloom import Article, Pipeline, assign_stories, read_file
+    from newsloom.backfill import assign_stories_by_window, start_ray
+    from newsloom.cluster import ClusterSettings
+    from newsloom.config import Settings
+
+    settings = Settings(cluster=ClusterSettings(embedding="none"))
+    start_ray(workers=workers, object_store_mb=1024)
+    lines = [
+        "| stream | window days | articles | local stories | ray stories | precision | recall | F1 | same ids |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, days in AGREEMENT_STREAMS:
+        path = REPO / "examples" / "demo" / "articles.jsonl" if name == "demo" else shared / name / "articles.jsonl"
+        if not path.is_file():
+            print(f"{name}: no {path}, skipped")
+            continue
+        pipeline = Pipeline(settings)
+        placed = [i for i in assign_stories(read_file(path), pipeline=pipeline) if isinstance(i, Article)]
+        local = {article.id: pipeline.story_of(article) or "" for article in placed}
+        ray = dict(assign_stories_by_window([path], settings, window_days=days, workers=workers)[0])
+        figures = bcubed(ray, local)
+        same = sum(1 for article_id, story in local.items() if ray.get(article_id) == story)
+        line = (
+            f"| {name} | {days:g} | {len(local):,} | {len(set(local.values())):,} | {len(set(ray.values())):,} "
+            f"| {figures.precision:.4f} | {figures.recall:.4f} | {figures.f1:.4f} | {same:,} |"
+        )
+        print(line, flush=True)
+        lines.append(line)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -122,12 +168,23 @@ def main() -> None:
     parser.add_argument("--window-days", type=float, default=7.0, help="days per time window (default 7)")
     parser.add_argument("--write-docs", action="store_true", help="record the figures in docs/benchmarks.md")
     parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    parser.add_argument("--agreement", action="store_true", help="only the engines' agreement on real streams")
     parser.add_argument("--child", choices=("local", "ray"), help=argparse.SUPPRESS)
     parser.add_argument("--archive", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_engine(args.archive, args.child, args.workers, args.window_days, args.out)
+        return
+    if args.agreement:
+        lines = [
+            *environment(the_command()),
+            "- Settings: fast path, no store",
+            "",
+            *engine_agreement(args.shared, args.workers),
+        ]
+        if args.write_docs:
+            write_docs(args.docs, "\n".join(lines), name="backfill-agreement", heading="Backfill: engine agreement")
         return
     rows = []
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
