@@ -285,3 +285,15 @@ def test_one_window_gives_the_local_engine_stories_exactly(ray_cluster: None, de
 def test_a_windowed_run_refuses_a_window_of_no_days() -> None:
     with pytest.raises(ValueError, match="window_days"):
         WindowedRun(FAST, window_days=0)
+
+
+def test_backfill_command_runs_the_local_engine_and_refuses_a_missing_archive(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "cli.db")
+    env = ["--db", db, "--config", str(_fast_config(tmp_path))]
+    assert main([*env, "backfill", str(archive), "--no-briefs"]) == 0
+    out = capsys.readouterr().out
+    assert "local: 4 files" in out and "3 rejected" in out
+    assert main([*env, "backfill", str(tmp_path / "missing")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err

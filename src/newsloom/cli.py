@@ -589,8 +589,12 @@ def _check_engine_options(args: argparse.Namespace) -> None:
 
 def _cmd_backfill(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     from newsloom.backfill import EngineUnavailable, backfill
+    from newsloom.ingest.archives import find_archive_files
 
     _check_engine_options(args)
+    files, refused = find_archive_files(args.paths)
+    if not files:
+        raise UserError("; ".join(f"{r.origin}: {r.reason}" for r in refused) or "nothing to read")
     store = _open(settings)
     try:
         with _progress(err, quiet=getattr(args, "quiet", False)) as progress:
