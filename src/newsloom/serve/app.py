@@ -226,7 +226,9 @@ class Server:
     ) -> Response:
         """The answer for this address from the cache, or rendered now; 304 when the reader's copy is current."""
         key = request.url.path + ("?" + request.url.query if request.url.query else "")
-        with self.store() as store:
+        # One snapshot for the revision and every read of the page: a page is never half before, half after a
+        # batch the watch loop commits meanwhile, and it is cached under the revision it shows.
+        with self.store() as store, store.snapshot():
             revision = store.revision()
             page = self.cache.get(key, revision)
             if page is None:
