@@ -141,13 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parse_grid(items: Sequence[str]) -> dict[str, Sequence[float]]:
-    known = {f.name for f in dataclasses.fields(ClusterSettings)}
+    defaults = ClusterSettings()
     grid: dict[str, Sequence[float]] = {}
     for item in items:
         key, _, values = item.partition("=")
-        if key not in known or not values:
+        if not hasattr(defaults, key) or not values:
             raise SystemExit(f"--grid {item!r}: give a ClusterSettings field and values, e.g. split_threshold=0,0.05")
-        grid[key] = tuple(float(v) for v in values.split(","))
+        kind = type(getattr(defaults, key))  # an int setting stays an int
+        grid[key] = tuple(kind(float(v)) for v in values.split(","))
     return grid
 
 
