@@ -322,6 +322,12 @@ def _engine_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--window-days", type=float, default=7.0, metavar="DAYS", help="ray: days per clustered time window (7)"
     )
+    command.add_argument(
+        "--lead-days",
+        type=float,
+        metavar="DAYS",
+        help="ray: days before each window it reads first (default: the whole window before; less is faster)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -583,6 +589,8 @@ def _check_engine_options(args: argparse.Namespace) -> None:
         raise UserError("--address and --workers are for --engine ray")
     if args.window_days <= 0:
         raise UserError("--window-days must be a positive number of days")
+    if args.lead_days is not None and not 0 <= args.lead_days <= args.window_days:
+        raise UserError("--lead-days must be between 0 and --window-days")
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1")
 
@@ -608,6 +616,7 @@ def _cmd_backfill(args: argparse.Namespace, settings: Settings, out: Console, er
                     address=args.address,
                     workers=args.workers,
                     window_days=args.window_days,
+                    lead_days=args.lead_days,
                     write_briefs=not args.no_briefs,
                     progress=lambda n: progress.advance(task, n),
                 )
@@ -669,7 +678,9 @@ def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Consol
             source.write_bytes(sys.stdin.buffer.read())
         elif not source.is_file():
             raise UserError(f"no such file: {args.input}")
-        placed, rejected = assign_stories_by_window([source], settings, args.window_days, args.workers)
+        placed, rejected = assign_stories_by_window(
+            [source], settings, args.window_days, args.workers, lead_days=args.lead_days
+        )
     _print_skipped(rejected, err)
     target: TextIO = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
