@@ -54,7 +54,7 @@ class ClusterSettings:
     story_terms: int = 300  # terms kept per story description
     lookup_terms: int = 12  # the article's strongest terms used to find candidate stories
     posting_cap: int = 100  # terms posted under more hot stories than this are not used to find candidates
-    max_candidates: int = 40
+    max_candidates: int = 20  # stories found by shared terms that are scored (15-40 score alike; cost grows with it)
     grace_days: float = 2.0  # no time penalty within this gap
     decay_days: float = 7.0  # beyond the grace, the score falls by e every this many days...
     decay_floor: float = 0.6  # ...but never below this share: a strong match still joins across a long gap
