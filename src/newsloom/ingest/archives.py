@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from newsloom.ingest.files import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_file
+from newsloom.ingest.files import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, find_files, read_file
 from newsloom.ingest.web import PageError, extract_article
 from newsloom.model import Article, Rejected
 from newsloom.text.dates import UnreadableDate, parse_date
@@ -34,28 +34,7 @@ def is_warc(path: Path) -> bool:
 
 def find_archive_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejected]]:
     """The readable files under the given files and folders (recursively, sorted), WARC files included."""
-    found: list[Path] = []
-    refused: list[Rejected] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and _readable(child):
-                    found.append(child)
-        elif path.is_file():
-            if _readable(path):
-                found.append(path)
-            else:
-                kinds = ", ".join(ARCHIVE_SUFFIXES)
-                refused.append(Rejected(str(path), f"unsupported file type '{path.suffix or '(none)'}': read {kinds}"))
-        else:
-            refused.append(Rejected(str(path), "no such file or folder"))
-    return found, refused
-
-
-def _readable(path: Path) -> bool:
-    return is_warc(path) or path.suffix.lower() in SUPPORTED_SUFFIXES
+    return find_files(paths, ARCHIVE_SUFFIXES)
 
 
 def read_archive_file(path: Path) -> Iterator[Item]:

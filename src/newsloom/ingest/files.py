@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from newsloom.ingest.records import BadRecord, article_from_record
@@ -26,26 +26,32 @@ _EXCERPT = 2000
 Item = Article | Rejected
 
 
-def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejected]]:
-    """The readable files under the given files and folders (recursively, sorted), and the paths refused."""
+def find_files(
+    paths: Iterable[str | Path], suffixes: Sequence[str] = SUPPORTED_SUFFIXES
+) -> tuple[list[Path], list[Rejected]]:
+    """The readable files (names ending in one of ``suffixes``) under the given files and folders (recursively,
+    sorted), and the paths refused."""
     found: list[Path] = []
     refused: list[Rejected] = []
+
+    def readable(path: Path) -> bool:
+        return path.name.lower().endswith(tuple(suffixes))
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if child.is_file() and not hidden and readable(child):
                     found.append(child)
         elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if readable(path):
                 found.append(path)
             else:
                 refused.append(
                     Rejected(
                         str(path),
-                        f"unsupported file type '{path.suffix or '(none)'}': "
-                        f"newsloom reads {', '.join(SUPPORTED_SUFFIXES)}",
+                        f"unsupported file type '{path.suffix or '(none)'}': newsloom reads {', '.join(suffixes)}",
                     )
                 )
         else:
