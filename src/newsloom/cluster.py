@@ -556,11 +556,7 @@ class StoryClusterer:
         for term in merged.terms:
             self._unpost(term, merged.id)
         combined = dict(survivor.terms)
-        for term, weight in merged.terms.items():
-            combined[term] = combined.get(term, 0.0) + weight
-        keep = self.settings.story_terms
-        if len(combined) > keep * 1.5:
-            combined = dict(heapq.nlargest(keep, combined.items(), key=lambda item: item[1]))
+        _add_terms(combined, merged.terms, self.settings.story_terms)
         survivor.terms = combined
         for term in combined.keys() - before:
             self._postings[term].add(survivor.id)
