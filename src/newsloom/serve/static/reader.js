@@ -25,6 +25,7 @@
   }
 
   function close(returnFocus) {
+    clearTimeout(hoverTimer); // a hover that began before the close must not reopen it
     if (!open) return;
     var current = open;
     open = null;
@@ -64,6 +65,7 @@
     var mark = event.target.closest && event.target.closest(".cite");
     if (mark) {
       event.preventDefault();
+      clearTimeout(hoverTimer); // the click decides; the hover that led to it must not toggle it afterwards
       if (open && open.mark === mark) {
         close(false);
       } else {
