@@ -381,9 +381,16 @@ class StoryClusterer:
         trimmed = len(story.terms) < len(before | description.keys())
         if weighed_at >= 0 and not trimmed and self.documents <= weighed_at * 1.1:
             # Only the article's terms changed: reweigh those, not the whole story (see ``_story_weights``).
+            # The norm moves by the change in those terms' squares: the story's other terms are not summed again.
             weighted, _ = self._weighted({term: story.terms[term] for term in description})
-            story._weighted.update(weighted)
-            story._norm = math.sqrt(sum(w * w for w in story._weighted.values())) or 1.0
+            story_weights, square = story._weighted, story._norm * story._norm
+            for term, weight in weighted.items():
+                previous = story_weights.get(term)
+                if previous is not None:
+                    square -= previous * previous
+                square += weight * weight
+                story_weights[term] = weight
+            story._norm = math.sqrt(square) if square > 0 else 1.0
             story._norm_docs = weighed_at
         centroid = story.centroid()
         if centroid is not None:
@@ -515,7 +522,7 @@ class StoryClusterer:
         for term, weight in strongest:
             posting = self._postings.get(term, ())
             if len(posting) <= self.settings.posting_cap:
-                for other_id in sorted(posting):
+                for other_id in posting:  # one vote per term, the terms in one order: the same sums every run
                     votes[other_id] += weight
         votes.pop(story.id, None)
         count = self.settings.merge_candidates
@@ -598,7 +605,7 @@ class StoryClusterer:
             stories={s: self.stories[s].to_state() for s in self._dirty_stories if s in self.stories},
             merged=dict(self._merged),
             moved=dict(self._moved),
-            review={"since": self._since_review, "stories": sorted(self._to_review)},
+            review=self.review_state(),
         )
         self._dirty_terms.clear()
         self._dirty_stories.clear()
@@ -606,6 +613,15 @@ class StoryClusterer:
         self._moved.clear()
         self._cool_down()
         return out
+
+    @property
+    def latest(self) -> float | None:
+        """The latest publication time seen (seconds since the epoch)."""
+        return self._latest
+
+    def review_state(self) -> dict[str, Any]:
+        """The second look's progress: articles since the last look, and the stories the next one will see."""
+        return {"since": self._since_review, "stories": sorted(self._to_review)}
 
     def restore(
         self,
@@ -615,8 +631,10 @@ class StoryClusterer:
         stories: Iterable[tuple[str, dict[str, Any]]],
         redirects: dict[str, str] | None = None,
         review: dict[str, Any] | None = None,
+        keep_cold: bool = False,
     ) -> None:
-        """Load a persisted state (the sum of all ``changes()``); cold stories are skipped."""
+        """Load a persisted state (the sum of all ``changes()``); cold stories are skipped unless ``keep_cold`` (a
+        clusterer in the middle of its batch still holds the stories that went quiet since the last ``changes()``)."""
         self.redirects = dict(redirects or {})
         self._since_review = int((review or {}).get("since", 0))
         self._to_review = set((review or {}).get("stories", ()))
@@ -625,7 +643,7 @@ class StoryClusterer:
         self.document_frequency = dict(document_frequency)
         for story_id, state in stories:
             profile = StoryProfile.from_state(story_id, state)
-            if self._is_hot(profile):
+            if keep_cold or self._is_hot(profile):
                 self.stories[story_id] = profile
                 for term in profile.terms:
                     self._postings[term].add(story_id)
@@ -714,12 +732,16 @@ class StoryClusterer:
         cap = self.settings.posting_cap
         # A term that many hot stories share says little about which one an article belongs to, and reading its
         # long posting list would make the cost grow with the number of hot stories: such terms are not keys.
-        keys = [(t, w) for t, w in description.items() if len(self._postings.get(t, ())) <= cap]
-        strongest = heapq.nlargest(self.settings.lookup_terms, keys, key=lambda item: (item[1] * idf(item[0]), item[0]))
+        postings = self._postings
+        keys = [
+            (term, weight * idf(term)) for term, weight in description.items() if len(postings.get(term, ())) <= cap
+        ]
+        strongest = heapq.nlargest(self.settings.lookup_terms, keys, key=lambda item: (item[1], item[0]))
         votes: defaultdict[str, float] = defaultdict(float)
-        for term, weight in strongest:
-            for story_id in sorted(self._postings.get(term, ())):  # float sums in one order, every run
-                votes[story_id] += weight * idf(term)
+        # Each story gets one vote per term, the terms in one order: the float sums are the same every run.
+        for term, vote in strongest:
+            for story_id in postings.get(term, ()):
+                votes[story_id] += vote
         # Ties break on the story id: the same stream gives the same stories whatever the hash seed.
         best = heapq.nlargest(self.settings.max_candidates, votes.items(), key=lambda item: (item[1], item[0]))
         found = [s for s, _ in best]
