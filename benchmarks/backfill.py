@@ -62,7 +62,7 @@ def _ray_rss_mb() -> float:
     return total / 1024
 
 
-def run_engine(archive: Path, engine: str, workers: int, window_days: float, out: Path) -> None:
+def run_engine(archive: Path, engine: str, workers: int, window_days: float, passes: int, out: Path) -> None:
     """One backfill in this (child) process; its figures and stories go to ``out`` as JSON."""
     from newsloom.backfill import backfill, start_ray
     from newsloom.cluster import ClusterSettings
@@ -84,7 +84,9 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, out
         threading.Thread(target=sample, daemon=True).start()
     with tempfile.TemporaryDirectory() as folder, open_store(str(Path(folder) / "backfill.db")) as store:
         started = time.perf_counter()
-        report = backfill([archive], settings, store, engine=engine, window_days=window_days, write_briefs=False)
+        report = backfill(
+            [archive], settings, store, engine=engine, window_days=window_days, passes=passes, write_briefs=False
+        )
         seconds = time.perf_counter() - started
         stop.set()
         stories = {}
@@ -107,10 +109,11 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, out
     )
 
 
-def measure(archive: Path, engine: str, workers: int, window_days: float, folder: Path) -> dict[str, Any]:
+def measure(archive: Path, engine: str, workers: int, window_days: float, passes: int, folder: Path) -> dict[str, Any]:
     out = folder / f"{engine}.json"
     command = [sys.executable, __file__, "--child", engine, "--archive", str(archive)]
-    command += ["--workers", str(workers), "--window-days", str(window_days), "--out", str(out)]
+    command += ["--workers", str(workers), "--window-days", str(window_days), "--passes", str(passes)]
+    command += ["--out", str(out)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return result
@@ -125,7 +128,7 @@ AGREEMENT_STREAMS = (  # (stream, window days): the demo corpus and real streams
 )
 
 
-def engine_agreement(shared: Path, workers: int) -> list[str]:
+def engine_agreement(shared: Path, workers: int, passes: int) -> list[str]:
     """B-cubed of the ray engine's stories against the local engine's on each stream, in this process (one Ray)."""
     from newsloom import Article, Pipeline, assign_stories, read_file
     from newsloom.backfill import assign_stories_by_window, start_ray
@@ -146,7 +149,7 @@ def engine_agreement(shared: Path, workers: int) -> list[str]:
         pipeline = Pipeline(settings)
         placed = [i for i in assign_stories(read_file(path), pipeline=pipeline) if isinstance(i, Article)]
         local = {article.id: pipeline.story_of(article) or "" for article in placed}
-        ray = dict(assign_stories_by_window([path], settings, window_days=days, workers=workers)[0])
+        ray = dict(assign_stories_by_window([path], settings, window_days=days, workers=workers, passes=passes)[0])
         figures = bcubed(ray, local)
         same = sum(1 for article_id, story in local.items() if ray.get(article_id) == story)
         line = (
@@ -166,6 +169,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared data folder")
     parser.add_argument("--workers", type=int, default=2, help="Ray CPUs (default 2)")
     parser.add_argument("--window-days", type=float, default=7.0, help="days per time window (default 7)")
+    parser.add_argument("--passes", type=int, default=2, help="ray engine passes over the windows (default 2)")
     parser.add_argument("--write-docs", action="store_true", help="record the figures in docs/benchmarks.md")
     parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
     parser.add_argument("--agreement", action="store_true", help="only the engines' agreement on real streams")
@@ -174,14 +178,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_engine(args.archive, args.child, args.workers, args.window_days, args.out)
+        run_engine(args.archive, args.child, args.workers, args.window_days, args.passes, args.out)
         return
     if args.agreement:
         lines = [
             *environment(the_command()),
-            "- Settings: fast path, no store",
+            f"- Settings: fast path, no store; ray engine: {args.passes} passes",
             "",
-            *engine_agreement(args.shared, args.workers),
+            *engine_agreement(args.shared, args.workers, args.passes),
         ]
         if args.write_docs:
             write_docs(args.docs, "\n".join(lines), name="backfill-agreement", heading="Backfill: engine agreement")
@@ -191,8 +195,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             archive = Path(folder) / "archive.jsonl"
             write_archive(archive, size, args.shared)
-            local = measure(archive, "local", args.workers, args.window_days, Path(folder))
-            ray = measure(archive, "ray", args.workers, args.window_days, Path(folder))
+            local = measure(archive, "local", args.workers, args.window_days, args.passes, Path(folder))
+            ray = measure(archive, "ray", args.workers, args.window_days, args.passes, Path(folder))
         agreement = bcubed(ray["stories"], local["stories"]).f1
         row = (size, local, ray, agreement)
         rows.append(row)
@@ -205,7 +209,7 @@ def main() -> None:
     lines = [
         *environment(the_command()),
         f'- Settings: fast path (`[cluster] embedding = "none"`), no briefs, a fresh SQLite store per run; '
-        f"ray engine: {args.workers} CPUs on this machine, {args.window_days:g}-day windows",
+        f"ray engine: {args.workers} CPUs on this machine, {args.window_days:g}-day windows, {args.passes} passes",
         "",
         "| articles | local articles/s | local peak memory | ray articles/s | ray peak memory (all Ray processes) "
         "| ray / local speed | windows | agreement (B-cubed F1) |",

@@ -14,8 +14,12 @@ date, which come last, in the order they were read). Two engines run it:
   carried hot stories in a clusterer restored with both, whose own second look (``review``: the story-to-story rule
   and thresholds) merges it into the story it continues, or else its first article is judged as in one process (a
   wire copy follows its group's story; otherwise ``assign`` against the carried stories). A continued story keeps
-  its id, so ids are the same run after run. The driver commits each window's articles through the store in
-  batches, then briefs are written for the stories that changed.
+  its id, so ids are the same run after run. That first pass is a guess at each window's starting state; each
+  further pass (``passes``, 2 by default) replays every window in parallel again, its clusterer restored with the
+  state the pass before left at the window's start (hot stories, term statistics, clock) and the lead-in only
+  filling the syndication index, so a window whose start was right is placed exactly as in one process. The driver
+  commits each window's articles of the last pass through the store in batches, then briefs are written for the
+  stories that changed.
 
 ``backfill(paths, settings, store, engine=...)`` runs either; ``assign_stories_by_window`` is the ray engine
 without a store, for ``newsloom cluster --engine ray``.
@@ -23,6 +27,7 @@ without a store, for ``newsloom cluster --engine ray``.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import math
@@ -95,13 +100,16 @@ def backfill(
     workers: int | None = None,
     window_days: float = 7.0,
     lead_days: float | None = None,
+    passes: int = 2,
     write_briefs: bool = True,
     progress: Progress | None = None,
 ) -> BackfillReport:
     """Replay the archive under ``paths`` into the store with the chosen engine ("local" or "ray").
 
     For the ray engine, ``window_days`` is the length of the time windows clustered in parallel and ``lead_days``
-    how much of the window before each one reads first (default: all of it, at most ``window_days``).
+    how much of the window before each one reads first (default: all of it, at most ``window_days``); ``passes``
+    how many times the windows are clustered (each pass after the first replays them from the state the pass before
+    left at their start).
     """
     if engine not in ENGINES:
         raise EngineUnavailable(f"no engine named {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -112,7 +120,13 @@ def backfill(
     else:
         start_ray(address, workers)
         run = WindowedRun(
-            settings, window_days=window_days, store=store, workers=workers, lead_days=lead_days, progress=progress
+            settings,
+            window_days=window_days,
+            store=store,
+            workers=workers,
+            lead_days=lead_days,
+            progress=progress,
+            passes=passes,
         )
         report = run.backfill(files, refused, write_briefs=write_briefs)
     report.files = len(files)
@@ -423,21 +437,127 @@ def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> 
     states = {story_id: state for story_id, state in states.items() if story_id in own_stories}
     states = {story_id: state for story_id, state in states.items() if story_id in pipeline.clusterer.stories}
     out: list[dict[str, Any]] = []
+    lead: list[tuple[str, str]] = []  # (lead-in article, the window story it is in)
+    for article, row in placed:
+        group = article.syndication_group or ""
+        if row["lead"]:
+            lead.append((article.id, pipeline.story_of(article) or ""))
+            continue
+        out.append(
+            {
+                **row,
+                "group": group,
+                "story": pipeline.story_of(article),
+                "via": lead_groups.get(group),
+                "fingerprint": pickle.dumps(pipeline.syndication.fingerprint_of(article)),
+                "window_state": None,
+            }
+        )
+    if out:  # none when the group is only the lead-in of a window with no articles of its own
+        out[0]["window_state"] = pickle.dumps({"stories": states, "part": part, "lead": lead})
+    return pa.Table.from_pylist(out, schema=_window_schema())
+
+
+@dataclass(frozen=True)
+class WindowStart:
+    """The story stage's state as one window begins, as the driver knows it after the pass before: what a replay of
+    the window restores (see ``replay_window``)."""
+
+    documents: int
+    latest: float | None
+    frequencies: dict[str, int]
+    stories: dict[str, dict[str, Any]]  # the hot story profiles
+    alias: dict[str, str]  # profile -> the story it belongs to (a story continued at an edge has two profiles)
+    recent: dict[str, tuple[str, str, float]]  # article id -> (group, story, published) of the lead-in's articles
+    position: int  # articles placed before the window in this run: where the pipeline's batches and looks fall
+    review: dict[str, Any]  # the clusterer's second look: articles since the last one, and the stories it will see
+
+
+def _profiles(alias: dict[str, str]) -> dict[str, str]:
+    """Story -> the profile that stands for it: its own, else its first continuation (see ``WindowStart.alias``)."""
+    profile_of: dict[str, str] = {}
+    for profile, story in sorted(alias.items(), key=lambda item: (item[0] != item[1], item[0])):
+        profile_of.setdefault(story, profile)
+    return profile_of
+
+
+def replay_window(batch: Any, settings: Settings, starts: dict[int, Any]) -> Any:
+    """One time window again, from the state the pass before left at its start.
+
+    The clusterer is restored with the hot stories, document frequencies and clock as they stood before the window,
+    so the window's own articles are placed as one process would place them; the lead-in articles only fill the
+    syndication index, each with the story it ended in, so a wire copy across the edge follows its group's story.
+    The first row carries the window's outcome: its hot stories, the merges and the moves of earlier articles.
+    """
+    import pyarrow as pa
+    import ray
+
+    rows = sorted(batch.to_pylist(), key=_replay_key)
+    part = rows[0]["part"] if rows else None
+    if part is None or part not in starts:  # no rows, or only the lead-in of a window with no articles of its own
+        return pa.Table.from_pylist([], schema=_window_schema())
+    return pa.Table.from_pylist(replay(rows, settings, ray.get(starts[part])), schema=_window_schema())
+
+
+def replay(rows: list[dict[str, Any]], settings: Settings, start: WindowStart) -> list[dict[str, Any]]:
+    """``replay_window`` without Ray: a window's rows (its lead-in and its own, in replay order) placed from
+    ``start``; a row out for each article of its own."""
+    pipeline = Pipeline(settings)
+    clusterer = pipeline.clusterer
+    clusterer.restore(
+        start.documents,
+        start.latest,
+        start.frequencies,
+        list(start.stories.items()),
+        review=start.review,
+        keep_cold=True,
+    )
+    profile_of = _profiles(start.alias)
+
+    def final(profile: str) -> str:
+        return start.alias.get(profile, profile)
+
+    lead_groups: dict[str, str] = {}
+    placed: list[tuple[Article, dict[str, Any]]] = []
+    for row in rows:
+        article = _article(row)
+        if row["lead"]:
+            known = start.recent.get(article.id)
+            if known is not None:
+                group = pipeline.recall(article, profile_of.get(known[1], known[1]))
+                lead_groups.setdefault(group, article.id)
+            continue
+        pipeline.place(article, _embedding(row))
+        placed.append((article, row))
+        if (start.position + len(placed)) % settings.batch_size == 0:
+            clusterer.changes()  # cools stories down where one process ends a batch, and only there
+    latest, review = clusterer.latest, clusterer.review_state()
+    own = {article.id for article, _ in placed}
+    redirects = {final(m): final(clusterer.resolve(m)) for m in clusterer.redirects}
+    outcome = {
+        "stories": {profile: story.to_state() for profile, story in clusterer.stories.items()},
+        "alias": {profile: final(profile) for profile in clusterer.stories},
+        "redirects": {old: new for old, new in redirects.items() if old != new},
+        "moved": {a: final(clusterer.resolve(s)) for a, s in clusterer.moved.items() if a not in own},
+        "latest": latest,
+        "review": review,
+    }
+    out: list[dict[str, Any]] = []
     for article, row in placed:
         group = article.syndication_group or ""
         out.append(
             {
                 **row,
                 "group": group,
-                "story": pipeline.story_of(article),
-                "via": None if row["lead"] else lead_groups.get(group),
-                "fingerprint": None if row["lead"] else pickle.dumps(pipeline.syndication.fingerprint_of(article)),
+                "story": final(pipeline.story_of(article) or ""),
+                "via": lead_groups.get(group),
+                "fingerprint": pickle.dumps(pipeline.syndication.fingerprint_of(article)),
                 "window_state": None,
             }
         )
     if out:
-        out[0]["window_state"] = pickle.dumps({"stories": states, "part": part})
-    return pa.Table.from_pylist(out, schema=_window_schema())
+        out[0]["window_state"] = pickle.dumps(outcome)
+    return out
 
 
 @dataclass
@@ -452,6 +572,7 @@ class Window:
     embeddings: list[np.ndarray | None]
     states: dict[str, dict[str, Any]]  # the window's stories, as its clusterer left them
     lead: list[tuple[str, str]] = field(default_factory=list)  # (lead-in article, the window story it is in)
+    outcome: dict[str, Any] = field(default_factory=dict)  # a replayed window's merges and moves (``replay_window``)
 
 
 class WindowedRun:
@@ -465,11 +586,14 @@ class WindowedRun:
         workers: int | None = None,
         lead_days: float | None = None,
         progress: Progress | None = None,
+        passes: int = 2,
     ) -> None:
         if window_days <= 0:
             raise ValueError(f"window_days must be positive, not {window_days}")
         if lead_days is not None and not 0 <= lead_days <= window_days:
             raise ValueError(f"lead_days must be between 0 and window_days ({window_days:g}), not {lead_days}")
+        if passes < 1:
+            raise ValueError(f"passes must be at least 1, not {passes}")
         self.settings = settings
         self.window_days = window_days
         # Each window first reads the last days of the one before (by default all of it): the stories reported on
@@ -480,6 +604,18 @@ class WindowedRun:
         self.store = store
         self.workers = workers
         self.progress = progress
+        # Pass 1 clusters each window from its lead-in alone, and the driver stitches the windows. Each later pass
+        # replays every window (in parallel again) from the state the pass before left at its start: a window whose
+        # start was right is placed exactly as in one process, and errors at an edge die out pass by pass.
+        self.passes = passes
+        self.latest: float | None = None
+        self.position = 0  # articles placed so far in this pass
+        self._before: dict[str, str] = {}  # each article's story after the pass before
+        self._seed_names: dict[int, set[str]] = {}  # the names of the stories each replayed window started with
+        self._renames: defaultdict[str, Counter[str]] = defaultdict(Counter)  # see ``_rename``
+        self._renamed: dict[str, str] = {}
+        self.review: dict[str, Any] | None = None  # the second look's state after the last window, when known
+        self._last_labels: list[str] = []
         # The hot stories after the windows stitched so far (their clusterer profiles), and the story each profile
         # belongs to (a story continued across an edge by its first article's rule is carried as two profiles).
         self.carried: dict[str, dict[str, Any]] = {}
@@ -501,6 +637,7 @@ class WindowedRun:
         if state.documents:  # the archive goes on from what the store holds
             self.documents, self.frequencies = state.documents, Counter(state.document_frequency)
             self.carried = dict(state.stories)
+            self.review = state.review
         started = time.perf_counter()
         prepared, rejected, keep = self._prepare(files, store=store)
         log.info("read and prepared on Ray: %.1f s", time.perf_counter() - started)
@@ -510,17 +647,10 @@ class WindowedRun:
         report.read = keep.articles + len(keep.drop)
         report.already_known = len(keep.drop)  # held by the store, or a repeat of an article earlier in the archive
         merged = 0
-        stitching = committing = 0.0
-        for window in self._windows(prepared, keep):
-            started = time.perf_counter()
-            labels, changes = self._stitch(window)
+        for window, _, fingerprints, changes in self._run(prepared, keep):
             merged += len(changes.merged)
-            fingerprints = self._settle(window, labels)
-            stitching += time.perf_counter() - started
             self._commit(window, fingerprints, changes, store)
-            committing += time.perf_counter() - started
             report.added += len(window.articles)
-        log.info("stitched %d windows in %.1f s; committed in %.1f s", self.windows, stitching, committing - stitching)
         report.windows = self.windows
         report.stories = len(self.stories_seen)
         report.merged_stories = merged
@@ -532,11 +662,10 @@ class WindowedRun:
         """Without a store: each article id's story (after every merge), rejections, and (file, record, id) order."""
         prepared, rejected, keep = self._prepare(files, store=None)
         stories: dict[str, str] = {}
-        for window in self._windows(prepared, keep):
-            labels, _ = self._stitch(window)
-            self._settle(window, labels)
-            for article, local in zip(window.articles, labels, strict=True):
-                stories[article.id] = local
+        for window, labels, _, changes in self._run(prepared, keep):
+            stories.update(changes.moved)  # articles of earlier windows that a story's split moved
+            for article, label in zip(window.articles, labels, strict=True):
+                stories[article.id] = label
         resolved = {article_id: self._resolve(story) for article_id, story in stories.items()}
         return resolved, rejected, self._order
 
@@ -600,12 +729,56 @@ class WindowedRun:
         chosen = encoder_for("auto", [a.language for a in articles])
         return dataclasses.replace(self.settings, cluster=dataclasses.replace(self.settings.cluster, embedding=chosen))
 
-    def _windows(self, prepared: Any, keep: _Kept) -> Iterator[Window]:
-        """The windows, clustered in parallel on Ray, handed back in time order."""
+    def _run(
+        self, prepared: Any, keep: _Kept
+    ) -> Iterator[tuple[Window, list[str], list[Fingerprint], ClustererChanges]]:
+        """The windows in time order after the last pass: each with its articles' final stories and fingerprints,
+        and the clusterer changes to store."""
         import ray
 
         if prepared is None or not keep.articles:
             return
+        lead_in, prefixes = self._lead_in(prepared, keep)
+        initial = self._driver_state()
+        starts: dict[int, Any] = {}
+        named: dict[int, set[str]] = {}  # the story names each window's start holds
+        before: dict[str, str] = {}
+        for number in range(1, self.passes + 1):
+            started = time.perf_counter()
+            if number == 1:
+                windows = self._clustered(lead_in, cluster_window, {"settings": self.settings, "prefixes": prefixes})
+            else:
+                self._reset(initial)
+                self._before, self._seed_names = before, named
+                windows = self._clustered(lead_in, replay_window, {"settings": self.settings, "starts": starts})
+            starts, named = {}, {}
+            labelled: dict[str, str] = {}
+            for window in windows:
+                if number < self.passes:
+                    start = self._start()
+                    starts[window.part], named[window.part] = ray.put(start), set(start.alias.values())
+                labels, changes = self._stitch(window) if number == 1 else self._advance(window)
+                fingerprints = self._settle(window, labels)
+                labelled.update((article.id, label) for article, label in zip(window.articles, labels, strict=True))
+                if number == self.passes:
+                    yield window, labels, fingerprints, changes
+            changed = sum(1 for article_id, label in labelled.items() if self._resolve(label) != before.get(article_id))
+            log.info(
+                "pass %d of %d: %d windows in %.1f s; %d of %d articles changed story",
+                number,
+                self.passes,
+                self.windows,
+                time.perf_counter() - started,
+                changed if number > 1 else len(labelled),
+                len(labelled),
+            )
+            before = {article_id: self._resolve(label) for article_id, label in labelled.items()}
+
+    def _lead_in(self, prepared: Any, keep: _Kept) -> tuple[Any, dict[int, Any]]:
+        """Each window's articles with its lead-in (materialized, read by every pass), and the document frequencies
+        each window of the first pass starts from."""
+        import ray
+
         started = time.perf_counter()
         articles = prepared.map_batches(
             _kept_articles, fn_kwargs={"drop": keep.drop}, batch_format="pyarrow"
@@ -648,34 +821,34 @@ class WindowedRun:
             _with_lead_in,
             fn_kwargs={"window_days": self.window_days, "lead_days": self.lead_days},
             batch_format="pyarrow",
-        )
-        clustered = lead_in.groupby("part").map_groups(
-            cluster_window,
-            fn_kwargs={"settings": settings, "prefixes": prefixes},
-            batch_format="pyarrow",
-        )
-        current: list[dict[str, Any]] = []
+        ).materialize()
+        return lead_in, prefixes
+
+    def _clustered(self, lead_in: Any, cluster: Callable[..., Any], options: dict[str, Any]) -> Iterator[Window]:
+        """The windows, clustered in parallel on Ray by ``cluster`` (each with its lead-in), in time order."""
+        clustered = lead_in.groupby("part").map_groups(cluster, fn_kwargs=options, batch_format="pyarrow")
+        # Ray hands the windows back in any order: each is held until it is whole (one row per article of its own)
+        # and every window before it has gone.
+        expected = sorted(self._window_frequencies)
+        pending: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+        done = 0
         for batch in clustered.iter_batches(batch_format="pyarrow", batch_size=None):
             for row in batch.to_pylist():
-                if current and row["part"] != current[0]["part"]:
-                    yield from self._window(current)
-                    current = []
-                current.append(row)
-        if current:
-            yield from self._window(current)
+                pending[row["part"]].append(row)
+            while done < len(expected) and len(pending[expected[done]]) >= self._window_frequencies[expected[done]][0]:
+                yield self._window(pending.pop(expected[done]))
+                done += 1
+        if done < len(expected):
+            raise RuntimeError(f"Ray returned {done} of {len(expected)} windows whole")
 
-    def _window(self, rows: list[dict[str, Any]]) -> Iterator[Window]:
+    def _window(self, rows: list[dict[str, Any]]) -> Window:
         rows.sort(key=_replay_key)
-        state: dict[str, Any] = {}
+        state: dict[str, Any] = {}  # the first pass's window stories, or a replayed window's outcome
         for row in rows:
             if row["window_state"] is not None:
                 state = pickle.loads(row["window_state"])
-        lead = [(row["id"], row["story"]) for row in rows if row["lead"]]
-        rows = [row for row in rows if not row["lead"]]
-        if not rows:  # only the lead-in of a window with no articles of its own
-            return
         self.windows += 1
-        yield Window(
+        return Window(
             part=rows[0]["part"],
             articles=[_article(row) for row in rows],
             stories=[row["story"] for row in rows],
@@ -683,7 +856,8 @@ class WindowedRun:
             via=[row["via"] for row in rows],
             embeddings=[_embedding(row) for row in rows],
             states=state.get("stories", {}),
-            lead=lead,
+            lead=state.get("lead", []),
+            outcome=state if "alias" in state else {},
         )
 
     # -- the driver: stitch, commit ------------------------------------------------------------------------------
@@ -746,22 +920,98 @@ class WindowedRun:
             return self._resolve(label.get(root, root))
 
         moved = {a: final(s) for a, s in clusterer.moved.items() if a not in own}
-        self.carried = {story_id: profile.to_state() for story_id, profile in clusterer.stories.items()}
+        self.carried = self._cooled(
+            {story_id: profile.to_state() for story_id, profile in clusterer.stories.items()}, window
+        )
         self.alias = {story_id: final(story_id) for story_id in self.carried}
+        self.review = None  # the stitching's own looks are not one process's: ``_start`` estimates it
         self.stories_seen.update(labels)
-        stored: dict[str, dict[str, Any]] = {}
-        for story_id, state in sorted(self.carried.items(), key=lambda item: (item[0] != self.alias[item[0]], item[0])):
-            stored.setdefault(self.alias[story_id], state)  # a story's own profile, else its first continuation
-        changes = ClustererChanges(
+        return labels, self._changes(own_frequencies, _seconds(max(moments)) if moments else None, merged, moved)
+
+    def _cooled(self, stories: dict[str, dict[str, Any]], window: Window) -> dict[str, dict[str, Any]]:
+        """The stories one process still holds after the window: it lets quiet stories go only where one of its
+        batches ends, against the latest article then (so in a sparse archive an old story stays to be joined)."""
+        size = max(1, self.settings.batch_size)
+        end = self.position + len(window.articles)
+        if end // size == self.position // size:
+            return stories
+        last = (end // size) * size - self.position  # the window's articles up to the last batch end
+        moments = [_seconds(a.published) for a in window.articles[:last] if a.published is not None]
+        latest = max([*moments, *([self.latest] if self.latest is not None else [])], default=None)
+        if latest is None:
+            return stories
+        horizon = latest - self.settings.cluster.hot_days * DAY
+        return {
+            s: state for s, state in stories.items() if state.get("last_seen") is None or state["last_seen"] >= horizon
+        }
+
+    def _advance(self, window: Window) -> tuple[list[str], ClustererChanges]:
+        """A replayed window's final stories and clusterer changes; the driver's state moves past the window."""
+        own_documents, own_frequencies = self._window_frequencies.get(window.part, (0, Counter()))
+        self.documents += own_documents
+        self.frequencies.update(own_frequencies)
+        outcome = window.outcome
+        names = [*outcome["alias"].values(), *outcome["redirects"], *outcome["redirects"].values()]
+        self._rename(window, [*window.stories, *names, *outcome["moved"].values()])
+        merged: dict[str, str] = {}
+        for old, new in outcome["redirects"].items():
+            old, new = self._resolve(old), self._resolve(new)
+            if old != new:
+                self.redirects[old] = merged[old] = new
+        self.carried, self.alias, self.review = outcome["stories"], outcome["alias"], outcome["review"]
+        labels = [self._resolve(story) for story in window.stories]
+        self._count(window, labels)
+        moved = {article_id: self._resolve(story) for article_id, story in outcome["moved"].items()}
+        self.stories_seen.update(labels)
+        return labels, self._changes(own_frequencies, outcome["latest"], merged, moved)
+
+    def _changes(
+        self, own_frequencies: Counter[str], latest: float | None, merged: dict[str, str], moved: dict[str, str]
+    ) -> ClustererChanges:
+        """What the store keeps of the story stage after a window: the carried stories under their final ids."""
+        alias = {story_id: self._resolve(self.alias.get(story_id, story_id)) for story_id in self.carried}
+        stored = {story: self.carried[profile] for story, profile in _profiles(alias).items()}
+        return ClustererChanges(
             documents=self.documents,
-            latest=_seconds(max(moments)) if moments else None,
+            latest=latest,
             document_frequency={term: self.frequencies[term] for term in own_frequencies},
             stories=stored,
             merged=merged,
             moved=moved,
             review={"since": 0, "stories": []},
         )
-        return labels, changes
+
+    def _start(self) -> WindowStart:
+        """The state the next window starts from, as the driver knows it now (for the next pass's replay)."""
+        alias = {story_id: self._resolve(self.alias.get(story_id, story_id)) for story_id in self.carried}
+        review = self.review
+        if review is None:  # after a stitched window: the second look comes every ``review_every`` articles
+            since = self.position % self.settings.cluster.review_every
+            profile_of = _profiles(alias)
+            last = [self._resolve(label) for label in self._last_labels[-since:]] if since else []
+            review = {"since": since, "stories": sorted({profile_of.get(s, s) for s in last})}
+        return WindowStart(
+            documents=self.documents,
+            latest=self.latest,
+            frequencies=dict(self.frequencies),
+            stories=dict(self.carried),
+            alias=alias,
+            recent={a: (group, self._resolve(story), moment) for a, (group, story, moment) in self.recent.items()},
+            position=self.position,
+            review=review,
+        )
+
+    def _driver_state(self) -> dict[str, Any]:
+        names = ("carried", "alias", "redirects", "documents", "frequencies", "recent", "latest", "position", "review")
+        return {name: copy.copy(getattr(self, name)) for name in names}
+
+    def _reset(self, state: dict[str, Any]) -> None:
+        """Back to the state before the first window, for the next pass."""
+        for name, value in state.items():
+            setattr(self, name, copy.copy(value))
+        self.stories_seen = set()
+        self.windows = 0
+        self._renames, self._renamed = defaultdict(Counter), {}
 
     def _anchors(self, window: Window) -> dict[str, str]:
         """Window stories that hold lead-in articles: each continues the story most of those articles are in."""
@@ -780,7 +1030,12 @@ class WindowedRun:
     ) -> StoryClusterer:
         clusterer = StoryClusterer(self.settings.cluster)
         clusterer.restore(
-            self.documents, start, dict(self.frequencies), stories, review={"since": 0, "stories": review}
+            self.documents,
+            start,
+            dict(self.frequencies),
+            stories,
+            review={"since": 0, "stories": review},
+            keep_cold=True,  # the carried stories are those one process holds (see ``_cooled``)
         )
         return clusterer
 
@@ -810,14 +1065,42 @@ class WindowedRun:
         return [self._resolve(label.get(root, root)) for root in placed]
 
     def _resolve(self, story_id: str) -> str:
+        """The story an id stands for now: through the merges, and (in a replay) from the pass before's names to
+        this pass's."""
+        story_id = self._follow(story_id)
+        renamed = self._renamed.get(story_id)
+        return story_id if renamed is None else self._follow(renamed)
+
+    def _follow(self, story_id: str) -> str:
         for _ in range(1000):
             if story_id not in self.redirects:
                 break
             story_id = self.redirects[story_id]
         return story_id
 
+    def _rename(self, window: Window, names: Iterable[str]) -> None:
+        """A replayed window starts from the pass before's state, so it calls the stories it was handed by that
+        pass's names; where this pass placed a story's earlier articles differently, its old name stands for the
+        story now holding most of them (decided once, at its first use)."""
+        seeded = self._seed_names.get(window.part, set())
+        for name in set(names) & seeded:
+            votes = self._renames.get(self._follow(name))
+            if name not in self._renamed and votes:
+                best = max(votes.items(), key=lambda item: (item[1], item[0]))[0]
+                if best != name:
+                    self._renamed[name] = best
+
+    def _count(self, window: Window, labels: list[str]) -> None:
+        """Where this pass put each article the pass before had in a story (see ``_rename``)."""
+        for article, label in zip(window.articles, labels, strict=True):
+            old = self._before.get(article.id)
+            if old is not None:
+                self._renames[old][label] += 1
+
     def _settle(self, window: Window, labels: list[str]) -> list[Fingerprint]:
         """Give the window's articles their final groups and stories; remember those the next window reads first."""
+        self.position += len(window.articles)
+        self._last_labels = labels
         fingerprints: list[Fingerprint] = []
         for article, story, fingerprint, via in zip(
             window.articles, labels, window.fingerprints, window.via, strict=True
@@ -830,6 +1113,8 @@ class WindowedRun:
             fingerprints.append(dataclasses.replace(fingerprint, group=group))
         dated = [(a, _seconds(a.published)) for a in window.articles if a.published is not None]
         if dated:
+            last = max(moment for _, moment in dated)
+            self.latest = last if self.latest is None else max(self.latest, last)
             horizon = max(moment for _, moment in dated) - self.lead_days * DAY
             for article, moment in dated:
                 if moment >= horizon:
@@ -855,6 +1140,7 @@ def assign_stories_by_window(
     window_days: float = 7.0,
     workers: int | None = None,
     lead_days: float | None = None,
+    passes: int = 2,
 ) -> tuple[list[tuple[str, str]], list[Rejected]]:
     """The ray engine without a store: ``(article id, story)`` for each article, in file order, and rejections.
 
@@ -862,7 +1148,7 @@ def assign_stories_by_window(
     article. Ray must be started (``start_ray``).
     """
     files, refused = find_archive_files(paths)
-    run = WindowedRun(settings, window_days=window_days, workers=workers, lead_days=lead_days)
+    run = WindowedRun(settings, window_days=window_days, workers=workers, lead_days=lead_days, passes=passes)
     stories, rejected, order = run.assign(files)
     ordered = sorted(order)
     return [(article_id, stories[article_id]) for _, _, article_id in ordered if article_id in stories], [

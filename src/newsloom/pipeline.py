@@ -165,6 +165,13 @@ class Pipeline:
         self._group_story.setdefault(group, (article.id, story))
         return article
 
+    def recall(self, article: Article, story_id: str) -> str:
+        """An article placed before (elsewhere) in ``story_id``: it joins the syndication index, and later copies of
+        it follow that story. The stories and their term statistics are left as they are. Returns its group."""
+        group = self.syndication.assign(article)
+        self._group_story.setdefault(group, (article.id, story_id))
+        return group
+
     def place_all(self, articles: Sequence[Article]) -> list[Article]:
         """Place a batch of normalized articles in order (their embeddings computed together)."""
         for article, embedding in zip(articles, self.embed(articles), strict=True):
