@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -326,13 +327,54 @@ def checkpoints(total: int, window: int) -> list[int]:
     return sorted({*marks, total}) if total >= window else [total]
 
 
-def fast_path(stream: SyntheticStream, window: int) -> tuple[list[Point], float]:
-    """The story stage alone, on the fast path: assign every article, changes() after every batch."""
+@dataclass
+class FastRun:
+    """The fast path's windows of the stream, and the fixed probe timed against the state at each point."""
+
+    points: list[Point]
+    probes: list[Point]
+    seconds: float
+    probe_articles: int
+    probe_runs: int
+
+
+def probe_cost(
+    clusterer: StoryClusterer, probe: Sequence[Article], latest: datetime, step: timedelta, runs: int
+) -> Point:
+    """The cost per article of the same probe articles placed on copies of the clusterer as it stands now.
+
+    The windows of the stream itself mix different content at each point (a burst of full texts costs more than
+    headlines), so the cost at 10k and at 1M articles is also measured on identical work: the probe, dated just
+    after the stream's latest article, assigned to a deep copy of the state (so the stream goes on untouched),
+    ``changes()`` after every batch; the fastest of ``runs`` runs on each clock.
+    """
+    walls, cpus = [], []
+    for _ in range(runs):
+        copy = deepcopy(clusterer)
+        articles = [
+            dataclasses.replace(a, id=f"probe-{i:05d}", published=latest + step * (i + 1)) for i, a in enumerate(probe)
+        ]
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for batch in batches(iter(articles)):
+            for article in batch:
+                copy.assign(article)
+            copy.changes()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        del copy
+    return Point(articles=0, window=len(probe), wall=min(walls), cpu=min(cpus))
+
+
+def fast_path(stream: SyntheticStream, window: int, probe: Sequence[Article] = (), probe_runs: int = 2) -> FastRun:
+    """The story stage alone, on the fast path: assign every article, changes() after every batch; at each point
+    the probe too (see ``probe_cost``)."""
     settings = ClusterSettings(embedding="none")
     clusterer = StoryClusterer(settings)
     clock = Clock()
     marks = checkpoints(stream.articles, window)
     points: list[Point] = []
+    probes: list[Point] = []
     started = time.perf_counter()
     done = 0
     for batch in batches(iter(stream)):
@@ -345,13 +387,18 @@ def fast_path(stream: SyntheticStream, window: int) -> tuple[list[Point], float]
         while marks and done >= marks[0]:
             point = describe_state(clock.window(marks.pop(0), window), clusterer)
             points.append(point)
-            print(
+            line = (
                 f"  fast path {point.articles:>9,}: {point.micros:7.0f} µs/article ({point.per_second:,.0f}/s), "
-                f"{point.hot_stories:,} hot stories, {point.postings:,} postings, RSS {point.rss_mb:,.0f} MB "
-                f"[{time.perf_counter() - started:,.0f} s]",
-                flush=True,
+                f"{point.hot_stories:,} hot stories, {point.postings:,} postings, RSS {point.rss_mb:,.0f} MB"
             )
-    return points, time.perf_counter() - started
+            if probe:
+                latest = batch[-1].published or STREAM_START
+                probed = probe_cost(clusterer, probe, latest, timedelta(days=stream.days) / stream.articles, probe_runs)
+                probed.articles = point.articles
+                probes.append(probed)
+                line += f"; probe {probed.micros:,.0f} µs/article wall, {probed.cpu_micros:,.0f} CPU"
+            print(f"{line} [{time.perf_counter() - started:,.0f} s]", flush=True)
+    return FastRun(points, probes, time.perf_counter() - started, len(probe), probe_runs)
 
 
 def store_path(stream: SyntheticStream, window: int, workdir: Path) -> tuple[list[Point], float]:
@@ -479,13 +526,13 @@ def ratio_line(points: Sequence[Point], what: str, target: float | None) -> str:
 def report(
     command: str,
     stream_note: str,
-    fast: tuple[list[Point], float] | None,
+    fast: FastRun | None,
     store: tuple[list[Point], float] | None,
     embedding: EmbeddingRun | None,
 ) -> str:
     lines = [f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "", *environment(command), "", stream_note, ""]
     if fast:
-        points, seconds = fast
+        points, seconds = fast.points, fast.seconds
         lines += [
             '**Fast path** (`embedding="none"`): `StoryClusterer.assign` for each article and `changes()` after '
             f"each batch of {BATCH} (it also cools stories down), nothing else timed; cost per article in the "
@@ -494,11 +541,28 @@ def report(
             "",
             *points_table(points),
             "",
-            ratio_line(points, "Growth with history", 1.5),
+            ratio_line(points, "Growth with history, windows of the stream (content differs window to window)", None),
             f"- Throughput target ≥ 1,000 articles/s: {min(p.per_second for p in points):,.0f}/s in the slowest "
             f"window, {points[-1].per_second:,.0f}/s in the last.",
             "",
         ]
+        if fast.probes:
+            lines += [
+                f"**The same work at each point**: a fixed probe of {fast.probe_articles:,} articles of the same "
+                "stream (another random seed), dated just after the stream's latest article, assigned to a deep copy "
+                "of the clusterer as it stands at that point, `changes()` after each batch; fastest of "
+                f"{fast.probe_runs} runs on each clock.",
+                "",
+                "| articles in the store | µs/article (wall) | articles/s | µs/article (CPU) |",
+                "|---:|---:|---:|---:|",
+                *(
+                    f"| {p.articles:,} | {p.micros:,.0f} | {p.per_second:,.0f} | {p.cpu_micros:,.0f} |"
+                    for p in fast.probes
+                ),
+                "",
+                ratio_line(fast.probes, "Growth with history, the same probe", 1.5),
+                "",
+            ]
     if store:
         points, seconds = store
         lines += [
@@ -537,6 +601,13 @@ def report(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--articles", type=int, default=1_000_000, help="fast-path stream length (default 1000000)")
+    parser.add_argument(
+        "--probe",
+        type=int,
+        default=2048,
+        help="articles in the fixed probe timed at each point (default 2048; 0: none)",
+    )
+    parser.add_argument("--probe-runs", type=int, default=2, help="runs of the probe at each point (default 2)")
     parser.add_argument(
         "--store-articles", type=int, default=100_000, help="store-path stream length (default 100000; 0 skips it)"
     )
@@ -591,7 +662,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.articles:
         print(f"fast path, {args.articles:,} articles ...", flush=True)
         fast_stream = stream(args.articles)
-        fast = fast_path(fast_stream, args.window)
+        probe_stream = SyntheticStream(
+            seeds, groups, pool, max(1, args.probe), args.per_day, args.events_per_day, seed=args.seed + 1
+        )
+        probe_articles = list(probe_stream) if args.probe else []
+        fast = fast_path(fast_stream, args.window, probe_articles, args.probe_runs)
         stream_note += (
             f" The fast-path stream held {fast_stream.events_started:,} events; "
             f"{fast_stream.full_text_articles / args.articles:.1%} of its articles are full texts."
