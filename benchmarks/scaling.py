@@ -332,38 +332,58 @@ class FastRun:
     """The fast path's windows of the stream, and the fixed probe timed against the state at each point."""
 
     points: list[Point]
-    probes: list[Point]
+    probes: list[Probe]
     seconds: float
     probe_articles: int
     probe_runs: int
 
 
 def probe_cost(
-    clusterer: StoryClusterer, probe: Sequence[Article], latest: datetime, step: timedelta, runs: int
-) -> Point:
-    """The cost per article of the same probe articles placed on copies of the clusterer as it stands now.
+    states: Sequence[tuple[StoryClusterer, datetime]], probe: Sequence[Article], step: timedelta, runs: int
+) -> list[Point]:
+    """The cost per article of the same probe articles placed on copies of each clusterer state.
 
     The windows of the stream itself mix different content at each point (a burst of full texts costs more than
     headlines), so the cost at 10k and at 1M articles is also measured on identical work: the probe, dated just
-    after the stream's latest article, assigned to a deep copy of the state (so the stream goes on untouched),
-    ``changes()`` after every batch; the fastest of ``runs`` runs on each clock.
+    after each state's latest article, assigned to a deep copy of the state (so the stream goes on untouched),
+    ``changes()`` after every batch. The states take turns, ``runs`` rounds, so the machine's load falls on each
+    alike; the fastest run of each state on each clock.
     """
-    walls, cpus = [], []
+    walls: list[list[float]] = [[] for _ in states]
+    cpus: list[list[float]] = [[] for _ in states]
     for _ in range(runs):
-        copy = deepcopy(clusterer)
-        articles = [
-            dataclasses.replace(a, id=f"probe-{i:05d}", published=latest + step * (i + 1)) for i, a in enumerate(probe)
-        ]
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        for batch in batches(iter(articles)):
-            for article in batch:
-                copy.assign(article)
-            copy.changes()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-        del copy
-    return Point(articles=0, window=len(probe), wall=min(walls), cpu=min(cpus))
+        for index, (clusterer, latest) in enumerate(states):
+            copy = deepcopy(clusterer)
+            articles = [
+                dataclasses.replace(a, id=f"probe-{i:05d}", published=latest + step * (i + 1))
+                for i, a in enumerate(probe)
+            ]
+            gc.collect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            for batch in batches(iter(articles)):
+                for article in batch:
+                    copy.assign(article)
+                copy.changes()
+            walls[index].append(time.perf_counter() - wall)
+            cpus[index].append(time.process_time() - cpu)
+            del copy
+    return [Point(articles=0, window=len(probe), wall=min(w), cpu=min(c)) for w, c in zip(walls, cpus, strict=True)]
+
+
+@dataclass
+class Probe:
+    """The probe's cost on the state at one point, and on the first point's state timed in the same rounds."""
+
+    point: Point
+    baseline: Point
+
+    @property
+    def ratio_wall(self) -> float:
+        return self.point.wall / self.baseline.wall
+
+    @property
+    def ratio_cpu(self) -> float:
+        return self.point.cpu / self.baseline.cpu
 
 
 def fast_path(stream: SyntheticStream, window: int, probe: Sequence[Article] = (), probe_runs: int = 2) -> FastRun:
@@ -374,7 +394,8 @@ def fast_path(stream: SyntheticStream, window: int, probe: Sequence[Article] = (
     clock = Clock()
     marks = checkpoints(stream.articles, window)
     points: list[Point] = []
-    probes: list[Point] = []
+    probes: list[Probe] = []
+    first: tuple[StoryClusterer, datetime] | None = None
     started = time.perf_counter()
     done = 0
     for batch in batches(iter(stream)):
@@ -393,10 +414,16 @@ def fast_path(stream: SyntheticStream, window: int, probe: Sequence[Article] = (
             )
             if probe:
                 latest = batch[-1].published or STREAM_START
-                probed = probe_cost(clusterer, probe, latest, timedelta(days=stream.days) / stream.articles, probe_runs)
-                probed.articles = point.articles
-                probes.append(probed)
-                line += f"; probe {probed.micros:,.0f} µs/article wall, {probed.cpu_micros:,.0f} CPU"
+                if first is None:  # the first point's state, timed again beside every later one
+                    first = (deepcopy(clusterer), latest)
+                step = timedelta(days=stream.days) / stream.articles
+                now, then = probe_cost([(clusterer, latest), first], probe, step, probe_runs)
+                now.articles, then.articles = point.articles, points[0].articles
+                probes.append(Probe(now, then))
+                line += (
+                    f"; probe {now.cpu_micros:,.0f} µs/article CPU, the {then.articles:,} state "
+                    f"{then.cpu_micros:,.0f} (×{probes[-1].ratio_cpu:.2f})"
+                )
             print(f"{line} [{time.perf_counter() - started:,.0f} s]", flush=True)
     return FastRun(points, probes, time.perf_counter() - started, len(probe), probe_runs)
 
@@ -547,20 +574,32 @@ def report(
             "",
         ]
         if fast.probes:
+            base = fast.probes[0].baseline.articles
+            last = fast.probes[-1]
+            met = last.ratio_wall <= 1.5 and last.ratio_cpu <= 1.5
             lines += [
                 f"**The same work at each point**: a fixed probe of {fast.probe_articles:,} articles of the same "
-                "stream (another random seed), dated just after the stream's latest article, assigned to a deep copy "
-                "of the clusterer as it stands at that point, `changes()` after each batch; fastest of "
-                f"{fast.probe_runs} runs on each clock.",
+                "stream (another random seed), dated just after the latest article, assigned to a deep copy of the "
+                f"clusterer as it stands at that point and, in turns with it, to a copy of the state at {base:,} "
+                f"articles (kept for this), `changes()` after each batch; {fast.probe_runs} rounds, the fastest run of "
+                "each state on each clock. The ratio compares two states timed side by side, so the machine's "
+                "load falls on both alike.",
                 "",
-                "| articles in the store | µs/article (wall) | articles/s | µs/article (CPU) |",
-                "|---:|---:|---:|---:|",
+                f"| articles in the store | probe µs/article (wall) | (CPU) | the {base:,} state, same rounds (wall) "
+                "| (CPU) | ratio (wall) | ratio (CPU) |",
+                "|---:|---:|---:|---:|---:|---:|---:|",
                 *(
-                    f"| {p.articles:,} | {p.micros:,.0f} | {p.per_second:,.0f} | {p.cpu_micros:,.0f} |"
+                    f"| {p.point.articles:,} | {p.point.micros:,.0f} | {p.point.cpu_micros:,.0f} | "
+                    f"{p.baseline.micros:,.0f} | {p.baseline.cpu_micros:,.0f} | ×{p.ratio_wall:.2f} "
+                    f"| ×{p.ratio_cpu:.2f} |"
                     for p in fast.probes
                 ),
                 "",
-                ratio_line(fast.probes, "Growth with history, the same probe", 1.5),
+                f"- Growth with history, the same probe: cost per article at {last.point.articles:,} ÷ at {base:,}, "
+                f"timed side by side: ×{last.ratio_wall:.2f} wall, ×{last.ratio_cpu:.2f} CPU (target ≤ ×1.5 on both "
+                f"clocks: {'met' if met else 'missed'}).",
+                f"- Throughput on the probe at {last.point.articles:,}: {last.point.per_second:,.0f} articles/s "
+                "(target ≥ 1,000).",
                 "",
             ]
     if store:
@@ -607,7 +646,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=2048,
         help="articles in the fixed probe timed at each point (default 2048; 0: none)",
     )
-    parser.add_argument("--probe-runs", type=int, default=2, help="runs of the probe at each point (default 2)")
+    parser.add_argument("--probe-runs", type=int, default=3, help="rounds of the probe at each point (default 3)")
     parser.add_argument(
         "--store-articles", type=int, default=100_000, help="store-path stream length (default 100000; 0 skips it)"
     )

@@ -54,7 +54,7 @@ class ClusterSettings:
     story_terms: int = 300  # terms kept per story description
     lookup_terms: int = 12  # the article's strongest terms used to find candidate stories
     posting_cap: int = 100  # terms posted under more hot stories than this are not used to find candidates
-    max_candidates: int = 20  # stories found by shared terms that are scored (15-40 score alike; cost grows with it)
+    max_candidates: int = 20  # stories found by shared terms that are scored (15-40 score alike; 12 splits more)
     grace_days: float = 2.0  # no time penalty within this gap
     decay_days: float = 7.0  # beyond the grace, the score falls by e every this many days...
     decay_floor: float = 0.6  # ...but never below this share: a strong match still joins across a long gap
@@ -509,24 +509,29 @@ class StoryClusterer:
 
     @staticmethod
     def _cosine(a: tuple[dict[str, float], float], b: tuple[dict[str, float], float]) -> float:
-        (small, small_norm), (large, large_norm) = sorted((a, b), key=lambda side: len(side[0]))
-        dot = sum(weight * large.get(term, 0.0) for term, weight in small.items())
+        (small, small_norm), (large, large_norm) = (a, b) if len(a[0]) <= len(b[0]) else (b, a)
+        dot = 0.0
+        weight_in_large = large.get  # a plain loop: the second look runs this over whole stories
+        for term, weight in small.items():
+            other = weight_in_large(term)
+            if other is not None:
+                dot += weight * other
         return dot / (small_norm * large_norm) if dot else 0.0
 
     def _merge_partner(self, story: StoryProfile) -> StoryProfile | None:
         # A bounded number of candidates, found through the indexes: the cost does not grow with the hot stories.
         centroid = story.centroid()
         weighted, _ = self._story_weights(story)
-        strongest = heapq.nlargest(self.settings.lookup_terms, weighted.items(), key=lambda item: (item[1], item[0]))
+        strongest = heapq.nlargest(self.settings.lookup_terms, zip(weighted.values(), weighted.keys(), strict=True))
         votes: defaultdict[str, float] = defaultdict(float)
-        for term, weight in strongest:
+        for weight, term in strongest:
             posting = self._postings.get(term, ())
             if len(posting) <= self.settings.posting_cap:
                 for other_id in posting:  # one vote per term, the terms in one order: the same sums every run
                     votes[other_id] += weight
         votes.pop(story.id, None)
         count = self.settings.merge_candidates
-        found = {s for s, _ in heapq.nlargest(count, votes.items(), key=lambda item: (item[1], item[0]))}
+        found = {s for _, s in heapq.nlargest(count, zip(votes.values(), votes.keys(), strict=True))}
         if centroid is not None:
             found.update(s for s, _ in self._dense.nearest(centroid, count + 1))
         found.discard(story.id)
@@ -543,7 +548,7 @@ class StoryClusterer:
 
     def _story_match(self, story: StoryProfile, other: StoryProfile) -> float:
         """How surely two stories tell one event: their term cosine (blended with their centroids' cosine)."""
-        score = self._similarity(self._story_weights(story), other)
+        score = self._cosine(self._story_weights(story), self._story_weights(other))  # over the smaller story
         a, b = story.centroid(), other.centroid()
         if a is not None and b is not None:
             score = self._blend(score, float(a @ b))
@@ -691,10 +696,10 @@ class StoryClusterer:
                 dot += weight * other
         return dot / (norm * story_norm) if dot else 0.0
 
-    def _name_factor(self, description: dict[str, float], story: StoryProfile) -> float:
-        """Two reports that both name people or places, and share none of them, are likely two events."""
+    def _name_factor(self, names: list[str], story: StoryProfile) -> float:
+        """Two reports that both name people or places (``names``: the article's), and share none of them, are
+        likely two events."""
         wanted = self.settings.names_to_compare
-        names = [t for t in description if t.startswith("@")]
         if len(names) < wanted or any(t in story.terms for t in names):
             return 1.0
         if story._names < 0:
@@ -714,13 +719,15 @@ class StoryClusterer:
         story: StoryProfile,
         embedding: np.ndarray | None,
         weighted: tuple[dict[str, float], float] | None = None,
+        names: list[str] | None = None,
     ) -> float:
-        """The undecayed match score: term cosine, blended with the embedding cosine when both sides have one."""
+        """The undecayed match score: term cosine, blended with the embedding cosine when both sides have one
+        (``weighted`` and ``names``: the article's, when the caller has them already)."""
         score = self._similarity(weighted or self._weighted(description), story)
         centroid = story.centroid() if embedding is not None else None
         if centroid is not None and embedding is not None:
             score = self._blend(score, float(centroid @ embedding))
-        return score * self._name_factor(description, story)
+        return score * self._name_factor(_names(description) if names is None else names, story)
 
     def _blend(self, lexical: float, cosine: float) -> float:
         floor, weight = self.settings.dense_floor, self.settings.dense_weight
@@ -733,18 +740,19 @@ class StoryClusterer:
         # A term that many hot stories share says little about which one an article belongs to, and reading its
         # long posting list would make the cost grow with the number of hot stories: such terms are not keys.
         postings = self._postings
+        # (vote, term) and (votes, story) pairs compare as tuples: ties break on the term or the story id, so the
+        # same stream gives the same stories whatever the hash seed.
         keys = [
-            (term, weight * idf(term)) for term, weight in description.items() if len(postings.get(term, ())) <= cap
+            (weight * idf(term), term) for term, weight in description.items() if len(postings.get(term, ())) <= cap
         ]
-        strongest = heapq.nlargest(self.settings.lookup_terms, keys, key=lambda item: (item[1], item[0]))
+        strongest = heapq.nlargest(self.settings.lookup_terms, keys)
         votes: defaultdict[str, float] = defaultdict(float)
         # Each story gets one vote per term, the terms in one order: the float sums are the same every run.
-        for term, vote in strongest:
+        for vote, term in strongest:
             for story_id in postings.get(term, ()):
                 votes[story_id] += vote
-        # Ties break on the story id: the same stream gives the same stories whatever the hash seed.
-        best = heapq.nlargest(self.settings.max_candidates, votes.items(), key=lambda item: (item[1], item[0]))
-        found = [s for s, _ in best]
+        best = heapq.nlargest(self.settings.max_candidates, zip(votes.values(), votes.keys(), strict=True))
+        found = [s for _, s in best]
         if embedding is not None:
             chosen = set(found)
             found += [s for s, _ in self._dense.nearest(embedding, self.settings.dense_candidates) if s not in chosen]
@@ -755,12 +763,12 @@ class StoryClusterer:
     ) -> StoryProfile | None:
         threshold = self.settings.threshold if embedding is None else self.settings.dense_threshold
         best, best_score = None, threshold
-        weighted = self._weighted(description)
+        weighted, names = self._weighted(description), _names(description)
         for story in self._candidates(description, embedding):
             decay = self._decay(story.gap_days(moment))
             if decay < best_score:
                 continue
-            score = self._match(description, story, embedding, weighted) * decay
+            score = self._match(description, story, embedding, weighted, names) * decay
             if score >= best_score:
                 best, best_score = story, score
         return best
@@ -815,3 +823,8 @@ def _seconds(moment: datetime | None) -> float | None:
     if moment.tzinfo is None:  # a naive time is UTC here, as everywhere in newsloom
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _names(description: dict[str, float]) -> list[str]:
+    """The people, places and organisations among an article's terms (``@`` terms)."""
+    return [term for term in description if term.startswith("@")]
