@@ -244,6 +244,26 @@ def test_ray_backfill_agrees_with_the_local_engine(
     assert bcubed(ray_stories, gold).f1 >= bcubed(local_stories, gold).f1 - 0.01
 
 
+def test_both_engines_backfill_into_postgresql_as_into_sqlite(
+    ray_cluster: None, smoke_stream: tuple[Path, dict[str, str]], tmp_path: Path, postgres_url: str
+) -> None:
+    """The same archive into a SQLite file and into a real PostgreSQL database (``--db postgresql://...``), by the
+    ray engine into each: the two stores hold the same articles in the same stories; then the local engine goes on
+    in the PostgreSQL store, which adds nothing twice."""
+    path, gold = smoke_stream
+    stories = {}
+    for address in (str(tmp_path / "ray.db"), postgres_url):
+        with open_store(address) as store:
+            report = backfill([path], FAST, store, engine="ray", window_days=2.0, write_briefs=False)
+            assert report.added == len(gold)
+            stories[address] = {a.id: a.story_id for a in _stored(store)}
+    assert stories[postgres_url] == stories[str(tmp_path / "ray.db")]
+    with open_store(postgres_url) as store:
+        again = backfill([path], FAST, store, engine="local", write_briefs=False)
+        assert again.added == 0 and again.already_known == len(gold)
+        assert store.counts()["articles"] == len(gold)
+
+
 def test_cluster_command_with_the_ray_engine(
     ray_cluster: None, smoke_stream: tuple[Path, dict[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
