@@ -36,10 +36,10 @@ from newsloom.dedup import SyndicationIndex
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article
 from newsloom.normalize import normalize
+from throughput import add_write_docs_option
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "benchmarks" / "data"
-DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
 
 # Gold for claim alignment: (story, words of one source sentence, words of another, same claim?). The "apart"
 # pairs share the story's topic and words but state different facts.
@@ -318,13 +318,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=60, help="size of the story timed (0: no timing)")
     parser.add_argument("--seed", type=int, default=20310304)
     parser.add_argument("--show-misses", action="store_true", help="print every sentence the checker got wrong")
-    parser.add_argument(
-        "--write-docs",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_DOCS,
-        help=f"write the figures into the checker section of this page (default {DEFAULT_DOCS})",
-    )
+    add_write_docs_option(parser, "checker")
     return parser.parse_args(argv)
 
 

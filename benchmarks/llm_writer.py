@@ -31,7 +31,8 @@ from newsloom.model import Article, Brief
 from newsloom.pipeline import one_story
 from newsloom.write.extractive import WriterSettings
 from newsloom.write.writer import ExtractiveWriter, load_writer
-from summaries import DEFAULT_DOCS, DEFAULT_SHARED, load_set, prepare
+from summaries import DEFAULT_SHARED, load_set, prepare
+from throughput import add_write_docs_option
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "examples" / "demo"
@@ -192,14 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=120, help="word budget of each brief (default 120)")
     parser.add_argument("--max-tokens", type=int, default=300, help="the model's answer at most (default 300)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    parser.add_argument(
-        "--write-docs",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_DOCS,
-        metavar="PATH",
-        help=f"record the table in this page, between its llm-writer markers (default {DEFAULT_DOCS})",
-    )
+    add_write_docs_option(parser, "llm-writer")
     args = parser.parse_args(argv)
     stories = multinews_stories(args.data_dir, args.multinews) if args.multinews else []
     stories += demo_stories(args.demo) if args.demo else []

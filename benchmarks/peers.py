@@ -46,9 +46,8 @@ from _datasets import DATASETS, DEFAULT_CACHE, DEFAULT_SHARED, Dataset, cached_e
 from newsloom import Article
 from newsloom.embed import MiniLMEncoder, article_text
 from newsloom.evaluate.clusters import ClusterReport, evaluate_stream, read_stream, score_stories
-from throughput import environment, the_command, write_docs
+from throughput import add_write_docs_option, environment, the_command, write_docs
 
-DEFAULT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SYSTEMS = ("newsloom", "tfidf", "hdbscan", "bertopic")
 TITLES = {
     "newsloom": "newsloom",
@@ -401,14 +400,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--shared", type=Path, default=DEFAULT_SHARED, help=f"the data folder (default {DEFAULT_SHARED})"
     )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"embedding cache (default {DEFAULT_CACHE})")
-    parser.add_argument(
-        "--write-docs",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_DOCS,
-        metavar="PATH",
-        help=f"record the table in this page, between its peers markers (default {DEFAULT_DOCS})",
-    )
+    add_write_docs_option(parser, "peers")
     args = parser.parse_args(argv)
     try:
         args.datasets = parse_names(args.datasets, DATASETS, "dataset")

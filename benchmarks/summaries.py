@@ -38,10 +38,10 @@ from newsloom.model import Article, Brief, Sentence
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.text.terms import STOPWORDS, content_terms, words
 from newsloom.write.extractive import write_brief
+from throughput import add_write_docs_option
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
-DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
 REFERENCE_WORDS = {"multinews_dev": 250, "wcep_small_mds": 40}
 
 
@@ -371,14 +371,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(BASELINES),
         help=f"comma-separated baselines to run beside newsloom (default: all of {', '.join(BASELINES)})",
     )
-    parser.add_argument(
-        "--write-docs",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_DOCS,
-        metavar="PATH",
-        help=f"record the table in this page, between its summaries markers (default {DEFAULT_DOCS})",
-    )
+    add_write_docs_option(parser, "summaries")
     return parser.parse_args(argv)
 
 

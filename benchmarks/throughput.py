@@ -624,6 +624,18 @@ def report(results: list[Measurement], skipped: list[str], command: str, stream_
     return "\n".join(parts)
 
 
+def add_write_docs_option(parser: argparse.ArgumentParser, markers: str, default: Path = DEFAULT_DOCS) -> None:
+    """``--write-docs [PATH]``: record the figures in the benchmarks page (or PATH), between the ``markers``."""
+    parser.add_argument(
+        "--write-docs",
+        nargs="?",
+        type=Path,
+        const=default,
+        metavar="PATH",
+        help=f"record the figures in this page, between its {markers} markers (default {default})",
+    )
+
+
 def write_docs(path: Path, section: str, name: str = "throughput", heading: str = "Throughput") -> None:
     """Replace one benchmark's section of the benchmarks page (between its markers), or add it."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
@@ -661,14 +673,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workdir", type=Path, help="keep the synthetic stream and the SQLite files here (default: a temporary folder)"
     )
-    parser.add_argument(
-        "--write-docs",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_DOCS,
-        metavar="PATH",
-        help=f"record the figures in this page, between its throughput markers (default {DEFAULT_DOCS})",
-    )
+    add_write_docs_option(parser, "throughput")
     parser.add_argument(
         "--profile",
         type=int,

@@ -50,6 +50,7 @@ from throughput import (
     DEMO,
     _git_revision,
     _peak_memory_mb,
+    add_write_docs_option,
     load_demo,
     synthetic_stream,
     the_command,
@@ -58,7 +59,6 @@ from throughput import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DOCS = REPO / "docs" / "benchmarks.md"
 PAGE_ACCEPT = "text/html,application/xhtml+xml"  # what the watch loop asks for a page
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 LISTEN_BACKLOG = 128  # socketserver listens with a backlog of 5; many short connections at once overflow it
@@ -731,14 +731,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="serve the site from a separate process (default) or from a thread of the measured process",
     )
     parser.add_argument("--workdir", type=Path, help="keep the SQLite store here (default: a temporary folder)")
-    parser.add_argument(
-        "--write-docs",
-        nargs="?",
-        type=Path,
-        const=DEFAULT_DOCS,
-        metavar="PATH",
-        help=f"record the figures in this page, between its watch markers (default {DEFAULT_DOCS})",
-    )
+    add_write_docs_option(parser, "watch")
     parser.add_argument(
         "--profile",
         type=int,
