@@ -73,6 +73,9 @@ class ClusterSettings:
     dense_merge_threshold: float = 0.4  # the same when both stories have embeddings
     review_every: int = 32  # articles between two second looks
     merge_candidates: int = 5  # stories a grown story is compared with (by shared strong terms, and by embedding)
+    # A story is compared with the others again once it has grown by this share since it was last compared (at
+    # least one article): one more report changes a big story's profile little, and the look costs the same.
+    review_growth: float = 0.25
     segment_terms: int = 100  # terms kept for a story's core and tail
     # The second look also splits a story that drifts: a story's core is its first ``split_core`` reports; its
     # latest ``split_segment`` reports are compared with that core, and if they no longer tell the same event they
@@ -178,6 +181,7 @@ class StoryProfile:
     core: Segment = field(default_factory=Segment)  # its first reports: what the story is about
     tail: Segment = field(default_factory=Segment)  # reports since the last drift check
     settled: tuple[float | None, float | None] = (None, None)  # the span of its reports outside the tail
+    compared_at: int = 0  # its articles when the second look last compared it with the other stories
     _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
     _names: int = -1  # how many of its terms are names (-1: to count again)
     _norm: float = 0.0
@@ -241,6 +245,8 @@ class StoryProfile:
             state["settled"] = list(self.settled)
         if self.tail.count:
             state["tail"] = self.tail.to_state()
+        if self.compared_at:
+            state["compared_at"] = self.compared_at
         if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
             state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": self._weighted}
         return state
@@ -259,6 +265,7 @@ class StoryProfile:
             core=Segment.from_state(state.get("core")),
             tail=Segment.from_state(state.get("tail")),
             settled=(settled[0], settled[1]),
+            compared_at=int(state.get("compared_at", 0)),
             _weighted=dict(weighted.get("terms", {})),
             _norm=float(weighted.get("norm", 0.0)),
             _norm_docs=int(weighted.get("documents", -1)),
@@ -431,6 +438,10 @@ class StoryClusterer:
             if self._drifted(story):
                 self._split(story)
                 continue
+            if story.articles < story.compared_at * (1.0 + self.settings.review_growth):
+                continue
+            story.compared_at = story.articles
+            self._dirty_stories.add(story.id)
             other = self._merge_partner(story)
             if other is None:
                 continue
@@ -490,6 +501,7 @@ class StoryClusterer:
         if story.vector is not None and tail.vector is not None:
             story.vector = story.vector - tail.vector
         story.articles -= tail.count
+        story.compared_at = 0  # both halves are compared with the other stories at the next look
         story.first_seen, story.last_seen = story.settled
         story.tail = Segment()
         story._norm_docs = -1
