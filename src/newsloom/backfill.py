@@ -436,26 +436,39 @@ def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> 
     own_stories = {pipeline.story_of(article) for article, row in placed if not row["lead"]}
     states = {story_id: state for story_id, state in states.items() if story_id in own_stories}
     states = {story_id: state for story_id, state in states.items() if story_id in pipeline.clusterer.stories}
+    lead = [(article.id, pipeline.story_of(article) or "") for article, row in placed if row["lead"]]
+    own = [(article, row) for article, row in placed if not row["lead"]]
+    state = {"stories": states, "part": part, "lead": lead}  # lead: (lead-in article, the window story it is in)
+    out = _window_rows(pipeline, own, lead_groups, pipeline.story_of, state)
+    return pa.Table.from_pylist(out, schema=_window_schema())
+
+
+def _window_rows(
+    pipeline: Pipeline,
+    placed: list[tuple[Article, dict[str, Any]]],
+    lead_groups: dict[str, str],
+    story_of: Callable[[Article], str | None],
+    state: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """A clustered window's rows out, one per article of its own in order: its group, its story (``story_of``), the
+    lead-in article whose group it joined, its fingerprint; the first row carries the window's ``state`` (there is
+    none when the window has only the lead-in of a window with no articles of its own)."""
     out: list[dict[str, Any]] = []
-    lead: list[tuple[str, str]] = []  # (lead-in article, the window story it is in)
     for article, row in placed:
         group = article.syndication_group or ""
-        if row["lead"]:
-            lead.append((article.id, pipeline.story_of(article) or ""))
-            continue
         out.append(
             {
                 **row,
                 "group": group,
-                "story": pipeline.story_of(article),
+                "story": story_of(article),
                 "via": lead_groups.get(group),
                 "fingerprint": pickle.dumps(pipeline.syndication.fingerprint_of(article)),
                 "window_state": None,
             }
         )
-    if out:  # none when the group is only the lead-in of a window with no articles of its own
-        out[0]["window_state"] = pickle.dumps({"stories": states, "part": part, "lead": lead})
-    return pa.Table.from_pylist(out, schema=_window_schema())
+    if out:
+        out[0]["window_state"] = pickle.dumps(state)
+    return out
 
 
 @dataclass(frozen=True)
@@ -542,22 +555,7 @@ def replay(rows: list[dict[str, Any]], settings: Settings, start: WindowStart) -
         "latest": latest,
         "review": review,
     }
-    out: list[dict[str, Any]] = []
-    for article, row in placed:
-        group = article.syndication_group or ""
-        out.append(
-            {
-                **row,
-                "group": group,
-                "story": final(pipeline.story_of(article) or ""),
-                "via": lead_groups.get(group),
-                "fingerprint": pickle.dumps(pipeline.syndication.fingerprint_of(article)),
-                "window_state": None,
-            }
-        )
-    if out:
-        out[0]["window_state"] = pickle.dumps(outcome)
-    return out
+    return _window_rows(pipeline, placed, lead_groups, lambda article: final(pipeline.story_of(article) or ""), outcome)
 
 
 @dataclass
@@ -871,9 +869,7 @@ class WindowedRun:
         that article's story, else the article is assigned by a clusterer holding the carried stories (the
         article-to-story rule). A story continued that way is carried on as a second profile under the same id.
         """
-        own_documents, own_frequencies = self._window_frequencies.get(window.part, (0, Counter()))
-        self.documents += own_documents
-        self.frequencies.update(own_frequencies)
+        own_frequencies = self._learn_terms(window)
         moments = [a.published for a in window.articles if a.published is not None]
         start = _seconds(min(moments)) if moments else None
         anchors = self._anchors(window)
@@ -945,11 +941,16 @@ class WindowedRun:
             s: state for s, state in stories.items() if state.get("last_seen") is None or state["last_seen"] >= horizon
         }
 
-    def _advance(self, window: Window) -> tuple[list[str], ClustererChanges]:
-        """A replayed window's final stories and clusterer changes; the driver's state moves past the window."""
+    def _learn_terms(self, window: Window) -> Counter[str]:
+        """The window's own articles join the running term statistics; returns their document frequencies."""
         own_documents, own_frequencies = self._window_frequencies.get(window.part, (0, Counter()))
         self.documents += own_documents
         self.frequencies.update(own_frequencies)
+        return own_frequencies
+
+    def _advance(self, window: Window) -> tuple[list[str], ClustererChanges]:
+        """A replayed window's final stories and clusterer changes; the driver's state moves past the window."""
+        own_frequencies = self._learn_terms(window)
         outcome = window.outcome
         names = [*outcome["alias"].values(), *outcome["redirects"], *outcome["redirects"].values()]
         self._rename(window, [*window.stories, *names, *outcome["moved"].values()])
