@@ -296,3 +296,34 @@ def test_revision_changes_with_articles_and_briefs_only(store: Store) -> None:
     assert third not in (first, second)
     store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id))  # says what the last one said
     assert store.revision() == third
+
+
+def _drop_connections(url: str) -> int:
+    """End every newsloom session on the server, as a restart or an idle timeout would; how many there were."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'newsloom' AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
+
+
+def test_a_postgresql_store_connects_again_when_the_server_drops_it(postgres_url: str) -> None:
+    with open_store(postgres_url) as store:
+        stages = Stages(store)
+        stages.commit(ferry_articles())
+        assert _drop_connections(postgres_url) == 1
+        assert store.known([Article(id="ferry-wire")]) == {"ferry-wire"}  # a read between transactions goes again
+        assert _drop_connections(postgres_url) == 1
+        stages.commit([LIBRARY])  # and so does a write transaction that had not begun
+        assert store.known([LIBRARY]) == {"library-1"}
+        # Dropped inside a transaction: a clear error, nothing of the transaction kept, and the store goes on.
+        with pytest.raises(StoreError, match="dropped the connection inside a transaction"), store._transaction():
+            store._db.execute("INSERT INTO meta VALUES ('half', 'written')")
+            _drop_connections(postgres_url)
+            store._db.execute("INSERT INTO meta VALUES ('other', 'half')")
+        assert raw_query(postgres_url, "SELECT key FROM meta WHERE key IN ('half', 'other')") == []
+        with pytest.raises(StoreError, match="inside a transaction"), store.snapshot():
+            _drop_connections(postgres_url)
+            store.stories()
+        assert {s.id for s in store.stories()} == {story_id_for("ferry-wire"), story_id_for("library-1")}

@@ -10,15 +10,19 @@ stored whole or not at all.
 from __future__ import annotations
 
 import functools
+import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
 from newsloom.store.base import MATCH_END, MATCH_START, ArticleHit, StoreError
 from newsloom.store.sql import ARTICLE_COLUMNS, SQLStore, read_article, search_terms
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 SCHEMA_VERSION = 1
 
@@ -159,20 +163,77 @@ def _values(parameters: Sequence[Any]) -> list[Any]:
 
 
 class _Connection:
-    """A psycopg connection that takes the shared statements (``?`` placeholders) as they are written."""
+    """A psycopg connection that takes the shared statements (``?`` placeholders) as they are written, and opens a
+    new one when the server dropped it (a restart, an idle timeout, a terminated backend).
 
-    def __init__(self, connection: psycopg.Connection[tuple[Any, ...]]) -> None:
-        self.raw = connection
+    A statement that finds the connection gone between transactions is sent again on a new one: nothing of it had
+    run. Inside a transaction the error goes up: the server has rolled the transaction back, nothing of it is kept,
+    and the next statement starts on a new connection.
+    """
+
+    def __init__(self, url: str, location: str) -> None:
+        self.url, self.location = url, location
+        self.raw = self._connect()
+        self.in_transaction = False  # between a BEGIN and its COMMIT or ROLLBACK
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=15, application_name="newsloom")
+        except psycopg.Error as error:
+            raise StoreError(
+                f"cannot reach the PostgreSQL store at {self.location}: {str(error).strip()}. Is the server running, "
+                "and do the user, host, port and database in --db (or NEWSLOOM_DB) exist?"
+            ) from error
+
+    def live(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """The connection, a new one if the server dropped the last (only between transactions)."""
+        if self.raw.closed or self.raw.broken:
+            if self.in_transaction:
+                raise self.lost()
+            log.warning("the PostgreSQL store at %s dropped the connection: connecting again", self.location)
+            self.raw.close()
+            self.raw = self._connect()
+        return self.raw
+
+    def _again(self, send: Callable[[psycopg.Connection[tuple[Any, ...]]], _T]) -> _T:
+        idle = not self.in_transaction
+        connection = self.live()
+        try:
+            return send(connection)
+        except psycopg.OperationalError as error:
+            if not connection.broken:
+                raise
+            if not idle:
+                raise self.lost() from error
+        return send(self.live())
+
+    def lost(self) -> StoreError:
+        return StoreError(
+            f"the PostgreSQL store at {self.location} dropped the connection inside a transaction: the server rolled "
+            "it back, and nothing of it was stored"
+        )
 
     def execute(self, statement: str, parameters: Sequence[Any] | None = None) -> psycopg.Cursor[tuple[Any, ...]]:
         if parameters is None:  # sent as written (several statements may go at once)
-            return self.raw.execute(statement)
-        return self.raw.execute(postgres_sql(statement), _values(parameters))
+            word = statement.lstrip()[:8].upper()
+            if word.startswith(("COMMIT", "ROLLBACK")):
+                self.in_transaction = False
+            cursor = self._again(lambda connection: connection.execute(statement))
+            if word.startswith("BEGIN"):
+                self.in_transaction = True
+            return cursor
+        sql, values = postgres_sql(statement), _values(parameters)
+        return self._again(lambda connection: connection.execute(sql, values))
 
     def executemany(self, statement: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[tuple[Any, ...]]:
-        cursor = self.raw.cursor()
-        cursor.executemany(postgres_sql(statement), [_values(row) for row in rows])
-        return cursor
+        sql, values = postgres_sql(statement), [_values(row) for row in rows]
+
+        def send(connection: psycopg.Connection[tuple[Any, ...]]) -> psycopg.Cursor[tuple[Any, ...]]:
+            cursor = connection.cursor()
+            cursor.executemany(sql, values)
+            return cursor
+
+        return self._again(send)
 
     def close(self) -> None:
         self.raw.close()
@@ -189,18 +250,11 @@ class PostgresStore(SQLStore):
     _ENTITY_MATCH = "lower(name) = lower(?)"
     _BRIEF_ROW = "seq"
     _SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    _db: _Connection
 
     def __init__(self, url: str) -> None:
         self.location = _without_password(url)
-        try:
-            connection = psycopg.connect(url, autocommit=True, connect_timeout=15, application_name="newsloom")
-        except psycopg.Error as error:
-            raise StoreError(
-                f"cannot reach the PostgreSQL store at {self.location}: {str(error).strip()}. Is the server running, "
-                "and do the user, host, port and database in --db (or NEWSLOOM_DB) exist?"
-            ) from error
-        self._connection = connection
-        self._db = _Connection(connection)
+        self._db = _Connection(url, self.location)
         try:
             self._migrate()
         except psycopg.Error as error:
@@ -224,11 +278,12 @@ class PostgresStore(SQLStore):
             )
 
     def _transaction(self) -> _WriteTransaction:
-        return _WriteTransaction(self._connection)
+        return _WriteTransaction(self._db)
 
     def _stream(self, statement: str) -> Iterator[Any]:
         # A server-side cursor: an archive's rows arrive a few thousand at a time, not all at once.
-        with self._connection.transaction(), self._connection.cursor(name="newsloom_stream") as cursor:
+        connection = self._db.live()
+        with connection.transaction(), connection.cursor(name="newsloom_stream") as cursor:
             cursor.itersize = 5000
             cursor.execute(statement)  # takes no parameters: sent as written
             yield from cursor
@@ -256,21 +311,42 @@ class PostgresStore(SQLStore):
         return [ArticleHit(read_article(row[:15]), row[15] or "", float(row[16])) for row in rows]
 
     def close(self) -> None:
-        self._connection.close()
+        self._db.close()
 
 
 class _WriteTransaction:
-    """BEGIN, the database's write lock, ... COMMIT, or ROLLBACK on any error."""
+    """BEGIN, the database's write lock, ... COMMIT, or ROLLBACK on any error (none is needed if the connection was
+    lost: the server rolled the transaction back)."""
 
-    def __init__(self, connection: psycopg.Connection[tuple[Any, ...]]) -> None:
-        self._connection = connection
+    def __init__(self, db: _Connection) -> None:
+        self._db = db
 
     def __enter__(self) -> None:
-        self._connection.execute("BEGIN")
-        self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        self._db.execute("BEGIN")
+        try:
+            self._db.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
+        except BaseException as error:
+            self.__exit__(type(error), error, None)
+            raise
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self._connection.execute("ROLLBACK" if kind else "COMMIT")
+        self._db.in_transaction = False
+        connection = self._db.raw  # never a new connection here: it would commit nothing and say it had
+        try:
+            if not connection.broken:
+                connection.execute("ROLLBACK" if kind else "COMMIT")
+                return
+        except psycopg.OperationalError as lost:
+            if not connection.broken:
+                raise
+            if kind:
+                return  # the error that ended the transaction goes up
+            raise StoreError(
+                f"the PostgreSQL store at {self._db.location} dropped the connection as the transaction committed: "
+                "it may or may not be stored (storing it again adds nothing twice)"
+            ) from lost
+        if not kind:
+            raise self._db.lost()
 
 
 def _without_password(url: str) -> str:
