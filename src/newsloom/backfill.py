@@ -954,15 +954,22 @@ class WindowedRun:
         outcome = window.outcome
         names = [*outcome["alias"].values(), *outcome["redirects"], *outcome["redirects"].values()]
         self._rename(window, [*window.stories, *names, *outcome["moved"].values()])
+        seeded = self._seed_names.get(window.part, set())
+
+        def current(story: str) -> str:
+            """A story the window was handed by the pass before, under this pass's name; one it began, as it is."""
+            return self._resolve(self._renamed.get(story, story) if story in seeded else story)
+
         merged: dict[str, str] = {}
         for old, new in outcome["redirects"].items():
-            old, new = self._resolve(old), self._resolve(new)
+            old, new = current(old), current(new)
             if old != new:
                 self.redirects[old] = merged[old] = new
-        self.carried, self.alias, self.review = outcome["stories"], outcome["alias"], outcome["review"]
-        labels = [self._resolve(story) for story in window.stories]
+        self.carried, self.review = outcome["stories"], outcome["review"]
+        self.alias = {profile: current(story) for profile, story in outcome["alias"].items()}
+        labels = [current(story) for story in window.stories]
         self._count(window, labels)
-        moved = {article_id: self._resolve(story) for article_id, story in outcome["moved"].items()}
+        moved = {article_id: current(story) for article_id, story in outcome["moved"].items()}
         self.stories_seen.update(labels)
         return labels, self._changes(own_frequencies, outcome["latest"], merged, moved)
 
@@ -1066,13 +1073,7 @@ class WindowedRun:
         return [self._resolve(label.get(root, root)) for root in placed]
 
     def _resolve(self, story_id: str) -> str:
-        """The story an id stands for now: through the merges, and (in a replay) from the pass before's names to
-        this pass's."""
-        story_id = self._follow(story_id)
-        renamed = self._renamed.get(story_id)
-        return story_id if renamed is None else self._follow(renamed)
-
-    def _follow(self, story_id: str) -> str:
+        """The story an id stands for now: through the merges."""
         for _ in range(1000):
             if story_id not in self.redirects:
                 break
@@ -1081,11 +1082,12 @@ class WindowedRun:
 
     def _rename(self, window: Window, names: Iterable[str]) -> None:
         """A replayed window starts from the pass before's state, so it calls the stories it was handed by that
-        pass's names; where this pass placed a story's earlier articles differently, its old name stands for the
-        story now holding most of them (decided once, at its first use)."""
+        pass's names; where this pass placed a story's earlier articles differently, its old name, as handed to a
+        window, stands for the story now holding most of them (decided once, at its first use). A story this pass
+        began under the same name keeps it for its own articles."""
         seeded = self._seed_names.get(window.part, set())
         for name in set(names) & seeded:
-            votes = self._renames.get(self._follow(name))
+            votes = self._renames.get(self._resolve(name))
             if name not in self._renamed and votes:
                 best = max(votes.items(), key=lambda item: (item[1], item[0]))[0]
                 if best != name:

@@ -248,7 +248,7 @@ class StoryProfile:
         if self.compared_at:
             state["compared_at"] = self.compared_at
         if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
-            state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": self._weighted}
+            state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": dict(self._weighted)}
         return state
 
     @classmethod
