@@ -109,8 +109,18 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, pas
     )
 
 
-def measure(archive: Path, engine: str, workers: int, window_days: float, passes: int, folder: Path) -> dict[str, Any]:
-    out = folder / f"{engine}.json"
+def measure(
+    archive: Path, engine: str, workers: int, window_days: float, passes: int, folder: Path, keep: Path | None
+) -> dict[str, Any]:
+    """One engine's run on the archive in a child process; with ``keep``, a run kept there earlier (same archive
+    size, engine and settings) is reused, and a new one is kept."""
+    size = sum(1 for _ in archive.open("rb"))
+    kept = keep / f"{size}-{engine}-{window_days:g}d-{passes}p-{workers}w.json" if keep else None
+    if kept is not None and kept.is_file():
+        print(f"{size:,} articles, {engine}: the run kept in {kept}", flush=True)
+        kept_result: dict[str, Any] = json.loads(kept.read_text(encoding="utf-8"))
+        return kept_result
+    out = kept or folder / f"{engine}.json"
     command = [sys.executable, __file__, "--child", engine, "--archive", str(archive)]
     command += ["--workers", str(workers), "--window-days", str(window_days), "--passes", str(passes)]
     command += ["--out", str(out)]
@@ -170,6 +180,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Ray CPUs (default 2)")
     parser.add_argument("--window-days", type=float, default=7.0, help="days per time window (default 7)")
     parser.add_argument("--passes", type=int, default=2, help="ray engine passes over the windows (default 2)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a folder that keeps each engine's run (figures and stories) and reuses it when asked again: the "
+        "engines of a long run can then be measured one at a time",
+    )
     parser.add_argument("--write-docs", action="store_true", help="record the figures in docs/benchmarks.md")
     parser.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
     parser.add_argument("--agreement", action="store_true", help="only the engines' agreement on real streams")
@@ -190,13 +206,16 @@ def main() -> None:
         if args.write_docs:
             write_docs(args.docs, "\n".join(lines), name="backfill-agreement", heading="Backfill: engine agreement")
         return
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     rows = []
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         with tempfile.TemporaryDirectory() as folder:
             archive = Path(folder) / "archive.jsonl"
             write_archive(archive, size, args.shared)
-            local = measure(archive, "local", args.workers, args.window_days, args.passes, Path(folder))
-            ray = measure(archive, "ray", args.workers, args.window_days, args.passes, Path(folder))
+            options = (args.workers, args.window_days, args.passes, Path(folder), args.keep)
+            local = measure(archive, "local", *options)
+            ray = measure(archive, "ray", *options)
         agreement = bcubed(ray["stories"], local["stories"]).f1
         row = (size, local, ray, agreement)
         rows.append(row)
