@@ -4,7 +4,8 @@ The archive is the stream of ``benchmarks/scaling.py`` (perturbed real articles 
 a day, written to a temporary JSON lines file, never into the repository). Each point (10k, 100k, 1M articles)
 runs ``newsloom.backfill.backfill`` once per engine, each in a fresh child process so its peak memory is its own,
 into a fresh SQLite store, on the fast path (``[cluster] embedding = "none"``) and without briefs. The ray engine
-starts a Ray on this machine with ``--workers`` CPUs; its memory is the peak of the driver plus every Ray process.
+starts a Ray on this machine with ``--workers`` CPUs; its memory is the peak of the driver plus every process of the
+Ray it started (resident memory summed, so pages shared with the object store count once per process).
 Speed is reported as articles per second and as a ratio to the local engine on the same archive in the same run.
 Agreement is the B-cubed F1 of the ray engine's stories against the local engine's.
 
@@ -44,17 +45,25 @@ def write_archive(path: Path, articles: int, shared: Path) -> None:
             handle.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
 
 
-def _ray_rss_mb() -> float:
-    """Resident memory of this process and of every Ray process on the machine, in MB."""
-    total = 0
+def _tree_rss_mb() -> float:
+    """Resident memory of this process and every process under it (the Ray it started: GCS, raylet, workers), in MB;
+    other Rays on the machine are not counted."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes()
-            if entry.name != str(os.getpid()) and b"ray" not in command:
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-            for line in (entry / "status").read_text().splitlines():
+    tree, grown = {os.getpid()}, True
+    while grown:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grown = bool(below)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
         except OSError:
@@ -77,7 +86,7 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, pas
 
     def sample() -> None:
         while not stop.wait(0.5):
-            peak[0] = max(peak[0], _ray_rss_mb())
+            peak[0] = max(peak[0], _tree_rss_mb())
 
     if engine == "ray":
         start_ray(workers=workers, object_store_mb=2048)
@@ -230,7 +239,8 @@ def main() -> None:
         f'- Settings: fast path (`[cluster] embedding = "none"`), no briefs, a fresh SQLite store per run; '
         f"ray engine: {args.workers} CPUs on this machine, {args.window_days:g}-day windows, {args.passes} passes",
         "",
-        "| articles | local articles/s | local peak memory | ray articles/s | ray peak memory (all Ray processes) "
+        "| articles | local articles/s | local peak memory | ray articles/s "
+        "| ray peak memory (driver and the Ray it started) "
         "| ray / local speed | windows | agreement (B-cubed F1) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
