@@ -119,11 +119,17 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, pas
 
 
 def measure(
-    archive: Path, engine: str, workers: int, window_days: float, passes: int, folder: Path, keep: Path | None
+    archive: Path,
+    size: int,
+    engine: str,
+    workers: int,
+    window_days: float,
+    passes: int,
+    folder: Path,
+    keep: Path | None,
 ) -> dict[str, Any]:
-    """One engine's run on the archive in a child process; with ``keep``, a run kept there earlier (same archive
-    size, engine and settings) is reused, and a new one is kept."""
-    size = sum(1 for _ in archive.open("rb"))
+    """One engine's run on the archive (``size`` articles) in a child process; with ``keep``, a run kept there
+    earlier (same size, engine and settings) is reused, and a new one is kept."""
     kept = keep / f"{size}-{engine}-{window_days:g}d-{passes}p-{workers}w.json" if keep else None
     if kept is not None and kept.is_file():
         print(f"{size:,} articles, {engine}: the run kept in {kept}", flush=True)
@@ -223,8 +229,8 @@ def main() -> None:
             archive = Path(folder) / "archive.jsonl"
             write_archive(archive, size, args.shared)
             options = (args.workers, args.window_days, args.passes, Path(folder), args.keep)
-            local = measure(archive, "local", *options)
-            ray = measure(archive, "ray", *options)
+            local = measure(archive, size, "local", *options)
+            ray = measure(archive, size, "ray", *options)
         agreement = bcubed(ray["stories"], local["stories"]).f1
         row = (size, local, ray, agreement)
         rows.append(row)
