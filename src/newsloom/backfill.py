@@ -187,9 +187,14 @@ def start_ray(address: str | None = None, workers: int | None = None, object_sto
     except ImportError as error:
         raise EngineUnavailable(f"the ray engine needs Ray Data: {RAY_INSTALL}") from error
     context = DataContext.get_current()
-    context.enable_progress_bars = False
+    context.enable_progress_bars = False  # the engine reports its own progress (``Progress``)
     context.execution_options.preserve_order = True  # windows come back in time order, rows in stream order
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # Ray Data says so once per process that the progress bars are off, which we asked for.
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+    _drop_warning("ray.data.dataset", _NO_FREE_CPU)
+    # A Ray started here keeps Ray's default, token authentication, and need not warn that it is on.
+    _drop_warning("ray._private.authentication.authentication_token_setup", "Token authentication is enabled")
     if ray.is_initialized():
         return
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING}
@@ -199,6 +204,28 @@ def start_ray(address: str | None = None, workers: int | None = None, object_sto
         if object_store_mb:
             options["object_store_memory"] = object_store_mb * 2**20
         ray.init(num_cpus=workers, **options)
+
+
+# Ray Data warns that a job "will hang" when it starts while no CPU is free. Between two of the engine's stages the
+# actors of the one before still hold the CPUs for a moment (and reading a materialized dataset needs none): in
+# every run so far the warning was a false alarm, and a real hang shows as a stalled progress count.
+_NO_FREE_CPU = "Warning: The Ray cluster currently does not have any available CPUs"
+
+
+def _drop_warning(logger_name: str, prefix: str) -> None:
+    """Drop one known, misleading warning (its message starts with ``prefix``) from a library's logger."""
+    logger = logging.getLogger(logger_name)
+    if not any(getattr(f, "prefix", None) == prefix for f in logger.filters):
+        logger.addFilter(_DropMessage(prefix))
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
 
 
 def _ray_workers(workers: int | None) -> int:
