@@ -34,7 +34,7 @@ from newsloom.evaluate.metrics import bcubed
 from newsloom.ingest.archives import find_archive_files, read_warc
 from newsloom.ingest.files import read_file
 from newsloom.model import Article, Rejected
-from newsloom.pipeline import Pipeline, assign_stories
+from newsloom.pipeline import Pipeline, assign_stories, normalize_all
 from newsloom.store import open_store
 
 FAST = Settings(cluster=ClusterSettings(embedding="none"))
@@ -323,6 +323,46 @@ def test_replayed_windows_converge_to_the_local_engine(
         if passes == 3:
             assert dict(placed) == local
     assert agreement == sorted(agreement) and agreement[-1] == 1.0, agreement
+
+
+class _RecordedStarts(WindowedRun):
+    """A windowed run that keeps the start it hands each window for the next pass (``WindowStart``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handed: list[Any] = []
+
+    def _start(self) -> Any:
+        start = super()._start()
+        self.handed.append(start)
+        return start
+
+
+def test_the_first_pass_hands_each_small_window_the_second_looks_progress_of_one_process(
+    ray_cluster: None, tmp_path: Path
+) -> None:
+    """Windows of a few articles each, fewer than the second look waits for: the first pass hands each window the
+    stories the next look will see, those of every article since the last look, across windows, as one process
+    holds them (it once handed over only the last window's)."""
+    records, _ = make_stream(16, seed=41, max_articles=2)  # an event every 3 hours: two events a window
+    path = write_jsonl(tmp_path / "sparse.jsonl", records)
+    run = _RecordedStarts(FAST, window_days=0.25, passes=2)
+    stories, rejected, _ = run.assign(find_archive_files([path])[0])
+    assert not rejected
+    pipeline = Pipeline(FAST)
+    articles, _ = normalize_all(a for a in replay_order(read_file(path)) if isinstance(a, Article))
+    looks: list[dict[str, Any]] = []
+    windows: set[int] = set()
+    for article in articles:  # fewer than a batch: one process places them one by one
+        assert article.published is not None
+        part = window_of(article.published.timestamp(), 0.25)
+        if part not in windows:
+            windows.add(part)
+            looks.append(pipeline.clusterer.review_state())
+        pipeline.place(article)
+    assert stories == {a.id: pipeline.story_of(a) for a in articles}
+    assert len(looks) >= 6 and max(look["since"] for look in looks) < FAST.cluster.review_every
+    assert [start.review for start in run.handed] == looks
 
 
 def test_a_windowed_run_refuses_a_window_of_no_days_or_no_pass() -> None:

@@ -439,9 +439,11 @@ def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> 
     if not rows:
         return pa.Table.from_pylist([], schema=_window_schema())
     part = rows[0]["part"]  # lead-in rows carry the window they are read for
-    documents, frequencies = ray.get(prefixes[part]) if part in prefixes else (0, {})
+    # ``position``: articles of this run before the lead-in; ``since``: articles since the second look then
+    documents, frequencies, position, since = ray.get(prefixes[part]) if part in prefixes else (0, {}, 0, 0)
     pipeline = Pipeline(settings)
-    pipeline.clusterer.restore(documents, None, frequencies, [])
+    # The second looks and the cooling at batch ends fall where they fall in one process (a fresh store: exactly).
+    pipeline.clusterer.restore(documents, None, frequencies, [], review={"since": since, "stories": []})
     lead_groups: dict[str, str] = {}
     placed: list[tuple[Article, dict[str, Any]]] = []
     states: dict[str, dict[str, Any]] = {}
@@ -457,7 +459,7 @@ def cluster_window(batch: Any, settings: Settings, prefixes: dict[int, Any]) -> 
         if row["lead"]:
             lead_groups.setdefault(article.syndication_group or "", article.id)
         placed.append((article, row))
-        if number % settings.batch_size == 0:
+        if (position + number) % settings.batch_size == 0:
             collect(pipeline.clusterer.changes())
     collect(pipeline.clusterer.changes())
     own_stories = {pipeline.story_of(article) for article, row in placed if not row["lead"]}
@@ -640,7 +642,7 @@ class WindowedRun:
         self._renames: defaultdict[str, Counter[str]] = defaultdict(Counter)  # see ``_rename``
         self._renamed: dict[str, str] = {}
         self.review: dict[str, Any] | None = None  # the second look's state after the last window, when known
-        self._last_labels: list[str] = []
+        self._last_labels: list[str] = []  # the stories of the last ``review_every`` articles, across windows
         # The hot stories after the windows stitched so far (their clusterer profiles), and the story each profile
         # belongs to (a story continued across an edge by its first article's rule is carried as two profiles).
         self.carried: dict[str, dict[str, Any]] = {}
@@ -831,12 +833,18 @@ class WindowedRun:
         prefixes: dict[int, Any] = {}
         running_documents, running = self.documents, Counter(self.frequencies)
         self._window_frequencies: dict[int, tuple[int, Counter[str]]] = {}
+        every = max(1, self.settings.cluster.review_every)
+        since = (self.review or {}).get("since", 0)  # the store's second look goes on
         for part in sorted(by_part):
             before = part - 1
+            documents_before = running_documents - tail_documents[before]
+            position = documents_before - self.documents
             prefixes[part] = ray.put(
                 (
-                    running_documents - tail_documents[before],
+                    documents_before,
                     dict(running - tails[before]) if before in tails else dict(running),
+                    position,
+                    (since + position) % every,
                 )
             )
             running_documents += documents[part]
@@ -901,8 +909,9 @@ class WindowedRun:
         start = _seconds(min(moments)) if moments else None
         anchors = self._anchors(window)
         unanchored = sorted(set(window.states) - set(anchors))
-        clusterer = self._restored(start, [*self.carried.items(), *window.states.items()], unanchored)
-        clusterer.review()
+        handed = {**self.carried, **window.states}
+        clusterer = self._restored(start, list(handed.items()), unanchored)
+        clusterer.review(splits=False)
         carried_ids = set(self.carried)
         members: defaultdict[str, list[str]] = defaultdict(list)
         for story_id in [*self.carried, *window.states]:
@@ -943,8 +952,15 @@ class WindowedRun:
             return self._resolve(label.get(root, root))
 
         moved = {a: final(s) for a, s in clusterer.moved.items() if a not in own}
+        # A story the second look left alone goes on as it was handed over: the look's own bookkeeping (when each
+        # story was last compared, the weights it computed) is not what one process would have done.
+        merged_into = {root for root, group in members.items() if len(group) > 1}
         self.carried = self._cooled(
-            {story_id: profile.to_state() for story_id, profile in clusterer.stories.items()}, window
+            {
+                story_id: profile.to_state() if story_id in merged_into or story_id not in handed else handed[story_id]
+                for story_id, profile in clusterer.stories.items()
+            },
+            window,
         )
         self.alias = {story_id: final(story_id) for story_id in self.carried}
         self.review = None  # the stitching's own looks are not one process's: ``_start`` estimates it
@@ -1045,6 +1061,7 @@ class WindowedRun:
         for name, value in state.items():
             setattr(self, name, copy.copy(value))
         self.stories_seen = set()
+        self._last_labels = []
         self.windows = 0
         self._renames, self._renamed = defaultdict(Counter), {}
 
@@ -1130,7 +1147,7 @@ class WindowedRun:
     def _settle(self, window: Window, labels: list[str]) -> list[Fingerprint]:
         """Give the window's articles their final groups and stories; remember those the next window reads first."""
         self.position += len(window.articles)
-        self._last_labels = labels
+        self._last_labels = [*self._last_labels, *labels][-self.settings.cluster.review_every :]
         fingerprints: list[Fingerprint] = []
         for article, story, fingerprint, via in zip(
             window.articles, labels, window.fingerprints, window.via, strict=True

@@ -424,18 +424,19 @@ class StoryClusterer:
             seen += 1
         return story_id
 
-    def review(self) -> dict[str, str]:
+    def review(self, splits: bool = True) -> dict[str, str]:
         """The second look at each story that grew since the last look.
 
         A story whose latest reports drifted away from its core splits (the reports leave as a new story); any
         other merges into a story that tells the same event. Returns the merges made, story id -> survivor.
+        ``splits=False`` looks for merges only (a story's drift is judged where one process would judge it).
         """
         merges: dict[str, str] = {}
         for story_id in sorted(self._to_review):
             story = self.stories.get(story_id)
             if story is None:
                 continue
-            if self._drifted(story):
+            if splits and self._drifted(story):
                 self._split(story)
                 continue
             if story.articles < story.compared_at * (1.0 + self.settings.review_growth):
