@@ -957,8 +957,8 @@ class WindowedRun:
         merged_into = {root for root, group in members.items() if len(group) > 1}
         self.carried = self._cooled(
             {
-                story_id: profile.to_state() if story_id in merged_into or story_id not in handed else handed[story_id]
-                for story_id, profile in clusterer.stories.items()
+                story_id: profile.to_state() if story_id in merged_into else handed[story_id]
+                for story_id, profile in clusterer.stories.items()  # a look for merges only: every one was handed
             },
             window,
         )
@@ -1147,7 +1147,8 @@ class WindowedRun:
     def _settle(self, window: Window, labels: list[str]) -> list[Fingerprint]:
         """Give the window's articles their final groups and stories; remember those the next window reads first."""
         self.position += len(window.articles)
-        self._last_labels = [*self._last_labels, *labels][-self.settings.cluster.review_every :]
+        every = self.settings.cluster.review_every
+        self._last_labels = [*self._last_labels, *labels[-every:]][-every:]
         fingerprints: list[Fingerprint] = []
         for article, story, fingerprint, via in zip(
             window.articles, labels, window.fingerprints, window.via, strict=True
