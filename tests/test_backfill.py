@@ -6,8 +6,10 @@ store) and run the fast path (no embedding model), so they fit the CI's time on 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +19,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from factories import make_stream, write_jsonl
+from factories import ferry_articles, make_stream, orchestra_article, prepared, write_jsonl
 from newsloom.backfill import (
     EngineUnavailable,
+    Window,
     WindowedRun,
     assign_stories_by_window,
     backfill,
@@ -363,6 +366,57 @@ def test_the_first_pass_hands_each_small_window_the_second_looks_progress_of_one
     assert stories == {a.id: pipeline.story_of(a) for a in articles}
     assert len(looks) >= 6 and max(look["since"] for look in looks) < FAST.cluster.review_every
     assert [start.review for start in run.handed] == looks
+
+
+def _driver_after(placed: Pipeline, seeded: set[str]) -> WindowedRun:
+    """A windowed run's driver in its last pass, holding the stories of ``placed`` as the window before left them."""
+    run = WindowedRun(FAST, passes=2)
+    clusterer = placed.clusterer
+    run._reset(run._driver_state())
+    run.carried = {story_id: story.to_state() for story_id, story in clusterer.stories.items()}
+    run.alias = {story_id: story_id for story_id in run.carried}
+    run.documents, run.frequencies = clusterer.documents, Counter(clusterer.document_frequency)
+    run._window_frequencies, run._before, run._seed_names = {}, {}, {1: seeded}
+    return run
+
+
+def _replayed(article: Article, story: str, redirects: dict[str, str], stories: dict[str, Any]) -> Window:
+    """A window of one article, replayed from the pass before's state, which merged ``redirects``."""
+    outcome = {
+        "stories": stories,
+        "alias": {story_id: story_id for story_id in stories},
+        "redirects": redirects,
+        "moved": {},
+        "latest": None,
+        "review": {"since": 1, "stories": [story]},
+    }
+    return Window(1, [article], [story], [], [None], [None], {}, outcome=outcome)
+
+
+def test_a_replayed_windows_merge_of_stories_this_pass_calls_unrelated_is_not_made() -> None:
+    """A window replayed from the pass before's state can merge two stories under names that stand for other
+    reports in this pass: the driver, holding both stories, scores them itself. The merge of the ferry fire into an
+    orchestra's new director is not made (the fire's earlier reports stay in their story, the window's own article
+    stays where the window put it); the merge of two profiles of the fire is."""
+    pipeline = Pipeline(FAST)
+    ferry, orchestra = prepared(ferry_articles()), prepared([orchestra_article()])[0]
+    for article in [*ferry, orchestra]:
+        pipeline.place(article)
+    fire, director = pipeline.story_of(ferry[0]) or "", pipeline.story_of(orchestra) or ""
+    assert fire != director and all(pipeline.story_of(a) == fire for a in ferry)
+    later = prepared([orchestra_article(datetime(2031, 5, 13, 9, 0, tzinfo=UTC))])[0]
+
+    run = _driver_after(pipeline, {fire, director})
+    states = {director: run.carried[director]}
+    labels, changes = run._advance(_replayed(later, director, {fire: director}, states))
+    assert labels == [director]
+    assert run._resolve(fire) == fire and not changes.merged
+
+    twin = "st-fire-twin"  # the fire, told twice: the same reports under a second name
+    pipeline.clusterer.stories[twin] = dataclasses.replace(pipeline.clusterer.stories[fire], id=twin)
+    run = _driver_after(pipeline, {fire, director, twin})
+    labels, changes = run._advance(_replayed(ferry[-1], fire, {twin: fire}, {fire: run.carried[fire]}))
+    assert run._resolve(twin) == fire and changes.merged == {twin: fire}
 
 
 def test_a_windowed_run_refuses_a_window_of_no_days_or_no_pass() -> None:

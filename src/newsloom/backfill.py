@@ -60,6 +60,9 @@ DAY = 86400.0
 # the same window, whatever else the archive holds.
 WINDOW_ORIGIN = datetime(1970, 1, 5, tzinfo=UTC).timestamp()
 UNDATED = 2**62  # the window of articles without a publication date: after every dated one
+# A replayed window's merge of two stories the driver holds is not made below this share of the merge threshold
+# in the driver's state (``WindowedRun._unrelated``).
+UNRELATED_SHARE = 0.5
 
 Progress = Callable[[int], None]
 
@@ -1003,10 +1006,11 @@ class WindowedRun:
             """A story the window was handed by the pass before, under this pass's name; one it began, as it is."""
             return self._resolve(self._renamed.get(story, story) if story in seeded else story)
 
+        pairs = [(current(old), current(new)) for old, new in outcome["redirects"].items()]
+        unrelated = self._unrelated([(old, new) for old, new in pairs if old != new])
         merged: dict[str, str] = {}
-        for old, new in outcome["redirects"].items():
-            old, new = current(old), current(new)
-            if old != new:
+        for old, new in pairs:
+            if old != new and (old, new) not in unrelated:
                 self.redirects[old] = merged[old] = new
         self.carried, self.review = outcome["stories"], outcome["review"]
         self.alias = {profile: current(story) for profile, story in outcome["alias"].items()}
@@ -1015,6 +1019,36 @@ class WindowedRun:
         moved = {article_id: current(story) for article_id, story in outcome["moved"].items()}
         self.stories_seen.update(labels)
         return labels, self._changes(own_frequencies, outcome["latest"], merged, moved)
+
+    def _unrelated(self, merges: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The merges of a replayed window that this pass's own state calls unrelated: they are not made.
+
+        The window was replayed from the state the pass before left at its start, in which a story's name can stand
+        for other reports than it does in this pass. Where both stories of a merge are stories this pass holds at
+        the window's start, the driver scores them as it holds them: a window's reports can lift two stories' match
+        to the threshold, but not from below ``UNRELATED_SHARE`` of it. Such a merge would take one story's earlier
+        articles, all of them, into an unrelated story; the window's own articles still go where it put them. A
+        merge of a story the window began (or one this pass let go) is the window's to make.
+        """
+        profile_of = _profiles({profile: self._resolve(story) for profile, story in self.alias.items()})
+        held = {
+            (old, new): (profile_of[old], profile_of[new])
+            for old, new in merges
+            if old in profile_of and new in profile_of and profile_of[old] != profile_of[new]
+        }
+        checked = sorted({profile for pair in held.values() for profile in pair if profile in self.carried})
+        if not checked:
+            return set()
+        judge = self._restored(None, [(profile, self.carried[profile]) for profile in checked], [])
+        unrelated: set[tuple[str, str]] = set()
+        for (old, new), (a, b) in held.items():
+            if a in judge.stories and b in judge.stories:
+                score, threshold = judge.merge_score(a, b)
+                if score < UNRELATED_SHARE * threshold:
+                    unrelated.add((old, new))
+        if unrelated:
+            log.debug("window merges left undone, unrelated in this pass: %s", sorted(unrelated))
+        return unrelated
 
     def _changes(
         self, own_frequencies: Counter[str], latest: float | None, merged: dict[str, str], moved: dict[str, str]

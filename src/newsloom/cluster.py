@@ -559,6 +559,13 @@ class StoryClusterer:
                 best, best_score = other, score
         return best
 
+    def merge_score(self, story_id: str, other_id: str) -> tuple[float, float]:
+        """How surely two hot stories tell one event, and the score from which the second look merges them."""
+        story, other = self.stories[story_id], self.stories[other_id]
+        dense = story.centroid() is not None and other.centroid() is not None
+        threshold = self.settings.dense_merge_threshold if dense else self.settings.merge_threshold
+        return self._story_match(story, other), threshold
+
     def _story_match(self, story: StoryProfile, other: StoryProfile) -> float:
         """How surely two stories tell one event: their term cosine (blended with their centroids' cosine)."""
         score = self._cosine(self._story_weights(story), self._story_weights(other))  # over the smaller story
