@@ -380,7 +380,9 @@ def _driver_after(placed: Pipeline, seeded: set[str]) -> WindowedRun:
     return run
 
 
-def _replayed(article: Article, story: str, redirects: dict[str, str], stories: dict[str, Any]) -> Window:
+def _replayed(
+    article: Article, story: str, redirects: dict[str, str], stories: dict[str, Any], part: int = 1
+) -> Window:
     """A window of one article, replayed from the pass before's state, which merged ``redirects``."""
     outcome = {
         "stories": stories,
@@ -390,14 +392,15 @@ def _replayed(article: Article, story: str, redirects: dict[str, str], stories: 
         "latest": None,
         "review": {"since": 1, "stories": [story]},
     }
-    return Window(1, [article], [story], [], [None], [None], {}, outcome=outcome)
+    return Window(part, [article], [story], [], [None], [None], {}, outcome=outcome)
 
 
 def test_a_replayed_windows_merge_of_stories_this_pass_calls_unrelated_is_not_made() -> None:
     """A window replayed from the pass before's state can merge two stories under names that stand for other
     reports in this pass: the driver, holding both stories, scores them itself. The merge of the ferry fire into an
     orchestra's new director is not made (the fire's earlier reports stay in their story, the window's own article
-    stays where the window put it); the merge of two profiles of the fire is."""
+    stays where the window put it, and the fire stays held, so that the next window's merge of it is judged too);
+    the merge of two profiles of the fire is."""
     pipeline = Pipeline(FAST)
     ferry, orchestra = prepared(ferry_articles()), prepared([orchestra_article()])[0]
     for article in [*ferry, orchestra]:
@@ -411,6 +414,10 @@ def test_a_replayed_windows_merge_of_stories_this_pass_calls_unrelated_is_not_ma
     labels, changes = run._advance(_replayed(later, director, {fire: director}, states))
     assert labels == [director]
     assert run._resolve(fire) == fire and not changes.merged
+    assert run.carried[fire] == pipeline.clusterer.stories[fire].to_state() and run.alias[fire] == fire
+    run._seed_names[2] = {fire, director}
+    labels, changes = run._advance(_replayed(later, director, {fire: director}, states, part=2))
+    assert run._resolve(fire) == fire and not changes.merged and fire in run.carried
 
     twin = "st-fire-twin"  # the fire, told twice: the same reports under a second name
     pipeline.clusterer.stories[twin] = dataclasses.replace(pipeline.clusterer.stories[fire], id=twin)

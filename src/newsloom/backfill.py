@@ -644,6 +644,7 @@ class WindowedRun:
         self._seed_names: dict[int, set[str]] = {}  # the names of the stories each replayed window started with
         self._renames: defaultdict[str, Counter[str]] = defaultdict(Counter)  # see ``_rename``
         self._renamed: dict[str, str] = {}
+        self._held_apart: dict[str, tuple[str, dict[str, Any]]] = {}  # stories whose merge was refused (``_advance``)
         self.review: dict[str, Any] | None = None  # the second look's state after the last window, when known
         self._last_labels: list[str] = []  # the stories of the last ``review_every`` articles, across windows
         # The hot stories after the windows stitched so far (their clusterer profiles), and the story each profile
@@ -1012,16 +1013,29 @@ class WindowedRun:
         for old, new in pairs:
             if old != new and (old, new) not in unrelated:
                 self.redirects[old] = merged[old] = new
-        self.carried, self.review = outcome["stories"], outcome["review"]
+        # A story whose merge was not made stays held as this pass held it (the replays let it go into the other),
+        # until it goes quiet, so that a later window's merge of it is judged too.
+        for (old, _), profile in unrelated.items():
+            self._held_apart[profile] = (old, self.carried[profile])
+        horizon = outcome["latest"] - self.settings.cluster.hot_days * DAY if outcome["latest"] is not None else None
+        self._held_apart = {
+            profile: (story, state)
+            for profile, (story, state) in self._held_apart.items()
+            if profile not in outcome["stories"] and (horizon is None or (state.get("last_seen") or horizon) >= horizon)
+        }
+        self.carried = {**outcome["stories"], **{profile: state for profile, (_, state) in self._held_apart.items()}}
+        self.review = outcome["review"]
         self.alias = {profile: current(story) for profile, story in outcome["alias"].items()}
+        self.alias.update((profile, story) for profile, (story, _) in self._held_apart.items())
         labels = [current(story) for story in window.stories]
         self._count(window, labels)
         moved = {article_id: current(story) for article_id, story in outcome["moved"].items()}
         self.stories_seen.update(labels)
         return labels, self._changes(own_frequencies, outcome["latest"], merged, moved)
 
-    def _unrelated(self, merges: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The merges of a replayed window that this pass's own state calls unrelated: they are not made.
+    def _unrelated(self, merges: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The merges of a replayed window that this pass's own state calls unrelated (they are not made), each with
+        the profile under which the driver holds the story that would have gone.
 
         The window was replayed from the state the pass before left at its start, in which a story's name can stand
         for other reports than it does in this pass. Where both stories of a merge are stories this pass holds at
@@ -1038,14 +1052,14 @@ class WindowedRun:
         }
         checked = sorted({profile for pair in held.values() for profile in pair if profile in self.carried})
         if not checked:
-            return set()
+            return {}
         judge = self._restored(None, [(profile, self.carried[profile]) for profile in checked], [])
-        unrelated: set[tuple[str, str]] = set()
+        unrelated: dict[tuple[str, str], str] = {}
         for (old, new), (a, b) in held.items():
             if a in judge.stories and b in judge.stories:
                 score, threshold = judge.merge_score(a, b)
                 if score < UNRELATED_SHARE * threshold:
-                    unrelated.add((old, new))
+                    unrelated[old, new] = a
         if unrelated:
             log.debug("window merges left undone, unrelated in this pass: %s", sorted(unrelated))
         return unrelated
@@ -1098,6 +1112,7 @@ class WindowedRun:
         self._last_labels = []
         self.windows = 0
         self._renames, self._renamed = defaultdict(Counter), {}
+        self._held_apart = {}
 
     def _anchors(self, window: Window) -> dict[str, str]:
         """Window stories that hold lead-in articles: each continues the story most of those articles are in."""
