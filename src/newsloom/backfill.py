@@ -1048,18 +1048,19 @@ class WindowedRun:
         held = {
             (old, new): (profile_of[old], profile_of[new])
             for old, new in merges
-            if old in profile_of and new in profile_of and profile_of[old] != profile_of[new]
+            if profile_of.get(old) in self.carried
+            and profile_of.get(new) in self.carried
+            and profile_of[old] != profile_of[new]
         }
-        checked = sorted({profile for pair in held.values() for profile in pair if profile in self.carried})
-        if not checked:
+        if not held:
             return {}
+        checked = sorted({profile for pair in held.values() for profile in pair})
         judge = self._restored(None, [(profile, self.carried[profile]) for profile in checked], [])
         unrelated: dict[tuple[str, str], str] = {}
         for (old, new), (a, b) in held.items():
-            if a in judge.stories and b in judge.stories:
-                score, threshold = judge.merge_score(a, b)
-                if score < UNRELATED_SHARE * threshold:
-                    unrelated[old, new] = a
+            score, threshold = judge.merge_score(a, b)
+            if score < UNRELATED_SHARE * threshold:
+                unrelated[old, new] = a
         if unrelated:
             log.debug("window merges left undone, unrelated in this pass: %s", sorted(unrelated))
         return unrelated
