@@ -13,8 +13,10 @@ latest one: its memory and its cost stay those of the last few weeks, however lo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -58,7 +60,14 @@ class Fingerprint:
         if self.signature is None:
             return None
         values = np.frombuffer(self.signature, dtype=np.uint32)
-        return MinHash(num_perm=num_perm, hashvalues=values, scheme=_SCHEME)
+        return MinHash(num_perm=num_perm, hashvalues=values, permutations=_permutations(num_perm), scheme=_SCHEME)
+
+
+@functools.cache
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash's permutations, drawn once per process (each new ``MinHash`` would draw the same ones again)."""
+    a, b = MinHash(num_perm=num_perm, scheme=_SCHEME).permutations
+    return a, b
 
 
 _PROPER_NOUN = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][\w'\u2019-]{2,}")  # after a lower-case word: mid-sentence
@@ -97,6 +106,11 @@ class SyndicationIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def latest(self) -> float | None:
+        """The latest publication time the index has seen (seconds since the epoch)."""
+        return self._latest
+
     def shingles(self, article: Article) -> set[bytes]:
         tokens = words(f"{article.title}\n{article.text}")
         n = self.settings.shingle_words
@@ -106,25 +120,43 @@ class SyndicationIndex:
         shingles = self.shingles(article)
         if len(shingles) < self.settings.min_shingles:
             return len(shingles), None
-        minhash = MinHash(num_perm=self.settings.num_perm, scheme=_SCHEME)
+        num_perm = self.settings.num_perm
+        minhash = MinHash(num_perm=num_perm, permutations=_permutations(num_perm), scheme=_SCHEME)
         minhash.update_batch(list(shingles))
         return len(shingles), minhash
 
+    def fingerprint_for(self, article: Article) -> Fingerprint:
+        """What the index keeps of an article, computed without the index (its group is not known yet: "")."""
+        size, minhash = self.fingerprint(article)
+        signature = minhash.hashvalues.astype(np.uint32).tobytes() if minhash is not None else None
+        digest, published = article.content_hash or "", _seconds(article)
+        return Fingerprint(article.id, "", digest, size, signature, published, proper_nouns(article))
+
     def assign(self, article: Article) -> str:
         """The article's syndication group (a new one when it copies nothing seen before); remembers it."""
+        return self.join(article)[0]
+
+    def join(self, article: Article, fingerprint: Fingerprint | None = None) -> tuple[str, str | None]:
+        """The article's syndication group and the earlier article whose group it joined (None when it begins a
+        group of its own); remembers it. ``fingerprint``: its ``fingerprint_for``, when computed elsewhere."""
         digest = article.content_hash or ""
-        size, minhash = self.fingerprint(article)
-        entry = _Entry("", size, minhash, _seconds(article), proper_nouns(article))
-        group = None
-        same_text = self._entries.get(self._by_hash.get(digest, "")) if digest else None
+        if fingerprint is None:
+            size, minhash = self.fingerprint(article)
+            entry = _Entry("", size, minhash, _seconds(article), proper_nouns(article))
+        else:
+            minhash = fingerprint.minhash(self.settings.num_perm)
+            entry = _Entry("", fingerprint.shingles, minhash, fingerprint.published, fingerprint.proper_nouns)
+        copied: str | None = None
+        source = self._by_hash.get(digest, "") if digest else ""
+        same_text = self._entries.get(source)
         if same_text is not None and self._close_in_time(entry, same_text):
-            group = same_text.group
-        if group is None and minhash is not None:
-            group = self._best_copy(entry)
-        entry.group = group or group_id_for(article.id)
+            copied = source
+        if copied is None and minhash is not None:
+            copied = self._best_copy(entry)
+        entry.group = self._entries[copied].group if copied is not None else group_id_for(article.id)
         self._remember(article.id, digest, entry)
         article.syndication_group = entry.group
-        return entry.group
+        return entry.group, copied
 
     def _close_in_time(self, a: _Entry, b: _Entry) -> bool:
         if a.published is None or b.published is None:
@@ -139,8 +171,11 @@ class SyndicationIndex:
         return shared / min(len(a.proper_nouns), len(b.proper_nouns)) >= self.settings.same_names
 
     def _best_copy(self, entry: _Entry) -> str | None:
+        """The earlier article the entry copies most closely, if any; of equally close ones, the first published
+        (then the least id): the LSH hands candidates in an order that changes with the process's hash seed."""
         assert entry.minhash is not None
-        best, best_score = None, 0.0
+        best: str | None = None
+        best_rank: tuple[float, float, str] | None = None
         for key in self._lsh.query(entry.minhash):
             other = self._entries[key]
             if other.minhash is None or not self._close_in_time(entry, other) or not self._same_names(entry, other):
@@ -149,9 +184,9 @@ class SyndicationIndex:
             overlap = jaccard * (entry.shingles + other.shingles) / (1.0 + jaccard)
             containment = overlap / max(1, min(entry.shingles, other.shingles))
             if jaccard >= self.settings.same_copy_jaccard or containment >= self.settings.same_copy_containment:
-                score = max(jaccard, containment)
-                if score > best_score:
-                    best, best_score = other.group, score
+                rank = (-max(jaccard, containment), math.inf if other.published is None else other.published, key)
+                if best_rank is None or rank < best_rank:
+                    best, best_rank = key, rank
         return best
 
     def _remember(self, article_id: str, digest: str, entry: _Entry) -> None:
@@ -212,11 +247,15 @@ class SyndicationIndex:
     def restore(self, fingerprints: Iterable[Fingerprint]) -> None:
         """Rebuild the index from stored fingerprints (oldest first)."""
         for fp in fingerprints:
-            entry = _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
-            self._remember(fp.article_id, fp.content_hash, entry)
+            self.remember(fp)
             if len(self._ages) % 4096 == 0:
                 self.cool_down()
         self.cool_down()
+
+    def remember(self, fp: Fingerprint) -> None:
+        """An article placed before (or elsewhere), as stored: into the index, without looking for what it copies."""
+        entry = _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
+        self._remember(fp.article_id, fp.content_hash, entry)
 
 
 def _seconds(article: Article) -> float | None:
