@@ -71,7 +71,7 @@ def _tree_rss_mb() -> float:
     return total / 1024
 
 
-def run_engine(archive: Path, engine: str, workers: int, window_days: float, passes: int, out: Path) -> None:
+def run_engine(archive: Path, engine: str, workers: int, window_days: float, out: Path) -> None:
     """One backfill in this (child) process; its figures and stories go to ``out`` as JSON."""
     from newsloom.backfill import backfill, start_ray
     from newsloom.cluster import ClusterSettings
@@ -93,9 +93,7 @@ def run_engine(archive: Path, engine: str, workers: int, window_days: float, pas
         threading.Thread(target=sample, daemon=True).start()
     with tempfile.TemporaryDirectory() as folder, open_store(str(Path(folder) / "backfill.db")) as store:
         started = time.perf_counter()
-        report = backfill(
-            [archive], settings, store, engine=engine, window_days=window_days, passes=passes, write_briefs=False
-        )
+        report = backfill([archive], settings, store, engine=engine, window_days=window_days, write_briefs=False)
         seconds = time.perf_counter() - started
         stop.set()
         stories = {}
@@ -124,20 +122,19 @@ def measure(
     engine: str,
     workers: int,
     window_days: float,
-    passes: int,
     folder: Path,
     keep: Path | None,
 ) -> dict[str, Any]:
     """One engine's run on the archive (``size`` articles) in a child process; with ``keep``, a run kept there
     earlier (same size, engine and settings) is reused, and a new one is kept."""
-    kept = keep / f"{size}-{engine}-{window_days:g}d-{passes}p-{workers}w.json" if keep else None
+    kept = keep / f"{size}-{engine}-{window_days:g}d-{workers}w.json" if keep else None
     if kept is not None and kept.is_file():
         print(f"{size:,} articles, {engine}: the run kept in {kept}", flush=True)
         kept_result: dict[str, Any] = json.loads(kept.read_text(encoding="utf-8"))
         return kept_result
     out = kept or folder / f"{engine}.json"
     command = [sys.executable, __file__, "--child", engine, "--archive", str(archive)]
-    command += ["--workers", str(workers), "--window-days", str(window_days), "--passes", str(passes)]
+    command += ["--workers", str(workers), "--window-days", str(window_days)]
     command += ["--out", str(out)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
@@ -153,7 +150,7 @@ AGREEMENT_STREAMS = (  # (stream, window days): the demo corpus and real streams
 )
 
 
-def engine_agreement(shared: Path, workers: int, passes: int) -> list[str]:
+def engine_agreement(shared: Path, workers: int) -> list[str]:
     """B-cubed of the ray engine's stories against the local engine's on each stream, in this process (one Ray)."""
     from newsloom import Article, Pipeline, assign_stories, read_file
     from newsloom.backfill import assign_stories_by_window, start_ray
@@ -174,7 +171,7 @@ def engine_agreement(shared: Path, workers: int, passes: int) -> list[str]:
         pipeline = Pipeline(settings)
         placed = [i for i in assign_stories(read_file(path), pipeline=pipeline) if isinstance(i, Article)]
         local = {article.id: pipeline.story_of(article) or "" for article in placed}
-        ray = dict(assign_stories_by_window([path], settings, window_days=days, workers=workers, passes=passes)[0])
+        ray = dict(assign_stories_by_window([path], settings, window_days=days, workers=workers)[0])
         figures = bcubed(ray, local)
         same = sum(1 for article_id, story in local.items() if ray.get(article_id) == story)
         line = (
@@ -194,7 +191,6 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared data folder")
     parser.add_argument("--workers", type=int, default=2, help="Ray CPUs (default 2)")
     parser.add_argument("--window-days", type=float, default=7.0, help="days per time window (default 7)")
-    parser.add_argument("--passes", type=int, default=2, help="ray engine passes over the windows (default 2)")
     parser.add_argument(
         "--keep",
         type=Path,
@@ -209,14 +205,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_engine(args.archive, args.child, args.workers, args.window_days, args.passes, args.out)
+        run_engine(args.archive, args.child, args.workers, args.window_days, args.out)
         return
     if args.agreement:
         lines = [
             *environment(the_command()),
-            f"- Settings: fast path, no store; ray engine: {args.passes} passes",
+            "- Settings: fast path, no store",
             "",
-            *engine_agreement(args.shared, args.workers, args.passes),
+            *engine_agreement(args.shared, args.workers),
         ]
         if args.write_docs:
             write_docs(args.docs, "\n".join(lines), name="backfill-agreement", heading="Backfill: engine agreement")
@@ -228,37 +224,39 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             archive = Path(folder) / "archive.jsonl"
             write_archive(archive, size, args.shared)
-            options = (args.workers, args.window_days, args.passes, Path(folder), args.keep)
+            options = (args.workers, args.window_days, Path(folder), args.keep)
             local = measure(archive, size, "local", *options)
             ray = measure(archive, size, "ray", *options)
         agreement = bcubed(ray["stories"], local["stories"]).f1
-        row = (size, local, ray, agreement)
+        same = sum(1 for article_id, story in local["stories"].items() if ray["stories"].get(article_id) == story)
+        row = (size, local, ray, agreement, same)
         rows.append(row)
         print(
             f"{size:>9,} articles: local {size / local['seconds']:,.0f}/s ({local['peak_mb']:,.0f} MB), "
             f"ray {size / ray['seconds']:,.0f}/s ({ray['peak_mb']:,.0f} MB, {ray['windows']} windows), "
-            f"ray/local speed x{local['seconds'] / ray['seconds']:.2f}, agreement B-cubed F1 {agreement:.4f}",
+            f"ray/local speed x{local['seconds'] / ray['seconds']:.2f}, agreement B-cubed F1 {agreement:.4f}, "
+            f"{same:,} articles with the same story id",
             flush=True,
         )
     lines = [
         *environment(the_command()),
         f'- Settings: fast path (`[cluster] embedding = "none"`), no briefs, a fresh SQLite store per run; '
-        f"ray engine: {args.workers} CPUs on this machine, {args.window_days:g}-day windows, {args.passes} passes",
+        f"ray engine: {args.workers} CPUs on this machine, {args.window_days:g}-day windows",
         "",
         "| articles | local articles/s | local peak memory | ray articles/s "
         "| ray peak memory (driver and the Ray it started) "
-        "| ray / local speed | windows | agreement (B-cubed F1) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ray / local speed | windows | agreement (B-cubed F1) | same story ids |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, local, ray, agreement in rows:
+    for size, local, ray, agreement, same in rows:
         lines.append(
             f"| {size:,} | {size / local['seconds']:,.0f} | {local['peak_mb']:,.0f} MB | {size / ray['seconds']:,.0f} "
             f"| {ray['peak_mb']:,.0f} MB | x{local['seconds'] / ray['seconds']:.2f} | {ray['windows']} "
-            f"| {agreement:.4f} |"
+            f"| {agreement:.4f} | {same:,} |"
         )
     if len(rows) > 1:
         first = rows[0]
-        for size, local, ray, _ in rows[1:]:
+        for size, local, ray, *_ in rows[1:]:
             grow = size / first[0]
             lines.append("")
             lines.append(

@@ -82,18 +82,6 @@ def test_later_reports_of_the_same_event_settle_in() -> None:
     assert not clusterer.changes().moved
 
 
-def test_a_look_for_merges_only_leaves_a_drifted_story_whole_for_a_later_look() -> None:
-    """The ray engine's stitching looks for merges only: a drift is judged where one process would judge it."""
-    clusterer = StoryClusterer(DRIFT)
-    story, _, tail = told_with_drift(clusterer, FINAL)
-    assert clusterer.review(splits=False) == {}
-    assert not clusterer.moved and set(clusterer.stories) == {story}
-    assert clusterer.stories[story].articles == 8 and clusterer.stories[story].tail.count == 4  # not settled in
-    clusterer._to_review.add(story)  # the next regular look still splits it
-    clusterer.review()
-    assert clusterer.story_of(tail[0].id, story) == story_id_for(tail[0].id)
-
-
 def test_a_split_decided_after_a_restart_is_the_same() -> None:
     clusterer = StoryClusterer(DRIFT)
     _, _, tail = told_with_drift(clusterer, FINAL)

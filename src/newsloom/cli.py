@@ -115,8 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Replay an archive into the store in publication order, as if its articles had arrived live: "
         "JSON lines, news-please JSON folders, WARC crawls (each HTML page extracted) and every format `ingest` "
         "reads. --engine local runs today's pipeline in one process; --engine ray reads and prepares the articles "
-        "on a Ray cluster (the embedding model loaded once per worker), clusters time windows in parallel and "
-        "stitches them at their edges. Articles the store holds already are skipped.",
+        "on a Ray cluster (the embedding model loaded once per worker), matches wire copies in time windows in "
+        "parallel and places the stories on the driver, in the local engine's order: both engines give the same "
+        "stories. Articles the store holds already are skipped.",
     )
     backfill.add_argument("paths", nargs="+", metavar="PATH", help="files and folders of the archive")
     backfill.add_argument("--no-briefs", action="store_true", help="do not write briefs now")
@@ -320,21 +321,18 @@ def _engine_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--address", metavar="ADDRESS", help="an existing Ray cluster (default: start one here)")
     command.add_argument("--workers", type=int, metavar="N", help="Ray CPUs to start here (default: all)")
     command.add_argument(
-        "--window-days", type=float, default=7.0, metavar="DAYS", help="ray: days per clustered time window (7)"
+        "--window-days",
+        type=float,
+        default=7.0,
+        metavar="DAYS",
+        help="ray: days per time window whose wire copies are matched in parallel (7)",
     )
     command.add_argument(
         "--lead-days",
         type=float,
         metavar="DAYS",
-        help="ray: days before each window it reads first (default: the whole window before; less is faster)",
-    )
-    command.add_argument(
-        "--passes",
-        type=int,
-        default=2,
-        metavar="N",
-        help="ray: passes over the windows; each after the first replays every window from the state the pass "
-        "before left at its start (default 2; 1 is faster and agrees less with the local engine)",
+        help="ray: days before each window it reads first, to match copies across the edge (default: the "
+        "syndication window, 7; less is faster and misses copies of older articles)",
     )
 
 
@@ -597,10 +595,8 @@ def _check_engine_options(args: argparse.Namespace) -> None:
         raise UserError("--address and --workers are for --engine ray")
     if args.window_days <= 0:
         raise UserError("--window-days must be a positive number of days")
-    if args.lead_days is not None and not 0 <= args.lead_days <= args.window_days:
-        raise UserError("--lead-days must be between 0 and --window-days")
-    if args.passes < 1:
-        raise UserError("--passes must be at least 1")
+    if args.lead_days is not None and args.lead_days < 0:
+        raise UserError("--lead-days must not be negative")
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1")
 
@@ -627,7 +623,6 @@ def _cmd_backfill(args: argparse.Namespace, settings: Settings, out: Console, er
                     workers=args.workers,
                     window_days=args.window_days,
                     lead_days=args.lead_days,
-                    passes=args.passes,
                     write_briefs=not args.no_briefs,
                     progress=lambda n: progress.advance(task, n),
                 )
@@ -673,7 +668,7 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
 
 
 def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Console) -> int:
-    """`cluster --engine ray`: the same lines, clustered by time window on Ray and stitched at the edges."""
+    """`cluster --engine ray`: the same lines; wire copies matched by time window on Ray, stories on the driver."""
     import tempfile
 
     from newsloom.backfill import EngineUnavailable, assign_stories_by_window, start_ray
@@ -690,7 +685,7 @@ def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Consol
         elif not source.is_file():
             raise UserError(f"no such file: {args.input}")
         placed, rejected = assign_stories_by_window(
-            [source], settings, args.window_days, args.workers, lead_days=args.lead_days, passes=args.passes
+            [source], settings, args.window_days, args.workers, lead_days=args.lead_days
         )
     _print_skipped(rejected, err)
     target: TextIO = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115

@@ -352,13 +352,21 @@ class StoryClusterer:
         self._since_review = 0
 
     # -- the verbs -------------------------------------------------------------------------------------------
-    def assign(self, article: Article, follow: str | None = None, embedding: np.ndarray | None = None) -> str:
+    def assign(
+        self,
+        article: Article,
+        follow: str | None = None,
+        embedding: np.ndarray | None = None,
+        description: dict[str, float] | None = None,
+    ) -> str:
         """The story the article belongs to.
 
         ``follow`` names a story it must join (a wire copy's story); ``embedding`` is the article's unit
-        embedding, when the stream comes with an encoder (see ``newsloom.embed``).
+        embedding, when the stream comes with an encoder (see ``newsloom.embed``); ``description`` its ``describe``,
+        when computed elsewhere (a Ray worker).
         """
-        description = describe(article, self.settings)
+        if description is None:
+            description = describe(article, self.settings)
         moment = _seconds(article.published)
         self._learn_frequencies(description)
         follow = self.resolve(follow) if follow else None
@@ -424,19 +432,18 @@ class StoryClusterer:
             seen += 1
         return story_id
 
-    def review(self, splits: bool = True) -> dict[str, str]:
+    def review(self) -> dict[str, str]:
         """The second look at each story that grew since the last look.
 
         A story whose latest reports drifted away from its core splits (the reports leave as a new story); any
         other merges into a story that tells the same event. Returns the merges made, story id -> survivor.
-        ``splits=False`` looks for merges only (a story's drift is judged where one process would judge it).
         """
         merges: dict[str, str] = {}
         for story_id in sorted(self._to_review):
             story = self.stories.get(story_id)
             if story is None:
                 continue
-            if splits and self._drifted(story):
+            if self._drifted(story):
                 self._split(story)
                 continue
             if story.articles < story.compared_at * (1.0 + self.settings.review_growth):
@@ -559,13 +566,6 @@ class StoryClusterer:
                 best, best_score = other, score
         return best
 
-    def merge_score(self, story_id: str, other_id: str) -> tuple[float, float]:
-        """How surely two hot stories tell one event, and the score from which the second look merges them."""
-        story, other = self.stories[story_id], self.stories[other_id]
-        dense = story.centroid() is not None and other.centroid() is not None
-        threshold = self.settings.dense_merge_threshold if dense else self.settings.merge_threshold
-        return self._story_match(story, other), threshold
-
     def _story_match(self, story: StoryProfile, other: StoryProfile) -> float:
         """How surely two stories tell one event: their term cosine (blended with their centroids' cosine)."""
         score = self._cosine(self._story_weights(story), self._story_weights(other))  # over the smaller story
@@ -656,10 +656,8 @@ class StoryClusterer:
         stories: Iterable[tuple[str, dict[str, Any]]],
         redirects: dict[str, str] | None = None,
         review: dict[str, Any] | None = None,
-        keep_cold: bool = False,
     ) -> None:
-        """Load a persisted state (the sum of all ``changes()``); cold stories are skipped unless ``keep_cold`` (a
-        clusterer in the middle of its batch still holds the stories that went quiet since the last ``changes()``)."""
+        """Load a persisted state (the sum of all ``changes()``); cold stories are skipped."""
         self.redirects = dict(redirects or {})
         self._since_review = int((review or {}).get("since", 0))
         self._to_review = set((review or {}).get("stories", ()))
@@ -668,7 +666,7 @@ class StoryClusterer:
         self.document_frequency = dict(document_frequency)
         for story_id, state in stories:
             profile = StoryProfile.from_state(story_id, state)
-            if keep_cold or self._is_hot(profile):
+            if self._is_hot(profile):
                 self.stories[story_id] = profile
                 for term in profile.terms:
                     self._postings[term].add(story_id)

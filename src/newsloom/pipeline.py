@@ -158,19 +158,27 @@ class Pipeline:
     # -- the stateful stages -------------------------------------------------------------------------------
     def place(self, article: Article, embedding: np.ndarray | None = None) -> Article:
         """Give a normalized article its syndication group and its story (wire copies join their group's story)."""
-        group = self.syndication.assign(article)
+        return self.place_in_group(article, self.syndication.assign(article), embedding)
+
+    def place_in_group(
+        self,
+        article: Article,
+        group: str,
+        embedding: np.ndarray | None = None,
+        description: dict[str, float] | None = None,
+    ) -> Article:
+        """Give an article whose syndication group was found elsewhere (a Ray window) its story, as ``place`` does;
+        ``description``: its ``cluster.describe``, when computed there too."""
+        article.syndication_group = group
         first = self._group_story.get(group)
         follow = self.clusterer.story_of(*first) if first else None
-        story = self.clusterer.assign(article, follow=follow, embedding=embedding)
+        story = self.clusterer.assign(article, follow=follow, embedding=embedding, description=description)
         self._group_story.setdefault(group, (article.id, story))
         return article
 
-    def recall(self, article: Article, story_id: str) -> str:
-        """An article placed before (elsewhere) in ``story_id``: it joins the syndication index, and later copies of
-        it follow that story. The stories and their term statistics are left as they are. Returns its group."""
-        group = self.syndication.assign(article)
-        self._group_story.setdefault(group, (article.id, story_id))
-        return group
+    def keep_groups(self, live: set[str]) -> None:
+        """Forget the first article and story of every syndication group but ``live`` (groups no copy can join)."""
+        self._group_story = {group: first for group, first in self._group_story.items() if group in live}
 
     def place_all(self, articles: Sequence[Article]) -> list[Article]:
         """Place a batch of normalized articles in order (their embeddings computed together)."""
