@@ -340,3 +340,10 @@ def test_named_unsupported_or_missing_file_is_rejected(tmp_path: Path) -> None:
     assert missing.origin == str(tmp_path / "missing.jsonl")
     assert "no such file" in missing.reason
     assert [a.id for a in articles_of(items)] == ["g"]
+
+
+def test_read_file_takes_a_path_as_a_string_too(tmp_path: Path) -> None:
+    path = tmp_path / "ferry.jsonl"
+    path.write_text(json.dumps({"id": "f1", "title": "Ferry fire", "text": "The Maren Star caught fire."}) + "\n")
+    [article] = list(read_file(str(path)))
+    assert isinstance(article, Article) and article.title == "Ferry fire"

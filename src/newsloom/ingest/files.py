@@ -67,8 +67,9 @@ def read_paths(paths: Iterable[str | Path]) -> Iterator[Item]:
         yield from read_file(path)
 
 
-def read_file(path: Path) -> Iterator[Item]:
+def read_file(path: str | Path) -> Iterator[Item]:
     """The articles in one file, by its suffix."""
+    path = Path(path)
     suffix = path.suffix.lower()
     try:
         if suffix in (".jsonl", ".ndjson"):
