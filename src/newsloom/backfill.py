@@ -5,12 +5,12 @@ date, which come last, in the order they were read). Two engines run it:
 
 - ``local``: today's pipeline in one process (``Pipeline.ingest``), batch by batch into the store.
 - ``ray``: Ray Data reads the files in parallel and runs the stateless work with ``map_batches``: normalize, the
-  embedding model (loaded once per worker), each article's story terms (``cluster.describe``) and its syndication
-  fingerprint (shingles, MinHash, names). Syndication is then cut into time windows (``window_days``, 7 by
-  default) matched in parallel, each window first reading the ``lead_days`` before it (by default the
-  syndication window, 7 days: every article a copy could copy), and each article comes back with the article it
-  copies, if any. The driver stitches the windows in time order: an article that copies another joins that
-  article's final group (across the edge too), so the groups are those of one process. The story decisions,
+  embedding model (loaded once per worker) and each article's syndication fingerprint (shingles, MinHash, names).
+  Syndication is then cut into time windows (``window_days``, 7 by default) matched in parallel, each window
+  first reading the fingerprints of the ``lead_days`` before it (by default the syndication window, 7 days: every
+  article a copy could copy), and each article comes back with the article it copies, if any, and its story
+  terms (``cluster.describe``). The driver stitches the windows in time order: an article that copies another
+  joins that article's final group (across the edge too), so the groups are those of one process. The story decisions,
   which depend on every story before them, are made on the driver, one article at a time in the local engine's
   order and batches, by the same ``Pipeline`` (its clusterer only: the terms, embeddings and groups come from
   the workers), so both engines give the same stories under the same ids. The driver commits each batch through
@@ -317,7 +317,7 @@ def window_of(published: float | None, window_days: float) -> int:
 
 class ArticlePreparer:
     """The stateless work on a Ray worker: normalize, the story embedding (the model loaded once), the article's
-    story terms and syndication fingerprint, its window."""
+    syndication fingerprint, its window."""
 
     def __init__(self, settings: Settings, window_days: float, threads: int = 1) -> None:
         self.settings = settings
@@ -346,7 +346,6 @@ class ArticlePreparer:
             article = articles[0]
             prepared = _row(article, row["file_no"], row["record_no"])
             prepared["part"] = window_of(prepared["published"], self.window_days)
-            prepared["description"] = pickle.dumps(describe(article, self.settings.cluster))
             prepared["fingerprint"] = pickle.dumps(self.syndication.fingerprint_for(article))
             out.append(prepared)
             ready.append((article, prepared))
@@ -393,22 +392,31 @@ def _lead_parts(published: float | None, part: int, window_days: float, lead_day
     return range(part + 1, window_of(published + lead_days * DAY, window_days) + 1)
 
 
+# What a window needs of an article in its lead-in: the fingerprint, and the fields that order and name it.
+_LEAD_FIELDS = ("id", "content_hash", "published", "file_no", "record_no", "fingerprint")
+
+
 def _with_lead_in(batch: Any, window_days: float, lead_days: float) -> Any:
-    """Each article once for its own window, and once more for each later window whose lead-in it is in."""
+    """Each article once for its own window, and once more, slimmed to its fingerprint, for each later window
+    whose lead-in it is in."""
     import pyarrow as pa
 
     rows = batch.to_pylist()
     out = list(rows)
     for row in rows:
-        for part in _lead_parts(row["published"], row["part"], window_days, lead_days):
-            out.append({**row, "part": part, "lead": True, "embedding": None, "description": None})
+        parts = _lead_parts(row["published"], row["part"], window_days, lead_days)
+        if not parts:
+            continue
+        slim = dict.fromkeys(row) | {name: row[name] for name in _LEAD_FIELDS} | {"sentences": [], "lead": True}
+        out.extend({**slim, "part": part} for part in parts)
     return pa.Table.from_pylist(out, schema=_schema())
 
 
 def syndicate_window(batch: Any, settings: Settings) -> Any:
     """One time window's wire copies: a fresh syndication index reads the lead-in (the articles a copy in the
     window could copy), then matches the window's own articles in replay order. Each of its own articles comes
-    back with the article it copies (``copied``), if any: the driver knows that article's final group."""
+    back with the article it copies (``copied``), if any (the driver knows that article's final group), and its
+    story terms (``cluster.describe``, computed here to keep them out of the prepared archive)."""
     import pyarrow as pa
 
     index = SyndicationIndex(settings.syndication)
@@ -418,8 +426,10 @@ def syndicate_window(batch: Any, settings: Settings) -> Any:
         if row["lead"]:
             index.remember(fingerprint)
         else:
-            _, copied = index.join(_article(row), fingerprint)
-            out.append({**row, "copied": copied})
+            article = _article(row)
+            description = pickle.dumps(describe(article, settings.cluster))
+            _, copied = index.join(article, fingerprint)
+            out.append({**row, "copied": copied, "description": description})
         if number % settings.batch_size == 0:
             index.cool_down()
     return pa.Table.from_pylist(out, schema=_schema())
