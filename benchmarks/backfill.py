@@ -256,9 +256,9 @@ def main() -> None:
         )
     if len(rows) > 1:
         first = rows[0]
+        lines.append("")
         for size, local, ray, *_ in rows[1:]:
             grow = size / first[0]
-            lines.append("")
             lines.append(
                 f"- {first[0]:,} -> {size:,} articles (x{grow:g}): local time "
                 f"x{local['seconds'] / first[1]['seconds']:.1f}, ray time x{ray['seconds'] / first[2]['seconds']:.1f}"
