@@ -230,11 +230,6 @@ _ARTICLE_FIELDS = ("id", "title", "text", "url", "outlet", "language", "dek", "a
 _NORMALIZED_FIELDS = ("canonical_url", "content_hash")
 
 
-# Rows as they travel between Ray stages: the article's fields, plain types only.
-_ARTICLE_FIELDS = ("id", "title", "text", "url", "outlet", "language", "dek", "author", "origin")
-_NORMALIZED_FIELDS = ("canonical_url", "content_hash")
-
-
 def _schema() -> Any:
     import pyarrow as pa
 

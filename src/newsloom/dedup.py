@@ -127,10 +127,16 @@ class SyndicationIndex:
 
     def fingerprint_for(self, article: Article) -> Fingerprint:
         """What the index keeps of an article, computed without the index (its group is not known yet: "")."""
+        return _stored(article, self._entry(article))
+
+    def _entry(self, article: Article) -> _Entry:
+        """The index's entry for an article, from its text (its group not yet known)."""
         size, minhash = self.fingerprint(article)
-        signature = minhash.hashvalues.astype(np.uint32).tobytes() if minhash is not None else None
-        digest, published = article.content_hash or "", _seconds(article)
-        return Fingerprint(article.id, "", digest, size, signature, published, proper_nouns(article))
+        return _Entry("", size, minhash, _seconds(article), proper_nouns(article))
+
+    def _entry_of(self, fp: Fingerprint) -> _Entry:
+        """The index's entry for a stored fingerprint."""
+        return _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
 
     def assign(self, article: Article) -> str:
         """The article's syndication group (a new one when it copies nothing seen before); remembers it."""
@@ -140,12 +146,8 @@ class SyndicationIndex:
         """The article's syndication group and the earlier article whose group it joined (None when it begins a
         group of its own); remembers it. ``fingerprint``: its ``fingerprint_for``, when computed elsewhere."""
         digest = article.content_hash or ""
-        if fingerprint is None:
-            size, minhash = self.fingerprint(article)
-            entry = _Entry("", size, minhash, _seconds(article), proper_nouns(article))
-        else:
-            minhash = fingerprint.minhash(self.settings.num_perm)
-            entry = _Entry("", fingerprint.shingles, minhash, fingerprint.published, fingerprint.proper_nouns)
+        entry = self._entry(article) if fingerprint is None else self._entry_of(fingerprint)
+        minhash = entry.minhash
         copied: str | None = None
         source = self._by_hash.get(digest, "") if digest else ""
         same_text = self._entries.get(source)
@@ -232,17 +234,7 @@ class SyndicationIndex:
 
     def fingerprint_of(self, article: Article) -> Fingerprint:
         """The stored form of an assigned article, for ``restore``."""
-        entry = self._entries[article.id]
-        signature = entry.minhash.hashvalues.astype(np.uint32).tobytes() if entry.minhash is not None else None
-        return Fingerprint(
-            article.id,
-            entry.group,
-            article.content_hash or "",
-            entry.shingles,
-            signature,
-            entry.published,
-            entry.proper_nouns,
-        )
+        return _stored(article, self._entries[article.id])
 
     def restore(self, fingerprints: Iterable[Fingerprint]) -> None:
         """Rebuild the index from stored fingerprints (oldest first)."""
@@ -254,8 +246,14 @@ class SyndicationIndex:
 
     def remember(self, fp: Fingerprint) -> None:
         """An article placed before (or elsewhere), as stored: into the index, without looking for what it copies."""
-        entry = _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
-        self._remember(fp.article_id, fp.content_hash, entry)
+        self._remember(fp.article_id, fp.content_hash, self._entry_of(fp))
+
+
+def _stored(article: Article, entry: _Entry) -> Fingerprint:
+    """The stored form of an article's entry."""
+    signature = entry.minhash.hashvalues.astype(np.uint32).tobytes() if entry.minhash is not None else None
+    digest = article.content_hash or ""
+    return Fingerprint(article.id, entry.group, digest, entry.shingles, signature, entry.published, entry.proper_nouns)
 
 
 def _seconds(article: Article) -> float | None:
