@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsloom import Article, read_file
-from newsloom.pipeline import normalize_all
+from newsloom.drivers.pipeline import normalize_all
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data"

@@ -2,7 +2,7 @@
 
 The archive is the stream of ``benchmarks/scaling.py`` (perturbed real articles from the shared data folder, 5,000
 a day, written to a temporary JSON lines file, never into the repository). Each point (10k, 100k, 1M articles)
-runs ``newsloom.backfill.backfill`` once per engine, each in a fresh child process so its peak memory is its own,
+runs ``newsloom.scale.backfill`` once per engine, each in a fresh child process so its peak memory is its own,
 into a fresh SQLite store, on the fast path (``[cluster] embedding = "none"``) and without briefs. The ray engine
 starts a Ray on this machine with ``--workers`` CPUs; its memory is the peak of the driver plus every process of the
 Ray it started (resident memory summed, so pages shared with the object store count once per process).
@@ -73,13 +73,14 @@ def _tree_rss_mb() -> float:
 
 def run_engine(archive: Path, engine: str, workers: int, window_days: float, out: Path) -> None:
     """One backfill in this (child) process; its figures and stories go to ``out`` as JSON."""
-    from newsloom.backfill import backfill, start_ray
-    from newsloom.cluster import ClusterSettings
     from newsloom.config import Settings
+    from newsloom.scale import backfill
+    from newsloom.scale.ray_engine import start_ray
     from newsloom.store import open_store
+    from newsloom.stories.settings import ClusterSettings
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("newsloom.backfill").setLevel(logging.INFO)  # the ray engine's stage timings, on stderr
+    logging.getLogger("newsloom.scale.ray_engine").setLevel(logging.INFO)  # the ray engine's stage timings, on stderr
     settings = Settings(cluster=ClusterSettings(embedding="none"))
     peak = [0.0]
     stop = threading.Event()
@@ -153,9 +154,9 @@ AGREEMENT_STREAMS = (  # (stream, window days): the demo corpus and real streams
 def engine_agreement(shared: Path, workers: int) -> list[str]:
     """B-cubed of the ray engine's stories against the local engine's on each stream, in this process (one Ray)."""
     from newsloom import Article, Pipeline, assign_stories, read_file
-    from newsloom.backfill import assign_stories_by_window, start_ray
-    from newsloom.cluster import ClusterSettings
     from newsloom.config import Settings
+    from newsloom.scale.ray_engine import assign_stories_by_window, start_ray
+    from newsloom.stories.settings import ClusterSettings
 
     settings = Settings(cluster=ClusterSettings(embedding="none"))
     start_ray(workers=workers, object_store_mb=1024)

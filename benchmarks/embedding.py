@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import DEFAULT_SHARED, find_dataset
-from newsloom.embed import HashedEncoder, MiniLMEncoder, MultilingualEncoder, article_text
+from newsloom.embeddings import HashedEncoder, MiniLMEncoder, MultilingualEncoder, article_text
 from throughput import environment, the_command, write_docs
 
 DEFAULT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsloom.analyze.checker import check_brief
+from newsloom.drivers.pipeline import one_story
 from newsloom.ingest.files import read_file
 from newsloom.model import Article, Brief
-from newsloom.pipeline import one_story
 from newsloom.write.extractive import WriterSettings
 from newsloom.write.writer import ExtractiveWriter, load_writer
 from summaries import DEFAULT_SHARED, load_set, prepare

@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import DATASETS, DEFAULT_CACHE, DEFAULT_SHARED, Dataset, cached_embeddings, find_dataset, parse_names
 from newsloom import Article
-from newsloom.embed import MiniLMEncoder, article_text
+from newsloom.embeddings import MiniLMEncoder, article_text
 from newsloom.evaluate.clusters import ClusterReport, evaluate_stream, read_stream, score_stories
 from throughput import add_write_docs_option, environment, the_command, write_docs
 

@@ -9,7 +9,7 @@ and only recent stories stay hot. This benchmark feeds one long synthetic stream
   1M (and points between), the hot stories and index sizes there, and the process's memory;
 - the store path: ``Pipeline(settings, SQLiteStore).ingest`` batch by batch (normalize, syndication, stories,
   the transactional write) up to 100k articles;
-- the embedding path: ``Pipeline.place_all`` with ``embedding="minilm"`` against the bare encoder on the same
+- the embedding path: ``Desk.place`` with ``embedding="minilm"`` against the bare encoder on the same
   texts in the same batches.
 
 Run ``python benchmarks/scaling.py --help``; ``--write-docs`` records the figures in docs/benchmarks.md.
@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import DEFAULT_SHARED, find_dataset
 from newsloom import Article, Pipeline, Settings, StoryClusterer
-from newsloom.cluster import ClusterSettings
-from newsloom.embed import article_text
+from newsloom.embeddings import article_text
 from newsloom.store.sqlite import SQLiteStore
+from newsloom.stories.settings import ClusterSettings
 from throughput import environment, the_command, write_docs
 
 DEFAULT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -447,7 +447,7 @@ def store_path(stream: SyntheticStream, window: int, workdir: Path) -> tuple[lis
             clock.add(len(batch), time.perf_counter() - wall, time.process_time() - cpu)
             done += len(batch)
             while marks and done >= marks[0]:
-                point = describe_state(clock.window(marks.pop(0), window), pipeline.clusterer)
+                point = describe_state(clock.window(marks.pop(0), window), pipeline.desk.clusterer)
                 point.store_mb = sum(p.stat().st_size for p in workdir.glob("scaling.sqlite*")) / 2**20
                 points.append(point)
                 print(
@@ -471,7 +471,7 @@ class EmbeddingRun:
 
 
 def embedding_path(stream: SyntheticStream, runs: int) -> EmbeddingRun:
-    """``Pipeline.place_all`` with MiniLM against ``encoder.encode`` on the same texts, in the pipeline's batches.
+    """``Desk.place`` with MiniLM against ``encoder.encode`` on the same texts, in the pipeline's batches.
 
     The passes alternate (encode, stage, encode, stage, ...) so both see the same load from the rest of the machine;
     the fastest pass of each counts. Every stage pass starts from a fresh pipeline (the stage is stateful).
@@ -479,7 +479,7 @@ def embedding_path(stream: SyntheticStream, runs: int) -> EmbeddingRun:
     settings = Settings(cluster=ClusterSettings(embedding="minilm"), batch_size=BATCH)
     chunks = list(batches(iter(stream)))
     warm = Pipeline(settings)
-    encoder = warm.encoder
+    encoder = warm.desk.encoder
     if encoder is None:
         raise RuntimeError("the minilm encoder did not load")
     texts = [[article_text(a) for a in chunk] for chunk in chunks]
@@ -495,11 +495,11 @@ def embedding_path(stream: SyntheticStream, runs: int) -> EmbeddingRun:
         fresh = [[dataclasses.replace(a) for a in chunk] for chunk in chunks]
         started = time.perf_counter()
         for chunk in fresh:
-            pipeline.place_all(chunk)
-            pipeline.clusterer.changes()
+            pipeline.desk.place(chunk)
+            pipeline.desk.close()
         stage_times.append(time.perf_counter() - started)
         print(
-            f"  embedding pass {run + 1}: encode {encode_times[-1]:.1f} s, place_all {stage_times[-1]:.1f} s",
+            f"  embedding pass {run + 1}: encode {encode_times[-1]:.1f} s, place {stage_times[-1]:.1f} s",
             flush=True,
         )
     return EmbeddingRun(sum(len(c) for c in chunks), encode_times, stage_times, encoder.name)

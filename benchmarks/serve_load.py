@@ -37,8 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from newsloom.cluster import ClustererChanges
-from newsloom.model import Article
+from newsloom.model import Article, StoryChanges
 from newsloom.store.base import StoryQuery
 from newsloom.store.sqlite import SQLiteStore
 from newsloom.write.extractive import write_brief
@@ -65,10 +64,10 @@ def build_store(path: Path, articles: int, seed: int, briefs: int) -> None:
             article = stored_article(record, label, groups)
             batch.append(article)
             if len(batch) == 2000:
-                store.commit_batch(batch, [], ClustererChanges(0, None, {}, {}), [])
+                store.commit_batch(batch, [], StoryChanges(0, None, {}, {}), [])
                 batch = []
         if batch:
-            store.commit_batch(batch, [], ClustererChanges(0, None, {}, {}), [])
+            store.commit_batch(batch, [], StoryChanges(0, None, {}, {}), [])
         print(f"stored {articles:,} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         newest = [e.story.id for e in store.find_stories(StoryQuery(limit=briefs // 2))]
         rng = random.Random(seed)

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsloom.dedup import SyndicationIndex
 from newsloom.model import Article, Brief, Sentence
 from newsloom.normalize import EmptyArticle, normalize
+from newsloom.syndication import SyndicationIndex
 from newsloom.text.terms import STOPWORDS, content_terms, words
 from newsloom.write.extractive import write_brief
 from throughput import add_write_docs_option

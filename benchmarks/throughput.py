@@ -42,8 +42,8 @@ from urllib.parse import urlsplit
 
 import newsloom
 from newsloom import Article, Pipeline, Settings, StoryClusterer, assign_stories, open_store, read_file
+from newsloom.drivers.pipeline import normalize_all
 from newsloom.evaluate.metrics import BCubed, bcubed
-from newsloom.pipeline import normalize_all
 from newsloom.store import Store
 from newsloom.text.language import detect_language
 

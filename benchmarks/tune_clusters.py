@@ -11,8 +11,8 @@ Embeddings are computed once per article and reused across grid points (they do 
     python benchmarks/tune_clusters.py                 # both paths, the default grid
     python benchmarks/tune_clusters.py --path fast --datasets uci,mstream_newsT
 
-The defaults in ``newsloom.cluster.ClusterSettings`` are the point this prints last; docs/benchmarks.md keeps the
-table of the latest run.
+The defaults in ``newsloom.stories.clusterer.ClusterSettings`` are the point this prints last; docs/benchmarks.md keeps
+the table of the latest run.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from newsloom.cluster import ClusterSettings
 from newsloom.config import Settings
-from newsloom.embed import Encoder, load_encoder
+from newsloom.embeddings import Encoder, load_encoder
 from newsloom.evaluate.clusters import evaluate_stream, read_gold, read_stream
 from newsloom.model import Article
+from newsloom.stories.settings import ClusterSettings
 from throughput import write_docs
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -41,11 +41,12 @@ from typing import Any, TypeVar
 
 import newsloom
 from newsloom import Pipeline, Settings, open_store
-from newsloom.fetch import Fetcher, FetchError, FetchResult, FetchSettings
+from newsloom.config import WatchSettings
+from newsloom.drivers.pipeline import IngestReport
+from newsloom.drivers.watch import FEED_ACCEPT, PollResult, Watcher
+from newsloom.ingest.fetch import Fetcher, FetchError, FetchResult, FetchSettings
 from newsloom.ingest.web import extract_article
 from newsloom.model import Article, Feed, Rejected
-from newsloom.pipeline import IngestReport
-from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, WatchSettings
 from throughput import (
     DEMO,
     _git_revision,

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsloom.dedup import SyndicationIndex
 from newsloom.model import Article
 from newsloom.normalize import normalize
+from newsloom.syndication import SyndicationIndex
 
 _SYLLABLES = "ka lo mi ra ten vor sel dun bra qui mar fen tal os rin gol hev zan pel dor lu ven cas tor".split()
 OUTLETS = [

@@ -20,23 +20,17 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from factories import ferry_articles, make_stream, orchestra_article, write_jsonl
-from newsloom.backfill import (
-    EngineUnavailable,
-    WindowedRun,
-    assign_stories_by_window,
-    backfill,
-    replay_order,
-    start_ray,
-    window_of,
-)
 from newsloom.cli import main
-from newsloom.cluster import ClusterSettings
 from newsloom.config import Settings
+from newsloom.drivers.backfill import EngineUnavailable, replay_order
+from newsloom.drivers.pipeline import Pipeline, assign_stories
 from newsloom.ingest.archives import find_archive_files, read_warc
 from newsloom.ingest.files import read_file
 from newsloom.model import Article, Rejected
-from newsloom.pipeline import Pipeline, assign_stories
+from newsloom.scale import backfill
+from newsloom.scale.ray_engine import WindowedRun, assign_stories_by_window, start_ray, window_of
 from newsloom.store import open_store
+from newsloom.stories.settings import ClusterSettings
 
 FAST = Settings(cluster=ClusterSettings(embedding="none"))
 

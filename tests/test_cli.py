@@ -8,8 +8,8 @@ import pytest
 
 from factories import ferry_articles, make_stream, orchestra_article, records, write_jsonl
 from newsloom.cli import main
-from newsloom.cluster import story_id_for
 from newsloom.store.sqlite import SQLiteStore
+from newsloom.stories.terms import story_id_for
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from factories import ferry_articles, make_stream, orchestra_article, write_jsonl
-from newsloom.cluster import ClustererChanges, StoryClusterer, story_id_for
 from newsloom.ingest.records import article_from_record
-from newsloom.model import Article
+from newsloom.model import Article, StoryChanges
 from newsloom.normalize import normalize
+from newsloom.stories.clusterer import StoryClusterer
+from newsloom.stories.terms import story_id_for
 
 
 def normalized(articles: list[Article]) -> list[Article]:
@@ -88,7 +89,7 @@ def test_an_unrelated_article_scores_below_the_threshold() -> None:
     assert clusterer.score(normalize(orchestra_article()), story) < clusterer.settings.threshold
 
 
-def accumulate(total: dict[str, Any], changes: ClustererChanges) -> None:
+def accumulate(total: dict[str, Any], changes: StoryChanges) -> None:
     """What a store does with each ``changes()``: overwrite the counters and upsert the rows."""
     total["documents"] = changes.documents
     total["latest"] = changes.latest

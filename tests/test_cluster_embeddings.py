@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsloom.cluster import ClusterSettings
 from newsloom.config import Settings
+from newsloom.drivers.pipeline import Pipeline
 from newsloom.model import Article
-from newsloom.pipeline import Pipeline
+from newsloom.stories.settings import ClusterSettings
 
 WHEN = datetime(2031, 3, 4, 9, tzinfo=UTC)
 
@@ -42,14 +42,14 @@ BUDGET = article(
 @pytest.mark.parametrize("embedding", ["minilm", "multilingual"])
 def test_the_embedding_paths_keep_unrelated_events_apart(embedding: str) -> None:
     pipeline = Pipeline(Settings(cluster=ClusterSettings(embedding=embedding)))
-    placed = pipeline.place_all([ENGLISH.__class__(**vars(ENGLISH)), BUDGET.__class__(**vars(BUDGET))])
+    placed = pipeline.desk.place([ENGLISH.__class__(**vars(ENGLISH)), BUDGET.__class__(**vars(BUDGET))])
     assert placed[0].story_id != placed[1].story_id
 
 
 def test_multilingual_mode_puts_a_french_and_an_english_report_of_one_event_in_one_story() -> None:
     pipeline = Pipeline(Settings(cluster=ClusterSettings(embedding="multilingual")))
     english, french, budget = (a.__class__(**vars(a)) for a in (ENGLISH, FRENCH, BUDGET))
-    pipeline.place_all([english, budget, french])
+    pipeline.desk.place([english, budget, french])
     assert french.story_id == english.story_id != budget.story_id
 
 
@@ -57,7 +57,7 @@ def test_without_a_shared_language_the_fast_path_keeps_them_apart() -> None:
     # What the multilingual mode is for: on terms alone, the two reports share almost no word.
     pipeline = Pipeline(Settings(cluster=ClusterSettings(embedding="none")))
     english, french = (a.__class__(**vars(a)) for a in (ENGLISH, FRENCH))
-    pipeline.place_all([english, french])
+    pipeline.desk.place([english, french])
     assert french.story_id != english.story_id
 
 
@@ -68,16 +68,16 @@ def test_auto_gives_an_english_stream_minilm_and_a_mixed_one_the_multilingual_mo
 
     auto = Settings(cluster=ClusterSettings(embedding="auto"))
     english = Pipeline(auto)
-    assert english.encoder is None  # nothing chosen before the stream's first batch
-    english.place_all([a.__class__(**vars(a)) for a in (ENGLISH, BUDGET)])
-    assert english.encoder is not None and english.encoder.name == "minilm"
+    assert english.desk.encoder is None  # nothing chosen before the stream's first batch
+    english.desk.place([a.__class__(**vars(a)) for a in (ENGLISH, BUDGET)])
+    assert english.desk.encoder is not None and english.desk.encoder.name == "minilm"
 
     path = Path(str(tmp_path)) / "news.db"
     with SQLiteStore(path) as store:
         mixed = Pipeline(auto, store)
         report = mixed.ingest([a.__class__(**vars(a)) for a in (ENGLISH, BUDGET, FRENCH)], write_briefs=False)
-        assert mixed.encoder is not None and mixed.encoder.name == "multilingual"
+        assert mixed.desk.encoder is not None and mixed.desk.encoder.name == "multilingual"
         assert report.new_stories == 2  # the French and the English report of the quake in one story
     with SQLiteStore(path) as store:  # a restart: the store's story vectors say which space it is in
         restored = Pipeline(auto, store)
-        assert restored.encoder is not None and restored.encoder.name == "multilingual"
+        assert restored.desk.encoder is not None and restored.desk.encoder.name == "multilingual"

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from newsloom.cluster import ClusterSettings
-from newsloom.config import ConfigError, Settings, default_config_path, default_db_path, load_settings
+from newsloom.config import ConfigError, Settings, load_settings
+from newsloom.folders import default_config_path, default_db_path
+from newsloom.stories.settings import ClusterSettings
 from newsloom.write.extractive import WriterSettings
 
 

@@ -1,9 +1,9 @@
 from dataclasses import replace
 
 from factories import FERRY_WIRE_PARAGRAPHS, ferry_articles
-from newsloom.dedup import SyndicationIndex, group_id_for
 from newsloom.model import Article
 from newsloom.normalize import normalize
+from newsloom.syndication import SyndicationIndex, group_id_for
 
 
 def ferry() -> dict[str, Article]:

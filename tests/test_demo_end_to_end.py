@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from newsloom.config import Settings
+from newsloom.drivers.pipeline import Pipeline
 from newsloom.evaluate.metrics import bcubed
 from newsloom.ingest import read_file
 from newsloom.model import Article, Brief
-from newsloom.pipeline import Pipeline
 from newsloom.store.sqlite import SQLiteStore
 from newsloom.text.terms import numbers
 from newsloom.write.extractive import write_brief
@@ -194,7 +194,7 @@ def test_single_source_fact_cites_only_its_source(demo: Demo) -> None:
 
 def test_flood_brief_shows_the_dispute_and_a_single_source_fact(demo: Demo) -> None:
     """The best-covered disputed story: `newsloom show` prints where sources differ and an attributed fact."""
-    from newsloom.write.render import brief_markdown
+    from newsloom.present.render import brief_markdown
 
     brief = demo.briefs[demo.story("dunmere-wire-1")]
     [injuries] = [d for d in brief.differences if {"14", "19"} <= {n for v in d.versions for n in numbers(v.text)}]

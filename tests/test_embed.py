@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from newsloom.embed import (
+from newsloom.embeddings import (
     Encoder,
     EncoderUnavailable,
     HashedEncoder,

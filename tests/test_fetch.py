@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from httpserver import LocalServer, Reply
-from newsloom.fetch import ACCEPT_ENCODING, Fetcher, FetchError, FetchResult, FetchSettings
+from newsloom.ingest.fetch import ACCEPT_ENCODING, Fetcher, FetchError, FetchResult, FetchSettings
 
 PUBLIC_ADDRESS = "93.184.215.14"
 ALLOW_HINT = "(allow with --allow-private or allow_private_networks)"
@@ -110,10 +110,10 @@ def test_nothing_is_printed_and_requests_are_logged(
     server: LocalServer, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     server.static("/page", b"hello")
-    with caplog.at_level(logging.DEBUG, logger="newsloom.fetch"):
+    with caplog.at_level(logging.DEBUG, logger="newsloom.ingest.fetch"):
         fetch(server.url("/page"))
     assert capsys.readouterr() == ("", "")
-    assert any(record.name == "newsloom.fetch" and "/page" in record.getMessage() for record in caplog.records)
+    assert any(record.name == "newsloom.ingest.fetch" and "/page" in record.getMessage() for record in caplog.records)
 
 
 # Only http and https, and never the private network unless allowed.
@@ -612,7 +612,7 @@ def test_an_unreadable_robots_txt_allows_and_is_logged(
 ) -> None:
     server.route("/robots.txt", broken)
     server.static("/page", b"hello")
-    with caplog.at_level(logging.WARNING, logger="newsloom.fetch"):
+    with caplog.at_level(logging.WARNING, logger="newsloom.ingest.fetch"):
         assert fetch(server.url("/page")).body == b"hello"
     assert any("robots.txt" in record.getMessage() for record in caplog.records)
 

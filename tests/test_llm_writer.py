@@ -20,9 +20,9 @@ import pytest
 from factories import prepared
 from newsloom.analyze.checker import check_brief
 from newsloom.cli import main
+from newsloom.drivers.pipeline import one_story
 from newsloom.ingest.files import read_file
 from newsloom.model import Article, Brief
-from newsloom.pipeline import one_story
 from newsloom.write.extractive import WriterSettings, write_brief
 from newsloom.write.llm import LLMWriter, MalformedAnswer, Proposal, gate, material_of, parse_answer
 from newsloom.write.llm_backends import LLMError, OpenAIChat, find_gguf, open_backend

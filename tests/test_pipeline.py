@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from factories import ferry_articles, make_stream, orchestra_article, records, write_jsonl
-from newsloom.cluster import ClusterSettings, story_id_for
 from newsloom.config import Settings
+from newsloom.drivers.pipeline import Pipeline, assign_stories, brief_from_articles
 from newsloom.ingest import read_file
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Rejected
-from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles
 from newsloom.store import Store, open_store
+from newsloom.stories.settings import ClusterSettings
+from newsloom.stories.terms import story_id_for
 
 
 @contextmanager

@@ -2,7 +2,8 @@ import re
 from datetime import UTC, datetime
 
 from newsloom.model import Brief, Citation, Coverage, Sentence
-from newsloom.write.render import brief_markdown, escape_markdown
+from newsloom.present.render import brief_markdown
+from newsloom.text.markdown import escape_markdown
 
 WIRE = Citation("wire-1", "Meridian Wire", "https://meridianwire.example/a", "Dam opens *today*", "g-1")
 HERALD = Citation("herald-2", "The Valley Herald", "javascript:alert(1)", "<script>alert(1)</script>", "g-2")

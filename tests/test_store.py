@@ -10,12 +10,13 @@ import psycopg
 import pytest
 
 from factories import ferry_articles, orchestra_article
-from newsloom.cluster import StoryClusterer, story_id_for
-from newsloom.dedup import SyndicationIndex
+from newsloom.desk import Desk
 from newsloom.model import Article, Rejected
 from newsloom.normalize import normalize
 from newsloom.store import Store, StoreError, open_store
 from newsloom.store.sqlite import SQLiteStore
+from newsloom.stories.settings import ClusterSettings
+from newsloom.stories.terms import story_id_for
 from newsloom.write.extractive import write_brief
 from store_tables import raw_query
 
@@ -30,21 +31,15 @@ LIBRARY = Article(
 
 
 class Stages:
-    """The real stateful stages, committing to a store as the pipeline does."""
+    """The real desk, committing to a store as the ingest loop does."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.index = SyndicationIndex()
-        self.clusterer = StoryClusterer()
+        self.desk = Desk(ClusterSettings(embedding="none"))
 
     def commit(self, articles: list[Article], rejected: list[Rejected] | None = None) -> list[Article]:
-        placed = [normalize(a) for a in articles]
-        for article in placed:
-            self.index.assign(article)
-            self.clusterer.assign(article)
-        self.store.commit_batch(
-            placed, [self.index.fingerprint_of(a) for a in placed], self.clusterer.changes(), rejected or []
-        )
+        placed = self.desk.place([normalize(a) for a in articles])
+        self.desk.commit(self.store, rejected or [])
         return placed
 
 
@@ -187,7 +182,7 @@ def test_state_survives_reopening(store_address: str) -> None:
     first = open_store(store_address)
     stages = Stages(first)
     stages.commit(ferry_articles())
-    frequencies = dict(stages.clusterer.document_frequency)
+    frequencies = dict(stages.desk.clusterer.document_frequency)
     first.close()
     second = open_store(store_address)
     try:

@@ -20,7 +20,7 @@ import json, sys
 from dataclasses import replace
 from newsloom.config import Settings
 from newsloom.ingest.records import article_from_record
-from newsloom.pipeline import Pipeline
+from newsloom.drivers.pipeline import Pipeline
 from newsloom.store import open_store
 
 address, path, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -125,13 +125,13 @@ def test_fts_query_quotes_every_word() -> None:
 
 
 def test_search_follows_new_articles_in_the_same_transaction(store: Store) -> None:
-    from newsloom.cluster import ClustererChanges
+    from newsloom.model import StoryChanges
 
     article = Article(
         id="lantern", title="Lantern parade lights Vellmoor", text="The Vellmoor lantern parade drew crowds."
     )
     article.syndication_group, article.story_id = "g-lantern", "st-lantern"
-    store.commit_batch([article], [], ClustererChanges(0, None, {}, {}), [])
+    store.commit_batch([article], [], StoryChanges(0, None, {}, {}), [])
     assert [h.article.id for h in store.search_articles("vellmoor")] == ["lantern"]
 
 
@@ -151,7 +151,7 @@ def test_article_listing_filters_and_orders_newest_first(reader: Store) -> None:
 
 
 def test_revision_changes_when_articles_or_briefs_do(newsroom: Path, tmp_path: Path) -> None:
-    from newsloom.cluster import ClustererChanges
+    from newsloom.model import StoryChanges
 
     copy = tmp_path / "copy.db"
     with SQLiteStore(newsroom) as source:
@@ -161,7 +161,7 @@ def test_revision_changes_when_articles_or_briefs_do(newsroom: Path, tmp_path: P
         assert store.revision() == before
         article = Article(id="late", title="Late report", text="A late report from Vellmoor.")
         article.syndication_group, article.story_id = "g-late", "st-late"
-        store.commit_batch([article], [], ClustererChanges(0, None, {}, {}), [])
+        store.commit_batch([article], [], StoryChanges(0, None, {}, {}), [])
         after_article = store.revision()
         assert after_article != before
         brief = store.brief(store.find_stories(StoryQuery(limit=1))[0].story.id)

@@ -3,11 +3,14 @@
 import numpy as np
 
 from factories import ferry_articles
-from newsloom.cluster import ClusterSettings, DenseIndex, StoryClusterer, story_id_for
 from newsloom.config import Settings
+from newsloom.drivers.pipeline import Pipeline
 from newsloom.normalize import normalize
-from newsloom.pipeline import Pipeline
 from newsloom.store import open_store
+from newsloom.stories.clusterer import StoryClusterer
+from newsloom.stories.profile import DenseIndex
+from newsloom.stories.settings import ClusterSettings
+from newsloom.stories.terms import story_id_for
 
 # Articles must not join a story on arrival (threshold out of reach), so each starts its own; only the second look,
 # story against story, can bring them together.
@@ -54,7 +57,7 @@ def test_a_merge_moves_stored_articles_and_the_merged_id_leads_to_the_survivor(s
         merged = ({story_id_for(wire.id), story_id_for(independent.id)} - {survivor}).pop()
         found = store.story(merged)
         assert found is not None and found.id == survivor
-        assert Pipeline(settings, store).clusterer.resolve(merged) == survivor
+        assert Pipeline(settings, store).current_story(merged) == survivor
     finally:
         store.close()
 

@@ -5,10 +5,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from factories import Event, _sentences
-from newsloom.cluster import ClusterSettings, StoryClusterer, story_id_for
 from newsloom.model import Article
 from newsloom.normalize import normalize
 from newsloom.store.sqlite import SQLiteStore
+from newsloom.stories.clusterer import StoryClusterer
+from newsloom.stories.settings import ClusterSettings
+from newsloom.stories.terms import story_id_for
 
 START = datetime(2031, 3, 2, 8, 0, tzinfo=UTC)
 # Small core and tail so that a handful of reports shows the mechanism; no second look until the test asks.

@@ -227,7 +227,8 @@ def test_no_articles_is_an_error() -> None:
     ],
 )
 def test_a_split_quotation_that_names_its_speaker_gets_its_lost_mark_back(piece: str, mended: str) -> None:
-    from newsloom.write.select import mended_quote, quote_marks
+    from newsloom.text.speech import quote_marks
+    from newsloom.write.select import mended_quote
 
     out = mended_quote(piece)
     assert out is not None and mended in out
@@ -261,7 +262,8 @@ def test_a_quotation_piece_without_its_speaker_cannot_stand_alone(piece: str) ->
     ],
 )
 def test_a_sentence_with_paired_marks_is_printed_as_written(sentence: str) -> None:
-    from newsloom.write.select import mended_quote, paired_marks, quote_marks
+    from newsloom.text.speech import quote_marks
+    from newsloom.write.select import mended_quote, paired_marks
 
     assert quote_marks(sentence).paired
     assert mended_quote(sentence) == sentence
@@ -269,7 +271,8 @@ def test_a_sentence_with_paired_marks_is_printed_as_written(sentence: str) -> No
 
 
 def test_marks_glued_to_the_words_around_them_are_read_by_where_they_stand() -> None:
-    from newsloom.write.select import mended_quote, quote_marks
+    from newsloom.text.speech import quote_marks
+    from newsloom.write.select import mended_quote
 
     # A missing space: the mark after "mercy." opens a new quotation, and the last one runs on.
     glued = 'The judge showed him mercy."He walked in and sat down with me," Renstad said, "and he stayed all night.'

@@ -22,19 +22,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from newsloom import __version__
-from newsloom.config import ConfigError, Settings, default_db_path, load_settings
-from newsloom.fetch import Fetcher, FetchError
+from newsloom.config import ConfigError, Settings, load_settings
+from newsloom.drivers.pipeline import Pipeline, assign_stories, brief_from_articles, one_story
+from newsloom.drivers.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
+from newsloom.folders import default_db_path
 from newsloom.ingest.feeds import FeedError, looks_like_feed, parse_feed
+from newsloom.ingest.fetch import Fetcher, FetchError
 from newsloom.ingest.files import find_files, read_file
 from newsloom.ingest.opml import FeedSubscription, OPMLError, parse_opml, write_opml
 from newsloom.ingest.web import PageError, discover_feeds, extract_article
 from newsloom.model import Article, Brief, Feed, Rejected, format_time
-from newsloom.pipeline import Pipeline, assign_stories, brief_from_articles, one_story
+from newsloom.present.render import brief_markdown
 from newsloom.store import Store, StoreError, open_store
-from newsloom.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
+from newsloom.text.markdown import escape_markdown
+from newsloom.version import __version__
 from newsloom.write.llm_backends import LLMError
-from newsloom.write.render import brief_markdown, escape_markdown
 from newsloom.write.writer import Writer, load_writer, written_by
 
 log = logging.getLogger("newsloom")
@@ -602,8 +604,8 @@ def _check_engine_options(args: argparse.Namespace) -> None:
 
 
 def _cmd_backfill(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    from newsloom.backfill import EngineUnavailable, backfill
     from newsloom.ingest.archives import find_archive_files
+    from newsloom.scale import EngineUnavailable, backfill
 
     _check_engine_options(args)
     files, refused = find_archive_files(args.paths)
@@ -657,7 +659,7 @@ def _cmd_cluster(args: argparse.Namespace, settings: Settings, out: Console, err
     target: TextIO = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
         for article_id, story_id in placed:
-            line = {"id": article_id, "story": pipeline.clusterer.story_of(article_id, story_id)}
+            line = {"id": article_id, "story": pipeline.desk.story_now(article_id, story_id)}
             target.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         if target is not sys.stdout:
@@ -671,7 +673,8 @@ def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Consol
     """`cluster --engine ray`: the same lines; wire copies matched by time window on Ray, stories on the driver."""
     import tempfile
 
-    from newsloom.backfill import EngineUnavailable, assign_stories_by_window, start_ray
+    from newsloom.drivers.backfill import EngineUnavailable
+    from newsloom.scale.ray_engine import assign_stories_by_window, start_ray
 
     try:
         start_ray(args.address, args.workers)
@@ -975,7 +978,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings, out: Console, err: 
 
 
 def _cmd_export(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    from newsloom.export import export_briefs, export_to_path
+    from newsloom.present.export import export_briefs, export_to_path
     from newsloom.store.base import StoryQuery
 
     query = None

@@ -17,43 +17,69 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsloom.cluster import ClusterSettings
-from newsloom.dedup import SyndicationSettings
-from newsloom.fetch import FetchSettings
-from newsloom.serve.settings import ServeSettings
-from newsloom.watch import WatchSettings
+from newsloom.folders import default_config_path, default_db_path
+from newsloom.ingest.fetch import FetchSettings
+from newsloom.stories.settings import ClusterSettings
+from newsloom.syndication import SyndicationSettings
 from newsloom.write.extractive import WriterSettings
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """How the watch loop polls feeds and fetches pages (``[watch]`` in the config file)."""
+
+    interval_seconds: float = 600.0  # how often a healthy feed is polled
+    max_backoff_seconds: float = 6 * 3600.0  # the longest wait after repeated failures
+    fetch_pages: bool = True  # fetch the linked page when an entry brings only a summary
+    summary_words: int = 150  # an entry with fewer words of text is taken for a summary
+    pages_per_feed: int = 50  # at most this many pages fetched for one feed in one round
+    workers: int = 8  # feeds and pages fetched at once (per-host limits still apply)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Where the server listens and who may write.
+
+    ``token``: the bearer token write requests must send (``Authorization: Bearer TOKEN``); when empty, every write
+    is refused, never open. ``cors_origins``: comma-separated origins whose pages may call the API from a browser
+    (none by default). ``base_url``: the public address feeds and exports link to, when the server sits behind a
+    proxy (default: the address each request came to). ``max_body_bytes``: the largest write request read.
+    ``cached_pages``: how many rendered answers are kept until the store changes (0: render every request).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str = ""
+    cors_origins: str = ""
+    base_url: str = ""
+    page_size: int = 30
+    max_body_bytes: int = 5 * 1024 * 1024
+    site_title: str = "newsloom"
+    cached_pages: int = 512
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port must be between 1 and 65535, not {self.port}")
+        if not 1 <= self.page_size <= 200:
+            raise ValueError(f"page_size must be between 1 and 200, not {self.page_size}")
+        if self.cached_pages < 0:
+            raise ValueError(f"cached_pages must not be negative, not {self.cached_pages}")
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, not {self.base_url!r}")
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
 
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names the setting and where it came from."""
-
-
-def _user_folder(kind: str) -> Path:
-    """The per-user data or config folder of this platform, without a dependency for it."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-        return base / "newsloom"
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "newsloom"
-    variable, fallback = ("XDG_DATA_HOME", ".local/share") if kind == "data" else ("XDG_CONFIG_HOME", ".config")
-    return Path(os.environ.get(variable) or home / fallback) / "newsloom"
-
-
-def default_db_path() -> Path:
-    return _user_folder("data") / "newsloom.db"
-
-
-def default_config_path() -> Path:
-    return _user_folder("config") / "config.toml"
 
 
 @dataclass

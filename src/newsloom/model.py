@@ -1,8 +1,12 @@
 """The newsroom's types: what one stage hands to the next.
 
 An ``Article`` arrives raw from a source, is filled in by normalization (clean text, language, sentences),
-gets a syndication group from dedup and a story from the clusterer. A ``Brief`` is written for a ``Story``
+gets a syndication group from syndication and a story from the story desk. A ``Brief`` is written for a ``Story``
 from its articles; every ``Sentence`` of it carries the ``Citation`` of each article that states it.
+
+What the store keeps of the desk's state lives here too, so the store needs nothing but this module: an article's
+syndication ``Fingerprint``, the story clusterer's ``StoryChanges`` after each batch, and the ``StoryState`` a
+restart reads back.
 """
 
 from __future__ import annotations
@@ -514,3 +518,42 @@ class Feed:
             data[key] = format_time(data[key])
         data["status"] = self.status
         return data
+
+
+# -- the desk's state, as the store keeps it ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the syndication index keeps of an article: enough to restore the index without the text."""
+
+    article_id: str
+    group: str
+    content_hash: str
+    shingles: int
+    signature: bytes | None  # the MinHash values, as unsigned 32-bit integers; None for a text too short
+    published: float | None = None  # seconds since the epoch
+    proper_nouns: frozenset[str] = frozenset()
+
+
+@dataclass
+class StoryChanges:
+    """What changed in the story clusterer since its last ``changes()``: the rows a store writes to persist it."""
+
+    documents: int
+    latest: float | None
+    document_frequency: dict[str, int]
+    stories: dict[str, dict[str, Any]]
+    merged: dict[str, str] = field(default_factory=dict)  # story id -> the story it merged into
+    moved: dict[str, str] = field(default_factory=dict)  # article id -> the story it moved to when its story split
+    review: dict[str, Any] = field(default_factory=dict)  # the second look's bookkeeping, so a restart goes on alike
+
+
+@dataclass
+class StoryState:
+    """The story clusterer's persisted state (the sum of every ``StoryChanges``), as a restart reads it back."""
+
+    documents: int
+    latest: float | None
+    document_frequency: dict[str, int]
+    stories: list[tuple[str, dict[str, Any]]]
+    redirects: dict[str, str] = field(default_factory=dict)  # merged story id -> the story it merged into
+    review: dict[str, Any] = field(default_factory=dict)

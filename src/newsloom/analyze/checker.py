@@ -23,9 +23,9 @@ from typing import Any, Literal
 from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
 from newsloom.model import Article, Brief
 from newsloom.text.clean import strip_dateline
+from newsloom.text.markdown import escape_markdown
 from newsloom.text.sentences import split_sentences
-from newsloom.write.render import escape_markdown
-from newsloom.write.select import quote_marks
+from newsloom.text.speech import quote_marks
 
 CheckLabel = Literal["supported", "unsupported", "contradicted"]
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")

@@ -159,7 +159,7 @@ class Relation:
 
 
 class Encoder(Protocol):
-    """Dense sentence embeddings: rows L2-normalised (see newsloom.embed)."""
+    """Dense sentence embeddings: rows L2-normalised (see newsloom.embeddings)."""
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]: ...
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from newsloom.config import Settings
-from newsloom.embed import Encoder
+from newsloom.drivers.pipeline import Pipeline, assign_stories, normalize_all
+from newsloom.embeddings import Encoder
 from newsloom.evaluate.metrics import (
     BCubed,
     PairCounts,
@@ -26,7 +27,6 @@ from newsloom.evaluate.metrics import (
 )
 from newsloom.ingest.files import read_file
 from newsloom.model import Article, Rejected
-from newsloom.pipeline import Pipeline, assign_stories, normalize_all
 
 
 class GoldError(ValueError):
@@ -130,7 +130,7 @@ def evaluate_stream(
     pipeline = Pipeline(settings, encoder=encoder)
     articles = list(articles)
     # The model loads before the clock starts: articles/s is the stage's pace.
-    pipeline.choose_encoder(normalize_all(articles[: pipeline.settings.batch_size])[0])
+    pipeline.desk.choose_encoder(normalize_all(articles[: pipeline.settings.batch_size])[0])
     started = time.perf_counter()
     for item in assign_stories(articles, pipeline=pipeline):
         if isinstance(item, Article) and item.story_id:
@@ -138,5 +138,5 @@ def evaluate_stream(
         if progress:
             progress(1)
     # After merges and splits: where each article's story is at the end of the stream.
-    final = {item: pipeline.clusterer.story_of(item, story) for item, story in predicted.items()}
+    final = {item: pipeline.desk.story_now(item, story) for item, story in predicted.items()}
     return score_stories(final, gold, time.perf_counter() - started)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newsloom.serve.settings import ServeSettings
+from newsloom.config import ServeSettings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

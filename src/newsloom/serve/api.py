@@ -17,13 +17,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from newsloom import __version__
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
-from newsloom.serve.app import Server, server_of
-from newsloom.serve.views import safe_url, story_path
+from newsloom.present.views import safe_url, story_path
+from newsloom.serve.server import Server, server_of
 from newsloom.store import Store, open_store
 from newsloom.store.base import MATCH_END, MATCH_START, STORY_ORDERS, ArticleQuery, StoryEntry, StoryQuery
+from newsloom.version import __version__
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -371,7 +371,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def _ingest(server: Server, items: list[Article | Rejected]) -> dict[str, Any]:
     """Run the articles through the pipeline as `newsloom ingest` does, one write at a time."""
-    from newsloom.pipeline import Pipeline
+    from newsloom.drivers.pipeline import Pipeline
 
     with server.write_lock:
         pipeline = server.pipeline

@@ -20,12 +20,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from jinja2 import Environment
 
-from newsloom import __version__
 from newsloom.model import Article, Brief, Story, format_time
-from newsloom.serve.app import server_of
-from newsloom.serve.views import brief_view, story_path
+from newsloom.present.views import brief_view, story_path
+from newsloom.serve.server import server_of
 from newsloom.store import Store
 from newsloom.store.base import StoryQuery
+from newsloom.version import __version__
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from newsloom.serve.app import server_of
-from newsloom.serve.views import article_paragraphs, brief_view, safe_url, story_path
+from newsloom.present.views import article_paragraphs, brief_view, safe_url, story_path
+from newsloom.serve.server import server_of
 from newsloom.store import Store
 from newsloom.store.base import ArticleQuery, StoryQuery
 

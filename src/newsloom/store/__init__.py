@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsloom.store.base import ClustererState, QuarantinedInput, Store, StoreError
+from newsloom.model import StoryState
+from newsloom.store.base import QuarantinedInput, Store, StoreError
 from newsloom.store.sqlite import SQLiteStore
 
-__all__ = ["ClustererState", "QuarantinedInput", "SQLiteStore", "Store", "StoreError", "open_store"]
+__all__ = ["QuarantinedInput", "SQLiteStore", "Store", "StoreError", "StoryState", "open_store"]
 
 
 def open_store(location: str | Path) -> Store:

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from newsloom.cluster import ClustererChanges
-from newsloom.dedup import Fingerprint
-from newsloom.model import Article, Brief, Feed, Rejected, Story
+from newsloom.model import Article, Brief, Feed, Fingerprint, Rejected, Story, StoryChanges
 
 STORY_ORDERS = ("newest", "biggest")
 
@@ -27,7 +25,7 @@ class QuarantinedInput:
 
 
 @dataclass(frozen=True)
-class ClustererState:
+class StoryState:
     documents: int
     latest: float | None
     document_frequency: dict[str, int]
@@ -116,7 +114,7 @@ class Store(Protocol):
         self,
         articles: Sequence[Article],
         fingerprints: Sequence[Fingerprint],
-        clusterer: ClustererChanges,
+        clusterer: StoryChanges,
         rejected: Sequence[Rejected],
     ) -> None:
         """Add articles with their groups and stories, the clusterer's state and quarantined inputs, atomically."""
@@ -128,7 +126,7 @@ class Store(Protocol):
         """Stored syndication fingerprints with each article's story, oldest first."""
         ...
 
-    def clusterer_state(self) -> ClustererState: ...
+    def clusterer_state(self) -> StoryState: ...
 
     # -- read -----------------------------------------------------------------------------------------------
     def stories(self, limit: int = 50, offset: int = 0) -> list[Story]:

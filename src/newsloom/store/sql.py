@@ -14,16 +14,24 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
-from newsloom.cluster import ClustererChanges
-from newsloom.dedup import Fingerprint
-from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time, parse_stored_time
+from newsloom.model import (
+    Article,
+    Brief,
+    Feed,
+    Fingerprint,
+    Rejected,
+    Story,
+    StoryChanges,
+    format_time,
+    parse_stored_time,
+)
 from newsloom.store.base import (
     ArticleQuery,
-    ClustererState,
     QuarantinedInput,
     StoreError,
     StoryEntry,
     StoryQuery,
+    StoryState,
 )
 
 
@@ -134,7 +142,7 @@ class SQLStore:
         self,
         articles: Sequence[Article],
         fingerprints: Sequence[Fingerprint],
-        clusterer: ClustererChanges,
+        clusterer: StoryChanges,
         rejected: Sequence[Rejected],
     ) -> None:
         now = stored_now()
@@ -280,9 +288,9 @@ class SQLStore:
                 story_id,
             )
 
-    def clusterer_state(self) -> ClustererState:
+    def clusterer_state(self) -> StoryState:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        return ClustererState(
+        return StoryState(
             documents=int(meta.get("clusterer_documents", "0")),
             latest=json.loads(meta.get("clusterer_latest", "null")),
             document_frequency=dict(self._db.execute("SELECT term, documents FROM clusterer_terms").fetchall()),

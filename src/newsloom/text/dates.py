@@ -55,3 +55,12 @@ def _from_string(text: str) -> datetime:
         except ValueError:
             continue
     raise UnreadableDate(f"unreadable date {text!r}")
+
+
+def epoch_seconds(moment: datetime | None) -> float | None:
+    """Seconds since the epoch (a naive time is UTC, as everywhere in newsloom); None for no time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()

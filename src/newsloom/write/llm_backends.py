@@ -31,6 +31,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from newsloom.folders import default_db_path
+
 log = logging.getLogger(__name__)
 
 Message = Mapping[str, str]
@@ -221,8 +223,6 @@ SPLIT_MODELS = {
 
 def models_folder() -> Path:
     """Where joined model files are kept: ``models/`` in newsloom's data folder."""
-    from newsloom.config import default_db_path
-
     return default_db_path().parent / "models"
 
 

@@ -1,23 +1,19 @@
-"""Backfill: an archive of articles (JSON lines, news-please folders, WARC crawls) replayed through every stage.
+"""The Ray engine: an archive replayed on Ray Data, with the same stories under the same ids as the local engine.
 
-An archive is replayed as if its articles had arrived live, in publication order (ties, and articles without a
-date, which come last, in the order they were read). Two engines run it:
+Ray Data reads the files in parallel and runs the stateless work with ``map_batches``: normalize, the
+embedding model (loaded once per worker) and each article's syndication fingerprint (shingles, MinHash, names).
+Syndication is then cut into time windows (``window_days``, 7 by default) matched in parallel, each window
+first reading the fingerprints of the ``lead_days`` before it (by default the syndication window, 7 days: every
+article a copy could copy), and each article comes back with the article it copies, if any, and its story
+terms (``describe``). The driver stitches the windows in time order: an article that copies another joins that
+article's final group (across the edge too), so the groups are those of one process. The story decisions, which
+depend on every story before them, are made on the driver, one article at a time in the local engine's order and
+batches, by the same ``Desk`` (the terms, embeddings and groups come from the workers), so both engines give the
+same stories under the same ids. The driver commits each batch through the store, then briefs are written for the
+stories that changed.
 
-- ``local``: today's pipeline in one process (``Pipeline.ingest``), batch by batch into the store.
-- ``ray``: Ray Data reads the files in parallel and runs the stateless work with ``map_batches``: normalize, the
-  embedding model (loaded once per worker) and each article's syndication fingerprint (shingles, MinHash, names).
-  Syndication is then cut into time windows (``window_days``, 7 by default) matched in parallel, each window
-  first reading the fingerprints of the ``lead_days`` before it (by default the syndication window, 7 days: every
-  article a copy could copy), and each article comes back with the article it copies, if any, and its story
-  terms (``cluster.describe``). The driver stitches the windows in time order: an article that copies another
-  joins that article's final group (across the edge too), so the groups are those of one process. The story decisions,
-  which depend on every story before them, are made on the driver, one article at a time in the local engine's
-  order and batches, by the same ``Pipeline`` (its clusterer only: the terms, embeddings and groups come from
-  the workers), so both engines give the same stories under the same ids. The driver commits each batch through
-  the store, then briefs are written for the stories that changed.
-
-``backfill(paths, settings, store, engine=...)`` runs either; ``assign_stories_by_window`` is the ray engine
-without a store, for ``newsloom cluster --engine ray``.
+``WindowedRun`` runs it into a store; ``assign_stories_by_window`` is the engine without a store, for
+``newsloom cluster --engine ray``. Ray must be started first (``start_ray``).
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ import math
 import pickle
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,18 +32,20 @@ from typing import Any
 
 import numpy as np
 
-from newsloom.cluster import describe
 from newsloom.config import Settings
-from newsloom.dedup import Fingerprint, SyndicationIndex, group_id_for
-from newsloom.embed import Encoder, article_text, encoder_for, load_encoder
+from newsloom.desk import Desk, Prepared
+from newsloom.drivers.backfill import BackfillReport, EngineUnavailable, Progress, order_key
+from newsloom.drivers.pipeline import Pipeline, normalize_all
+from newsloom.embeddings import Encoder, article_text, encoder_for, load_encoder
 from newsloom.ingest.archives import find_archive_files, read_archive_file
-from newsloom.model import Article, Rejected
-from newsloom.pipeline import Pipeline, normalize_all
+from newsloom.model import Article, Fingerprint, Rejected
 from newsloom.store.base import Store
+from newsloom.stories.terms import describe
+from newsloom.syndication import SyndicationIndex, group_id_for
+from newsloom.text.dates import epoch_seconds
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("local", "ray")
 RAY_INSTALL = "pip install 'newsloom[ray]'  (Ray Data and warcio)"
 DAY = 86400.0
 # Windows start on a Monday at 00:00 UTC, counted from the first Monday of 1970: the same article always falls in
@@ -55,117 +53,7 @@ DAY = 86400.0
 WINDOW_ORIGIN = datetime(1970, 1, 5, tzinfo=UTC).timestamp()
 UNDATED = 2**62  # the window of articles without a publication date: after every dated one
 
-Progress = Callable[[int], None]
 
-
-class EngineUnavailable(RuntimeError):
-    """An engine that cannot run here; the message says what to install or which engines exist."""
-
-
-@dataclass
-class BackfillReport:
-    """What one backfill did."""
-
-    engine: str
-    files: int = 0
-    read: int = 0
-    added: int = 0
-    already_known: int = 0
-    rejected: int = 0
-    stories: int = 0  # stories the archive's articles were placed in
-    merged_stories: int = 0
-    windows: int = 0  # time windows clustered (ray engine)
-    briefs_written: int = 0
-    seconds: float = 0.0
-    rejections: list[Rejected] = field(default_factory=list)
-
-    @property
-    def articles_per_second(self) -> float:
-        return self.read / self.seconds if self.seconds else 0.0
-
-
-def backfill(
-    paths: Sequence[str | Path],
-    settings: Settings,
-    store: Store,
-    engine: str = "local",
-    *,
-    address: str | None = None,
-    workers: int | None = None,
-    window_days: float = 7.0,
-    lead_days: float | None = None,
-    write_briefs: bool = True,
-    progress: Progress | None = None,
-) -> BackfillReport:
-    """Replay the archive under ``paths`` into the store with the chosen engine ("local" or "ray").
-
-    For the ray engine, ``window_days`` is the length of the time windows whose wire copies are matched in parallel
-    and ``lead_days`` how many days before each window it reads first (default: the syndication window, 7 days).
-    """
-    if engine not in ENGINES:
-        raise EngineUnavailable(f"no engine named {engine!r}; choose one of {', '.join(ENGINES)}")
-    started = time.perf_counter()
-    files, refused = find_archive_files(paths)
-    if engine == "local":
-        report = _backfill_local(files, refused, settings, store, write_briefs, progress)
-    else:
-        start_ray(address, workers)
-        run = WindowedRun(
-            settings,
-            window_days=window_days,
-            store=store,
-            workers=workers,
-            lead_days=lead_days,
-            progress=progress,
-        )
-        report = run.backfill(files, refused, write_briefs=write_briefs)
-    report.files = len(files)
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-# -- the local engine ------------------------------------------------------------------------------------------------
-def replay_order(items: Iterable[Article | Rejected]) -> list[Article | Rejected]:
-    """Items in publication order (stable: ties and undated articles, last, keep the order they were read in).
-
-    Rejections come first: they are quarantined with the first batch.
-    """
-    listed = list(items)
-    return sorted(listed, key=lambda item: _order_key(item.published) if isinstance(item, Article) else (-1, 0.0))
-
-
-def _order_key(moment: datetime | None) -> tuple[int, float]:
-    return (1, 0.0) if moment is None else (0, _seconds(moment))
-
-
-def _backfill_local(
-    files: list[Path],
-    refused: list[Rejected],
-    settings: Settings,
-    store: Store,
-    write_briefs: bool,
-    progress: Progress | None,
-) -> BackfillReport:
-    def items() -> Iterator[Article | Rejected]:
-        yield from refused
-        for path in files:
-            yield from read_archive_file(path)
-
-    pipeline = Pipeline(settings, store)
-    ingested = pipeline.ingest(replay_order(items()), progress=progress, write_briefs=write_briefs)
-    report = BackfillReport("local")
-    report.read = ingested.read
-    report.added = ingested.added
-    report.already_known = ingested.already_known
-    report.rejected = ingested.rejected
-    report.rejections = ingested.rejections
-    report.stories = len(ingested.stories_touched)
-    report.merged_stories = ingested.merged_stories
-    report.briefs_written = ingested.briefs_written
-    return report
-
-
-# -- Ray ---------------------------------------------------------------------------------------------------------------
 def start_ray(address: str | None = None, workers: int | None = None, object_store_mb: int | None = None) -> None:
     """Connect to the Ray cluster at ``address``, or start one on this machine with ``workers`` CPUs (default all).
 
@@ -258,7 +146,7 @@ def _row(article: Article, file_no: int, record_no: int) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(_schema().names)
     row.update({name: getattr(article, name) for name in _ARTICLE_FIELDS + _NORMALIZED_FIELDS})
     row.update(
-        published=_seconds(article.published) if article.published else None,
+        published=epoch_seconds(article.published),
         sentences=list(article.sentences),
         file_no=file_no,
         record_no=record_no,
@@ -442,6 +330,10 @@ class Window:
     descriptions: list[dict[str, float]]
     keys: list[tuple[int, int]]  # (file, record) of each
 
+    def prepared(self, index: int, group: str) -> Prepared:
+        """What the workers computed for the window's ``index``-th article, in the syndication group ``group``."""
+        return Prepared(group, self.fingerprints[index], self.embeddings[index], self.descriptions[index])
+
 
 class WindowedRun:
     """The ray engine: read, prepare and match wire copies by window on Ray; stitch the groups, place the stories,
@@ -487,34 +379,31 @@ class WindowedRun:
         report.rejections += [Rejected(r.origin, r.reason) for r in rejected]
         report.read = keep.articles + len(keep.drop)
         report.already_known = len(keep.drop)  # held by the store, or a repeat of an article earlier in the archive
-        batch: list[tuple[Article, Fingerprint]] = []
+        desk = pipeline.desk
         stories: set[str] = set()
 
         def commit() -> None:
-            changes = pipeline.clusterer.changes()
-            articles = [article for article, _ in batch]
-            store.commit_batch(articles, [fingerprint for _, fingerprint in batch], changes, [])
-            stories.update(pipeline.story_of(article) or "" for article in articles)
-            report.merged_stories += len(changes.merged)
-            report.added += len(articles)
+            placement = desk.commit(store)
+            stories.update(desk.story_of(article) or "" for article in placement.articles)
+            report.merged_stories += len(placement.changes.merged)
+            report.added += len(placement.articles)
             if self.progress:
-                self.progress(len(articles))
-            batch.clear()
+                self.progress(len(placement.articles))
 
         starts = self._batch_starts(keep)
-        store_latest = pipeline.syndication.latest if len(pipeline.syndication) else None
+        store_latest = desk.latest_held
         started = time.perf_counter()
         driver = 0.0  # seconds the driver spent placing and committing (the rest it waited for the windows)
         for window in self._windows(prepared, keep):
             placing = time.perf_counter()
-            for index, article in enumerate(window.articles):
-                if next(starts) and batch:  # the local engine's batch ends before this article
+            for index in range(len(window.articles)):
+                if next(starts) and desk.open_articles:  # the local engine's batch ends before this article
                     commit()
-                batch.append((article, self._stitch(pipeline, window, index, store_latest)))
-            self._forget(pipeline)
+                self._stitch(desk, window, index, store_latest)
+            self._forget(desk)
             driver += time.perf_counter() - placing
         placing = time.perf_counter()
-        if batch:
+        if desk.open_articles:
             commit()
         driver += time.perf_counter() - placing
         log.info(
@@ -526,7 +415,7 @@ class WindowedRun:
             report.added / driver if driver else 0.0,
         )
         report.windows = self.windows
-        report.stories = len({pipeline.current_story(story) for story in stories if story})
+        report.stories = len({desk.current_story(story) for story in stories if story})
         if write_briefs:
             report.briefs_written = pipeline.write_briefs()
         return report
@@ -535,7 +424,7 @@ class WindowedRun:
         """Without a store: each article id's story, rejections, and (file, record, id) order. The articles are
         placed in file order and in ``assign_stories``'s batches, as ``newsloom cluster`` places them."""
         prepared, rejected, keep = self._prepare(files, store=None, in_file_order=True)
-        pipeline = Pipeline(self.settings)
+        desk = Desk(self.settings.cluster, self.settings.syndication)
         gathered: dict[tuple[int, int], tuple[Window, int]] = {}
         for window in self._windows(prepared, keep):
             for index, article in enumerate(window.articles):
@@ -546,13 +435,11 @@ class WindowedRun:
         for key in sorted(gathered):
             window, index = gathered.pop(key)
             if next(starts):
-                pipeline.clusterer.changes()  # as ``assign_stories`` does after each batch: quiet stories cool
+                desk.close()  # as ``assign_stories`` does after each batch: quiet stories cool down
             article = window.articles[index]
-            pipeline.place_in_group(
-                article, article.syndication_group or "", window.embeddings[index], window.descriptions[index]
-            )
+            desk.place([article], [window.prepared(index, article.syndication_group or "")])
             placed.append(article)
-        stories = {article.id: pipeline.story_of(article) or "" for article in placed}
+        stories = {article.id: desk.story_of(article) or "" for article in placed}
         return stories, rejected, self._order
 
     # -- Ray stages ----------------------------------------------------------------------------------------------
@@ -599,7 +486,7 @@ class WindowedRun:
                 else:
                     article_id = row["id"]
                 moment = None if row["published"] is None else _datetime(row["published"])
-                rows.append((_order_key(moment), row["file_no"], row["record_no"], article_id, row["canonical_url"]))
+                rows.append((order_key(moment), row["file_no"], row["record_no"], article_id, row["canonical_url"]))
         rows.sort(key=(lambda r: (r[1], r[2])) if in_file_order else (lambda r: (r[0], r[1], r[2])))
         self._order = sorted((file_no, record_no, i) for _, file_no, record_no, i, _ in rows if i is not None)
         known: set[str] = set()
@@ -682,21 +569,19 @@ class WindowedRun:
             yield current is not None and batch != current
             current = batch
 
-    def _stitch(self, pipeline: Pipeline, window: Window, index: int, store_latest: float | None) -> Fingerprint:
-        """Place one article of the window (its final group, then its story) and return its fingerprint."""
+    def _stitch(self, desk: Desk, window: Window, index: int, store_latest: float | None) -> None:
+        """Place one article of the window: its final group, then its story."""
         article = window.articles[index]
-        moment = _seconds(article.published) if article.published else None
+        moment = epoch_seconds(article.published)
         if store_latest is not None and (
             moment is None or moment <= store_latest + self.settings.syndication.window_days * DAY
         ):
             # Its copies could be in the store, which the windows did not read: matched here, as in one process.
-            pipeline.place(article, window.embeddings[index])
-            fingerprint = pipeline.syndication.fingerprint_of(article)
-            self._groups[article.id] = (fingerprint.group, moment)
-            return fingerprint
+            desk.place([article], [Prepared(embedding=window.embeddings[index])])
+            self._groups[article.id] = (article.syndication_group or "", moment)
+            return
         group = self._final_group(article, window.copied[index])
-        pipeline.place_in_group(article, group, window.embeddings[index], window.descriptions[index])
-        return dataclasses.replace(window.fingerprints[index], group=group)
+        desk.place([article], [window.prepared(index, group)])
 
     def _final_group(self, article: Article, copied: str | None) -> str:
         """An article's syndication group: the final group of the article it copies, or one of its own."""
@@ -707,10 +592,10 @@ class WindowedRun:
                 log.debug("%s copies %s, which is no longer held: a group of its own", article.id, copied)
             else:
                 group = known[0]
-        self._groups[article.id] = (group, _seconds(article.published) if article.published else None)
+        self._groups[article.id] = (group, epoch_seconds(article.published))
         return group
 
-    def _forget(self, pipeline: Pipeline) -> None:
+    def _forget(self, desk: Desk) -> None:
         """After a window: forget the groups of articles no later copy can reach (as one process forgets them)."""
         dated = [moment for _, moment in self._groups.values() if moment is not None]
         if not dated:
@@ -718,7 +603,7 @@ class WindowedRun:
         reach = max(self.lead_days, 2 * self.settings.syndication.window_days) * DAY
         horizon = max(dated) - reach
         self._groups = {a: (g, m) for a, (g, m) in self._groups.items() if m is None or m >= horizon}
-        pipeline.keep_groups({group for group, _ in self._groups.values()} | pipeline.syndication.groups())
+        desk.keep_groups({group for group, _ in self._groups.values()})
 
 
 def assign_stories_by_window(
@@ -745,12 +630,6 @@ def assign_stories_by_window(
 
 def _replay_key(row: dict[str, Any]) -> tuple[bool, float, int, int]:
     return (row["published"] is None, row["published"] or 0.0, row["file_no"], row["record_no"])
-
-
-def _seconds(moment: datetime) -> float:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 def _datetime(seconds: float) -> datetime:

@@ -20,12 +20,12 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from newsloom.model import Article
+from newsloom.model import Article, Fingerprint
+from newsloom.text.dates import epoch_seconds
 from newsloom.text.terms import STOPWORDS, fold, words
 
 _SCHEME = "affine32"
@@ -44,23 +44,12 @@ class SyndicationSettings:
     names_to_compare: int = 3  # proper nouns each copy needs before the names are compared
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What the index keeps of an article: enough to restore the index without the text."""
-
-    article_id: str
-    group: str
-    content_hash: str
-    shingles: int
-    signature: bytes | None
-    published: float | None = None  # seconds since the epoch
-    proper_nouns: frozenset[str] = frozenset()
-
-    def minhash(self, num_perm: int) -> MinHash | None:
-        if self.signature is None:
-            return None
-        values = np.frombuffer(self.signature, dtype=np.uint32)
-        return MinHash(num_perm=num_perm, hashvalues=values, permutations=_permutations(num_perm), scheme=_SCHEME)
+def minhash_of(fingerprint: Fingerprint, num_perm: int) -> MinHash | None:
+    """A stored fingerprint's MinHash again (None for a text too short to have one)."""
+    if fingerprint.signature is None:
+        return None
+    values = np.frombuffer(fingerprint.signature, dtype=np.uint32)
+    return MinHash(num_perm=num_perm, hashvalues=values, permutations=_permutations(num_perm), scheme=_SCHEME)
 
 
 @functools.cache
@@ -132,11 +121,11 @@ class SyndicationIndex:
     def _entry(self, article: Article) -> _Entry:
         """The index's entry for an article, from its text (its group not yet known)."""
         size, minhash = self.fingerprint(article)
-        return _Entry("", size, minhash, _seconds(article), proper_nouns(article))
+        return _Entry("", size, minhash, epoch_seconds(article.published), proper_nouns(article))
 
     def _entry_of(self, fp: Fingerprint) -> _Entry:
         """The index's entry for a stored fingerprint."""
-        return _Entry(fp.group, fp.shingles, fp.minhash(self.settings.num_perm), fp.published, fp.proper_nouns)
+        return _Entry(fp.group, fp.shingles, minhash_of(fp, self.settings.num_perm), fp.published, fp.proper_nouns)
 
     def assign(self, article: Article) -> str:
         """The article's syndication group (a new one when it copies nothing seen before); remembers it."""
@@ -254,12 +243,3 @@ def _stored(article: Article, entry: _Entry) -> Fingerprint:
     signature = entry.minhash.hashvalues.astype(np.uint32).tobytes() if entry.minhash is not None else None
     digest = article.content_hash or ""
     return Fingerprint(article.id, entry.group, digest, entry.shingles, signature, entry.published, entry.proper_nouns)
-
-
-def _seconds(article: Article) -> float | None:
-    if article.published is None:
-        return None
-    moment = article.published
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()

@@ -7,16 +7,8 @@ read as Markdown or HTML.
 
 from __future__ import annotations
 
-import re
-
 from newsloom.model import Brief, Sentence, format_time
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
-
-
-def escape_markdown(text: str) -> str:
-    """Article text is shown as written, never read as Markdown or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+from newsloom.text.markdown import escape_markdown
 
 
 def brief_markdown(brief: Brief) -> str:

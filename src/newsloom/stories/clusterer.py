@@ -14,321 +14,19 @@ the last call, ``restore(state)`` to pick up where a stored run left off.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from newsloom.model import Article
-from newsloom.text.clean import strip_dateline
-from newsloom.text.terms import content_terms, fold, is_title_case, names
-
-DAY = 86400.0
-
-
-@dataclass(frozen=True)
-class ClusterSettings:
-    """Knobs of the story clusterer.
-
-    The thresholds and the blend were chosen by the grid search of ``benchmarks/tune_clusters.py`` on the three
-    development streams (full text, headlines, short texts), for the smallest margin over the best peer on each;
-    its latest table is in docs/benchmarks.md.
-    """
-
-    # "auto" (the default: MiniLM for a stream in English, the multilingual model when more than a fifth of its
-    # first reports are in other languages), "minilm" (English sentence embeddings), "multilingual" (one space for
-    # 16 languages), or "none": the fast path on terms and names alone, which needs no model.
-    embedding: str = "auto"
-    embedding_words: int = 150  # words of headline and lead embedded (MiniLM reads at most 128 tokens of them)
-    threshold: float = 0.18  # lowest decayed cosine at which an article joins a story (terms alone)
-    title_weight: float = 2.0  # a title word counts this many times a body word
-    name_weight: float = 1.5  # a name counts this many times a body word
-    text_terms: int = 400  # words read from the top of the body: the lead carries the event
-    story_terms: int = 300  # terms kept per story description
-    lookup_terms: int = 12  # the article's strongest terms used to find candidate stories
-    posting_cap: int = 100  # terms posted under more hot stories than this are not used to find candidates
-    max_candidates: int = 20  # stories found by shared terms that are scored (15-40 score alike; 12 splits more)
-    grace_days: float = 2.0  # no time penalty within this gap
-    decay_days: float = 7.0  # beyond the grace, the score falls by e every this many days...
-    decay_floor: float = 0.6  # ...but never below this share: a strong match still joins across a long gap
-    hot_days: float = 30.0  # stories not updated for longer leave the index
-    unrelated_names: float = 0.6  # score factor when both sides name people or places and share none
-    names_to_compare: int = 2  # names each side needs before a mismatch counts
-    # Dense embeddings (when the article comes with one): the score blends the term cosine with the embedding
-    # cosine, rescaled so that ``dense_floor`` (what two unrelated news texts score) counts as nothing.
-    dense_threshold: float = 0.3  # the threshold when the article has an embedding
-    dense_weight: float = 0.7
-    dense_floor: float = 0.2
-    dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
-    # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
-    # one event merge (the smaller into the larger; the old id redirects to the survivor).
-    merge_threshold: float = 0.35  # lowest story-to-story score to merge, terms alone (the fast path)
-    dense_merge_threshold: float = 0.4  # the same when both stories have embeddings
-    review_every: int = 32  # articles between two second looks
-    merge_candidates: int = 5  # stories a grown story is compared with (by shared strong terms, and by embedding)
-    # A story is compared with the others again once it has grown by this share since it was last compared (at
-    # least one article): one more report changes a big story's profile little, and the look costs the same.
-    review_growth: float = 0.25
-    segment_terms: int = 100  # terms kept for a story's core and tail
-    # The second look also splits a story that drifts: a story's core is its first ``split_core`` reports; its
-    # latest ``split_segment`` reports are compared with that core, and if they no longer tell the same event they
-    # leave as a story of their own (the core keeps the id). Below these scores the reports are another event.
-    split_core: int = 8
-    split_segment: int = 8
-    split_threshold: float = 0.05  # terms alone (the fast path)
-    dense_split_threshold: float = 0.1  # when both sides have embeddings
-
-
-def story_id_for(article_id: str) -> str:
-    """Story ids derive from the first article's id: the same stream gives the same ids."""
-    return "st-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:10]
-
-
-def describe(article: Article, settings: ClusterSettings) -> dict[str, float]:
-    """An article's term weights before IDF: sublinear counts of title words, body words and names."""
-    counts: defaultdict[str, float] = defaultdict(float)
-    for term in content_terms(article.title):
-        counts[term] += settings.title_weight
-    lead = "\n\n".join(strip_dateline(p) for p in article.text.split("\n\n", 3))
-    body = " ".join(lead.split()[: settings.text_terms])
-    for term in content_terms(body):
-        counts[term] += 1.0
-    # Names are told by capitals, which mean nothing in Title Case Headlines or lower-cased text.
-    if _capitals_are_meaningful(body):
-        headline = "" if is_title_case(article.title) else f"{article.title}.\n"
-        outlet = fold(article.outlet or "")
-        for name, count in names(headline + body).items():
-            if not outlet or name not in outlet:  # an outlet naming itself says nothing of the event
-                counts["@" + name] += settings.name_weight * count
-    weights = {term: 1.0 + math.log(count) if count >= 1 else count for term, count in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {term: w / norm for term, w in weights.items()}
-
-
-def _capitals_are_meaningful(text: str) -> bool:
-    return not is_title_case(text[:300]) and any(ch.isupper() for ch in text[:2000])
-
-
-@dataclass
-class Segment:
-    """A run of a story's reports, summed: its core (the first reports) or its tail (the latest, not yet checked)."""
-
-    terms: dict[str, float] = field(default_factory=dict)
-    vector: np.ndarray | None = None
-    count: int = 0
-    ids: list[str] = field(default_factory=list)  # the tail's article ids: the reports a split would move
-    first_seen: float | None = None
-    last_seen: float | None = None
-
-    def add(
-        self,
-        article_id: str | None,
-        description: dict[str, float],
-        moment: float | None,
-        vector: np.ndarray | None,
-        keep: int,
-    ) -> None:
-        _add_terms(self.terms, description, keep)
-        if vector is not None:
-            self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
-        self.count += 1
-        if article_id is not None:
-            self.ids.append(article_id)
-        self.first_seen, self.last_seen = _widen(self.first_seen, self.last_seen, moment)
-
-    def to_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"terms": dict(self.terms), "count": self.count}
-        if self.ids:
-            state["ids"] = list(self.ids)
-        if self.first_seen is not None:
-            state["span"] = [self.first_seen, self.last_seen]
-        if self.vector is not None:
-            state["vector"] = _encode_vector(self.vector)
-        return state
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any] | None) -> Segment:
-        if not state:
-            return cls()
-        span = state.get("span") or [None, None]
-        return cls(
-            terms=dict(state["terms"]),
-            vector=_decode_vector(state.get("vector")),
-            count=int(state["count"]),
-            ids=list(state.get("ids", ())),
-            first_seen=span[0],
-            last_seen=span[1],
-        )
-
-
-@dataclass
-class StoryProfile:
-    """What the clusterer knows of a story."""
-
-    id: str
-    terms: dict[str, float] = field(default_factory=dict)
-    articles: int = 0
-    first_seen: float | None = None  # publication times, seconds since the epoch
-    last_seen: float | None = None
-    vector: np.ndarray | None = None  # the sum of its articles' unit embeddings
-    core: Segment = field(default_factory=Segment)  # its first reports: what the story is about
-    tail: Segment = field(default_factory=Segment)  # reports since the last drift check
-    settled: tuple[float | None, float | None] = (None, None)  # the span of its reports outside the tail
-    compared_at: int = 0  # its articles when the second look last compared it with the other stories
-    _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
-    _names: int = -1  # how many of its terms are names (-1: to count again)
-    _norm: float = 0.0
-    _norm_docs: int = -1
-
-    def add(
-        self,
-        description: dict[str, float],
-        moment: float | None,
-        keep: int,
-        vector: np.ndarray | None = None,
-        article_id: str | None = None,
-        core_size: int = 0,
-        segment_terms: int = 100,
-    ) -> None:
-        if vector is not None:
-            self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
-        _add_terms(self.terms, description, keep)
-        self.articles += 1
-        self.first_seen, self.last_seen = _widen(self.first_seen, self.last_seen, moment)
-        if self.core.count < core_size:
-            self.core.add(None, description, moment, vector, segment_terms)
-            self.settled = _widen(*self.settled, moment)
-        elif core_size:
-            self.tail.add(article_id, description, moment, vector, segment_terms)
-        self._norm_docs = -1
-        self._names = -1
-
-    def settle(self) -> None:
-        """The tail tells the story's event: it becomes part of the story for good."""
-        for moment in (self.tail.first_seen, self.tail.last_seen):
-            self.settled = _widen(*self.settled, moment)
-        self.tail = Segment()
-
-    def gap_days(self, moment: float | None) -> float:
-        """Days between a time and the span of the story's reports (0 inside it or when either is unknown)."""
-        if moment is None or self.first_seen is None or self.last_seen is None:
-            return 0.0
-        if moment < self.first_seen:
-            return (self.first_seen - moment) / DAY
-        return max(0.0, moment - self.last_seen) / DAY
-
-    def centroid(self) -> np.ndarray | None:
-        """The story's direction in embedding space (unit length), if its articles came with embeddings."""
-        if self.vector is None:
-            return None
-        norm = float(np.linalg.norm(self.vector))
-        return self.vector / norm if norm > 0 else None
-
-    def to_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {
-            "terms": dict(self.terms),  # unrounded: a restored clusterer must decide exactly as the original
-            "articles": self.articles,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
-        }
-        if self.vector is not None:
-            state["vector"] = _encode_vector(self.vector)
-        if self.core.count:
-            state["core"] = self.core.to_state()
-            state["settled"] = list(self.settled)
-        if self.tail.count:
-            state["tail"] = self.tail.to_state()
-        if self.compared_at:
-            state["compared_at"] = self.compared_at
-        if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
-            state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": dict(self._weighted)}
-        return state
-
-    @classmethod
-    def from_state(cls, story_id: str, state: dict[str, Any]) -> StoryProfile:
-        weighted = state.get("weighted") or {}
-        settled = state.get("settled") or [None, None]
-        return cls(
-            id=story_id,
-            terms=dict(state["terms"]),
-            articles=state["articles"],
-            first_seen=state.get("first_seen"),
-            last_seen=state.get("last_seen"),
-            vector=_decode_vector(state.get("vector")),
-            core=Segment.from_state(state.get("core")),
-            tail=Segment.from_state(state.get("tail")),
-            settled=(settled[0], settled[1]),
-            compared_at=int(state.get("compared_at", 0)),
-            _weighted=dict(weighted.get("terms", {})),
-            _norm=float(weighted.get("norm", 0.0)),
-            _norm_docs=int(weighted.get("documents", -1)),
-        )
-
-
-class DenseIndex:
-    """The hot stories' embedding centroids in one matrix: the nearest stories to an article in one product."""
-
-    def __init__(self) -> None:
-        self._ids: list[str] = []
-        self._rows: dict[str, int] = {}
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def put(self, story_id: str, centroid: np.ndarray) -> None:
-        row = self._rows.get(story_id)
-        if row is None:
-            if self._matrix.shape[1] != centroid.shape[0]:
-                if self._ids:
-                    raise ValueError("embeddings of different sizes in one story index: one encoder per store")
-                self._matrix = np.zeros((64, centroid.shape[0]), dtype=np.float32)
-            if len(self._ids) == self._matrix.shape[0]:
-                self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
-            row = len(self._ids)
-            self._ids.append(story_id)
-            self._rows[story_id] = row
-        self._matrix[row] = centroid
-
-    def remove(self, story_id: str) -> None:
-        row = self._rows.pop(story_id, None)
-        if row is None:
-            return
-        last = len(self._ids) - 1
-        if row != last:  # move the last row into the hole
-            moved = self._ids[last]
-            self._ids[row] = moved
-            self._rows[moved] = row
-            self._matrix[row] = self._matrix[last]
-        self._ids.pop()
-
-    def nearest(self, vector: np.ndarray, count: int) -> list[tuple[str, float]]:
-        """Up to ``count`` stories by cosine to a unit vector, best first."""
-        if not self._ids or count <= 0:
-            return []
-        scores = self._matrix[: len(self._ids)] @ vector
-        top = np.argpartition(-scores, count - 1)[:count] if len(self._ids) > count else np.arange(len(self._ids))
-        return sorted(((self._ids[i], float(scores[i])) for i in top), key=lambda item: (-item[1], item[0]))
-
-
-@dataclass
-class ClustererChanges:
-    """What changed since the last ``changes()`` call: the rows a store must write to persist the clusterer."""
-
-    documents: int
-    latest: float | None
-    document_frequency: dict[str, int]
-    stories: dict[str, dict[str, Any]]
-    merged: dict[str, str] = field(default_factory=dict)  # story id -> the story it merged into
-    moved: dict[str, str] = field(default_factory=dict)  # article id -> the story it moved to when its story split
-    review: dict[str, Any] = field(default_factory=dict)  # the second look's bookkeeping, so a restart goes on alike
+from newsloom.model import Article, StoryChanges
+from newsloom.stories.profile import DAY, DenseIndex, Segment, StoryProfile, add_terms, widen
+from newsloom.stories.settings import ClusterSettings
+from newsloom.stories.terms import describe, description_names, story_id_for
+from newsloom.text.dates import epoch_seconds
 
 
 class StoryClusterer:
@@ -362,12 +60,13 @@ class StoryClusterer:
         """The story the article belongs to.
 
         ``follow`` names a story it must join (a wire copy's story); ``embedding`` is the article's unit
-        embedding, when the stream comes with an encoder (see ``newsloom.embed``); ``description`` its ``describe``,
+        embedding, when the stream comes with an encoder (see ``newsloom.embeddings``); ``description`` its
+        ``describe``,
         when computed elsewhere (a Ray worker).
         """
         if description is None:
             description = describe(article, self.settings)
-        moment = _seconds(article.published)
+        moment = epoch_seconds(article.published)
         self._learn_frequencies(description)
         follow = self.resolve(follow) if follow else None
         story = self.stories.get(follow) if follow else None
@@ -377,7 +76,7 @@ class StoryClusterer:
             story = StoryProfile(id=follow or story_id_for(article.id))
             self.stories[story.id] = story
         before = set(story.terms)
-        weighed_at = story._norm_docs
+        weighed_at = story.weighed_at
         settings = self.settings
         story.add(
             description,
@@ -398,15 +97,7 @@ class StoryClusterer:
             # Only the article's terms changed: reweigh those, not the whole story (see ``_story_weights``).
             # The norm moves by the change in those terms' squares: the story's other terms are not summed again.
             weighted, _ = self._weighted({term: story.terms[term] for term in description})
-            story_weights, square = story._weighted, story._norm * story._norm
-            for term, weight in weighted.items():
-                previous = story_weights.get(term)
-                if previous is not None:
-                    square -= previous * previous
-                square += weight * weight
-                story_weights[term] = weight
-            story._norm = math.sqrt(square) if square > 0 else 1.0
-            story._norm_docs = weighed_at
+            story.reweigh(weighted, weighed_at)
         centroid = story.centroid()
         if centroid is not None:
             self._dense.put(story.id, centroid)
@@ -512,8 +203,7 @@ class StoryClusterer:
         story.compared_at = 0  # both halves are compared with the other stories at the next look
         story.first_seen, story.last_seen = story.settled
         story.tail = Segment()
-        story._norm_docs = -1
-        story._names = -1
+        story.forget_weights()
         self.stories[split.id] = split
         for term in split.terms:
             self._postings[term].add(split.id)
@@ -583,12 +273,12 @@ class StoryClusterer:
         # Both tails settle: the merge said the two tell one event, so neither tail is a drift of the survivor.
         survivor.settle()
         merged.settle()
-        survivor.settled = _widen(*_widen(*survivor.settled, merged.settled[0]), merged.settled[1])
+        survivor.settled = widen(*widen(*survivor.settled, merged.settled[0]), merged.settled[1])
         before = set(survivor.terms)
         for term in merged.terms:
             self._unpost(term, merged.id)
         combined = dict(survivor.terms)
-        _add_terms(combined, merged.terms, self.settings.story_terms)
+        add_terms(combined, merged.terms, self.settings.story_terms)
         survivor.terms = combined
         for term in combined.keys() - before:
             self._postings[term].add(survivor.id)
@@ -601,8 +291,7 @@ class StoryClusterer:
                 survivor.last_seen = moment if survivor.last_seen is None else max(survivor.last_seen, moment)
         if merged.vector is not None:
             survivor.vector = merged.vector.copy() if survivor.vector is None else survivor.vector + merged.vector
-        survivor._norm_docs = -1
-        survivor._names = -1
+        survivor.forget_weights()
         centroid = survivor.centroid()
         if centroid is not None:
             self._dense.put(survivor.id, centroid)
@@ -618,12 +307,12 @@ class StoryClusterer:
         """How well an article matches a hot story (the decayed match score), for inspection and tests."""
         story = self.stories[story_id]
         description = describe(article, self.settings)
-        decay = self._decay(story.gap_days(_seconds(article.published)))
+        decay = self._decay(story.gap_days(epoch_seconds(article.published)))
         return self._match(description, story, embedding) * decay
 
-    def changes(self) -> ClustererChanges:
+    def changes(self) -> StoryChanges:
         """The state to persist since the last call, and cool down stories that went quiet."""
-        out = ClustererChanges(
+        out = StoryChanges(
             documents=self.documents,
             latest=self._latest,
             document_frequency={t: self.document_frequency[t] for t in self._dirty_terms},
@@ -696,11 +385,10 @@ class StoryClusterer:
 
     def _story_weights(self, story: StoryProfile) -> tuple[dict[str, float], float]:
         # IDF drifts slowly: a story's weighted terms are recomputed when it changed or the stream grew by a tenth.
-        if story._norm_docs < 0 or self.documents > story._norm_docs * 1.1:
-            story._weighted, story._norm = self._weighted(story.terms)
-            story._norm_docs = self.documents
+        if story.weighed_at < 0 or self.documents > story.weighed_at * 1.1:
+            story.weigh(*self._weighted(story.terms), self.documents)
             self._dirty_stories.add(story.id)  # the weights in use are part of the state to persist
-        return story._weighted, story._norm
+        return story.weights
 
     def _similarity(self, article: tuple[dict[str, float], float], story: StoryProfile) -> float:
         """The cosine of an article's IDF-weighted terms (see ``_weighted``) and a story's."""
@@ -720,9 +408,7 @@ class StoryClusterer:
         wanted = self.settings.names_to_compare
         if len(names) < wanted or any(t in story.terms for t in names):
             return 1.0
-        if story._names < 0:
-            story._names = sum(1 for t in story.terms if t.startswith("@"))
-        story_names = story._names
+        story_names = story.name_count()
         return self.settings.unrelated_names if story_names >= wanted else 1.0
 
     def _decay(self, gap_days: float) -> float:
@@ -745,7 +431,7 @@ class StoryClusterer:
         centroid = story.centroid() if embedding is not None else None
         if centroid is not None and embedding is not None:
             score = self._blend(score, float(centroid @ embedding))
-        return score * self._name_factor(_names(description) if names is None else names, story)
+        return score * self._name_factor(description_names(description) if names is None else names, story)
 
     def _blend(self, lexical: float, cosine: float) -> float:
         floor, weight = self.settings.dense_floor, self.settings.dense_weight
@@ -781,7 +467,7 @@ class StoryClusterer:
     ) -> StoryProfile | None:
         threshold = self.settings.threshold if embedding is None else self.settings.dense_threshold
         best, best_score = None, threshold
-        weighted, names = self._weighted(description), _names(description)
+        weighted, names = self._weighted(description), description_names(description)
         for story in self._candidates(description, embedding):
             decay = self._decay(story.gap_days(moment))
             if decay < best_score:
@@ -809,40 +495,3 @@ class StoryClusterer:
             posting.discard(story_id)
             if not posting:
                 del self._postings[term]
-
-
-def _add_terms(terms: dict[str, float], description: dict[str, float], keep: int) -> None:
-    """Add an article's description to a sum of descriptions, trimmed to the strongest ``keep`` terms."""
-    for term, weight in description.items():
-        terms[term] = terms.get(term, 0.0) + weight
-    if len(terms) > keep * 1.5:
-        strongest = heapq.nlargest(keep, terms.items(), key=lambda item: item[1])
-        terms.clear()
-        terms.update(strongest)
-
-
-def _widen(first: float | None, last: float | None, moment: float | None) -> tuple[float | None, float | None]:
-    if moment is None:
-        return first, last
-    return (moment if first is None else min(first, moment)), (moment if last is None else max(last, moment))
-
-
-def _encode_vector(vector: np.ndarray) -> str:
-    return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
-
-
-def _decode_vector(text: str | None) -> np.ndarray | None:
-    return np.frombuffer(base64.b64decode(text), dtype="<f4").copy() if text else None
-
-
-def _seconds(moment: datetime | None) -> float | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # a naive time is UTC here, as everywhere in newsloom
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
-def _names(description: dict[str, float]) -> list[str]:
-    """The people, places and organisations among an article's terms (``@`` terms)."""
-    return [term for term in description if term.startswith("@")]

@@ -15,9 +15,9 @@ from typing import TextIO
 from markupsafe import Markup
 
 from newsloom.model import Brief, Story, format_time
+from newsloom.present.render import brief_markdown
 from newsloom.store import Store
 from newsloom.store.base import StoryQuery
-from newsloom.write.render import brief_markdown
 
 EXPORT_FORMATS = ("md", "html", "jsonl")
 _PAGE = 500
@@ -78,8 +78,8 @@ def export_briefs(
             out.write(brief_markdown(brief))
             written += 1
     else:
-        from newsloom.serve.app import page_templates
-        from newsloom.serve.views import brief_view
+        from newsloom.present.pages import page_templates
+        from newsloom.present.views import brief_view
 
         templates = page_templates()
         entry = templates.get_template("feed_entry.html")

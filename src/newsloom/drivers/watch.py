@@ -20,29 +20,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from newsloom.fetch import Fetcher, FetchError
+from newsloom.config import WatchSettings
 from newsloom.ingest.feeds import FeedError, ParsedFeed, parse_feed
+from newsloom.ingest.fetch import Fetcher, FetchError
 from newsloom.ingest.web import PageError, extract_article
 from newsloom.model import Article, Feed
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.store.base import Store
 
 if TYPE_CHECKING:
-    from newsloom.pipeline import Pipeline
+    from newsloom.drivers.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
-
-
-@dataclass(frozen=True)
-class WatchSettings:
-    interval_seconds: float = 600.0  # how often a healthy feed is polled
-    max_backoff_seconds: float = 6 * 3600.0  # the longest wait after repeated failures
-    fetch_pages: bool = True  # fetch the linked page when an entry brings only a summary
-    summary_words: int = 150  # an entry with fewer words of text is taken for a summary
-    pages_per_feed: int = 50  # at most this many pages fetched for one feed in one round
-    workers: int = 8  # feeds and pages fetched at once (per-host limits still apply)
 
 
 @dataclass

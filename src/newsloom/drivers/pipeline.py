@@ -1,29 +1,29 @@
-"""The stages wired together, in one process: normalize -> syndication -> stories -> store -> briefs.
+"""The ingest loop, in one process: normalize -> the desk (syndication, stories) -> store -> briefs.
 
-A batch is normalized (stateless), filtered against what the store already holds, passed through the syndication
-index and the story clusterer (stateful, in arrival order), and committed with the clusterer's state in one
+A batch is normalized (stateless), filtered against what the store already holds, placed by the desk (the
+syndication index and the story clusterer, stateful, in arrival order), and committed with the desk's state in one
 transaction. Briefs are then written for the stories that changed. A crash loses at most the batch in flight,
 which was never acknowledged; a restart restores the stages from the store and skips what is already there.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from newsloom.cluster import StoryClusterer
 from newsloom.config import Settings
-from newsloom.dedup import SyndicationIndex
-from newsloom.embed import Encoder, MiniLMEncoder, MultilingualEncoder, article_text, encoder_for, load_encoder
+from newsloom.desk import Desk
 from newsloom.model import Article, Brief, Rejected
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.store.base import Store
+from newsloom.syndication import SyndicationIndex
 from newsloom.write.writer import Writer, load_writer
+
+if TYPE_CHECKING:
+    from newsloom.embeddings import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,6 @@ class IngestReport:
         self.rejections.extend(Rejected(r.origin, r.reason) for r in rejected)  # without the raw text
 
 
-@functools.cache
-def _shared_encoder(name: str) -> Encoder:
-    """One loaded model per process, whatever the number of pipelines (the model is read-only)."""
-    return load_encoder(name)
-
-
 def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], list[Rejected]]:
     """Normalize articles; anything unreadable becomes a ``Rejected`` with its origin and reason."""
     articles: list[Article] = []
@@ -72,7 +66,7 @@ def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], l
 
 
 class Pipeline:
-    """The stateful stages (syndication index, story clusterer) and, optionally, the store behind them."""
+    """The desk (syndication index, story clusterer) and, optionally, the store behind it, with the writer."""
 
     def __init__(
         self,
@@ -84,15 +78,9 @@ class Pipeline:
         self.settings = settings or Settings()
         self.store = store
         self._writer = writer  # None: the one settings.writer names, built when the first brief is written
-        self.syndication = SyndicationIndex(self.settings.syndication)
-        self.clusterer = StoryClusterer(self.settings.cluster)
-        # Each syndication group's first article and the story it was placed in: its wire copies follow it there.
-        self._group_story: dict[str, tuple[str, str]] = {}
-        self._seen_stories: set[str] = set()
-        self._encoder = encoder  # None: loaded from settings.cluster.embedding when first needed
-        self._chosen_encoder: str | None = encoder.name if encoder is not None else None  # for embedding="auto"
+        self.desk = Desk(self.settings.cluster, self.settings.syndication, encoder)
         if store is not None:
-            self._restore(store)
+            self.desk.restore(store)
 
     @property
     def writer(self) -> Writer:
@@ -101,104 +89,13 @@ class Pipeline:
             self._writer = load_writer(self.settings.writer)
         return self._writer
 
-    @property
-    def encoder(self) -> Encoder | None:
-        """The sentence encoder the story stage compares articles with (None on the fast path); loaded once.
-
-        With ``embedding = "auto"`` it is None until the stream's first batch chose one (see ``choose_encoder``).
-        """
-        name = self.settings.cluster.embedding.strip().lower()
-        if name == "auto":
-            name = self._chosen_encoder or "none"
-        if self._encoder is None and name not in ("", "none"):
-            self._encoder = _shared_encoder(name)
-        return self._encoder
-
-    def choose_encoder(self, articles: Sequence[Article]) -> Encoder | None:
-        """With ``embedding = "auto"``, the encoder for this stream, chosen once from its first batch (see
-        ``newsloom.embed.encoder_for``). A restored store keeps the space its stories' vectors are in."""
-        if self.settings.cluster.embedding.strip().lower() == "auto" and self._chosen_encoder is None and articles:
-            self._chosen_encoder = encoder_for("auto", [a.language for a in articles])
-            log.info("stories: %s embeddings for this stream", self._chosen_encoder)
-        return self.encoder
-
-    def embed(self, articles: Sequence[Article]) -> list[np.ndarray | None]:
-        """The articles' embeddings for the story stage, in one batch (None each on the fast path)."""
-        encoder = self.choose_encoder(articles)
-        if encoder is None or not articles:
-            return [None] * len(articles)
-        words = self.settings.cluster.embedding_words
-        return list(encoder.encode([article_text(a, max_words=words) for a in articles]))
-
-    def _restore(self, store: Store) -> None:
-        state = store.clusterer_state()
-        self.clusterer.restore(
-            state.documents,
-            state.latest,
-            state.document_frequency,
-            state.stories,
-            redirects=state.redirects,
-            review=state.review,
-        )
-        self._seen_stories.update(story_id for story_id, _ in state.stories)
-        if self._chosen_encoder is None:  # "auto": the stored stories' vectors tell which space the store is in
-            sizes = {len(s.vector) for s in self.clusterer.stories.values() if s.vector is not None}
-            by_size = {
-                MiniLMEncoder.dimensions: MiniLMEncoder.name,
-                MultilingualEncoder.dimensions: MultilingualEncoder.name,
-            }
-            self._chosen_encoder = next((by_size[n] for n in sorted(sizes) if n in by_size), None)
-        fingerprints = []
-        for fingerprint, story_id in store.fingerprints():
-            fingerprints.append(fingerprint)
-            self._group_story.setdefault(fingerprint.group, (fingerprint.article_id, story_id))
-        self.syndication.restore(fingerprints)
-        self._cool_down()
-
-    # -- the stateful stages -------------------------------------------------------------------------------
-    def place(self, article: Article, embedding: np.ndarray | None = None) -> Article:
-        """Give a normalized article its syndication group and its story (wire copies join their group's story)."""
-        return self.place_in_group(article, self.syndication.assign(article), embedding)
-
-    def place_in_group(
-        self,
-        article: Article,
-        group: str,
-        embedding: np.ndarray | None = None,
-        description: dict[str, float] | None = None,
-    ) -> Article:
-        """Give an article whose syndication group was found elsewhere (a Ray window) its story, as ``place`` does;
-        ``description``: its ``cluster.describe``, when computed there too."""
-        article.syndication_group = group
-        first = self._group_story.get(group)
-        follow = self.clusterer.story_of(*first) if first else None
-        story = self.clusterer.assign(article, follow=follow, embedding=embedding, description=description)
-        self._group_story.setdefault(group, (article.id, story))
-        return article
-
-    def keep_groups(self, live: set[str]) -> None:
-        """Forget the first article and story of every syndication group but ``live`` (groups no copy can join)."""
-        self._group_story = {group: first for group, first in self._group_story.items() if group in live}
-
-    def place_all(self, articles: Sequence[Article]) -> list[Article]:
-        """Place a batch of normalized articles in order (their embeddings computed together)."""
-        for article, embedding in zip(articles, self.embed(articles), strict=True):
-            self.place(article, embedding)
-        return list(articles)
-
-    def _cool_down(self) -> None:
-        """Old articles leave the syndication index, and groups no copy can join any more leave the group map."""
-        if self.syndication.cool_down() and len(self._group_story) > 2 * len(self.syndication) + 1024:
-            live = self.syndication.groups()
-            self._group_story = {group: first for group, first in self._group_story.items() if group in live}
-
     def current_story(self, story_id: str) -> str:
         """The story an id stands for now (the survivor, when its story merged into another)."""
-        return self.clusterer.resolve(story_id)
+        return self.desk.current_story(story_id)
 
     def story_of(self, article: Article) -> str | None:
         """The story a placed article is in now: its story may have merged into another, or split and moved it."""
-        return self.clusterer.story_of(article.id, article.story_id) if article.story_id else None
+        return self.desk.story_of(article)
 
     # -- with a store --------------------------------------------------------------------------------------
     def ingest(
@@ -216,19 +113,14 @@ class Pipeline:
             report.read += len(articles)
             fresh = self._fresh(articles, store)
             report.already_known += len(articles) - len(fresh)
-            self.place_all(fresh)
-            changes = self.clusterer.changes()
-            store.commit_batch(fresh, [self.syndication.fingerprint_of(a) for a in fresh], changes, rejected)
-            self._cool_down()
-            for article in fresh:  # the store moved the articles of merged and split stories: so do the objects
-                article.story_id = self.story_of(article)
-                if article.story_id and article.story_id not in self._seen_stories:
-                    self._seen_stories.add(article.story_id)
-                    report.new_stories += 1
-                report.stories_touched.add(article.story_id or "")
+            self.desk.place(fresh)
+            placement = self.desk.commit(store, rejected)
+            self.desk.cool_down()
+            report.new_stories += len(placement.new_stories)
+            report.stories_touched.update(article.story_id or "" for article in fresh)
             report.stories_touched = {self.current_story(s) for s in report.stories_touched if s}
-            report.merged_stories += len(changes.merged)
-            report.split_stories += len(set(changes.moved.values()))
+            report.merged_stories += len(placement.changes.merged)
+            report.split_stories += len(set(placement.changes.moved.values()))
             report.added += len(fresh)
             report.merge_rejections(rejected)
             for item in rejected:
@@ -297,10 +189,10 @@ def assign_stories(
         for item in ready:
             if isinstance(item, Article) and item.id not in placed:
                 fresh.setdefault(item.id, item)
-        pipeline.place_all(list(fresh.values()))
+        pipeline.desk.place(list(fresh.values()))
         placed.update(fresh)
-        pipeline.clusterer.changes()  # as the store path does after each batch: quiet stories cool down
-        pipeline._cool_down()
+        pipeline.desk.close()  # as the store path does after each batch: quiet stories cool down
+        pipeline.desk.cool_down()
         for item in ready:
             if isinstance(item, Article) and placed[item.id] is not item:  # the same article again: learnt once
                 item.syndication_group = placed[item.id].syndication_group
@@ -317,7 +209,7 @@ def one_story(
     unique: dict[str, Article] = {}
     for article in articles:
         unique.setdefault(article.id, article)  # the same article twice is one article
-    syndication = SyndicationIndex(settings.syndication)
+    syndication = SyndicationIndex(settings.syndication)  # copies only: one story, no desk
     for article in unique.values():
         syndication.assign(article)
     return list(unique.values()), rejected

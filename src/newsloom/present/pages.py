@@ -1,0 +1,47 @@
+"""The reader's page templates, shared by the server and the HTML export: every value escaped unless a view marks
+it safe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from newsloom.model import format_time
+from newsloom.store.base import MATCH_END, MATCH_START
+from newsloom.version import __version__
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"  # the reader's styles, script and icon
+
+
+def page_templates(site_title: str = "newsloom") -> Environment:
+    """The reader's templates, every value escaped unless a view marks it safe."""
+    templates = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    templates.filters.update(when=_when, iso=format_time, marked=_marked, plural=_plural)
+    templates.globals["site_title"] = site_title
+    templates.globals["version"] = __version__
+    return templates
+
+
+def _when(moment: datetime | None) -> str:
+    return format_time(moment, human=True) or "undated"
+
+
+def _marked(snippet: str) -> Markup:
+    """A search snippet escaped, then its match markers turned into highlighting."""
+    text = str(escape(snippet))
+    opened = text.count(MATCH_START) - text.count(MATCH_END)
+    text = text.replace(MATCH_START, "<mark>").replace(MATCH_END, "</mark>") + "</mark>" * max(0, opened)
+    return Markup(text)
+
+
+def _plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -1,0 +1,264 @@
+"""The server's parts: a pool of store connections, a page cache keyed on the store's revision, security headers.
+
+The server reads the same store the watch loop writes. Each request borrows one connection from a small pool
+(SQLite in WAL mode lets readers run while a writer commits). Pages, feeds and API answers that only read are
+cached per address and served again, with an ETag, until the store's revision changes, so a river hit by many
+readers costs one query of the revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+
+from newsloom.config import Settings
+from newsloom.present.pages import page_templates
+from newsloom.store import Store, open_store
+
+# Scripts and styles come only from this site, never inline; no frames, plugins or form posts elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (a plain ASGI wrapper: cheaper than a request hook)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class CacheFront:
+    """Answers a GET from the page cache before the framework sees it, when the store has not changed since.
+
+    The cheapest path a popular page can take: one query of the store's revision (on a connection of its own, used
+    only by the event loop) and the cached bytes. Anything not cached, or cached at an older revision, goes on to
+    the routes, which render it and fill the cache.
+    """
+
+    def __init__(self, app: ASGIApp, server: Server) -> None:
+        self.app = app
+        self.server = server
+        self._store: Store | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.server.serve.cached_pages:
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        key = scope["path"] + ("?" + query if query else "")
+        page = self.server.cache.get(key, self.revision())
+        if page is None:
+            await self.app(scope, receive, send)
+            return
+        headers = [(b"etag", page.etag.encode()), (b"cache-control", b"no-cache")]
+        asked = next((v for k, v in scope.get("headers", []) if k == b"if-none-match"), None)
+        if page.status == 200 and asked == page.etag.encode():
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers += [(b"content-type", page.media_type.encode()), (b"content-length", str(len(page.body)).encode())]
+        await send({"type": "http.response.start", "status": page.status, "headers": headers})
+        await send({"type": "http.response.body", "body": page.body})
+
+    def revision(self) -> str:
+        if self._store is None:
+            self._store = open_store(self.server.location)
+            self.server.pool.adopt(self._store)
+        return self._store.revision()
+
+
+class StorePool:
+    """A few open stores shared by the request threads; each request borrows one and gives it back."""
+
+    def __init__(self, location: str, size: int = 8) -> None:
+        self.location = location
+        self._idle: queue.LifoQueue[Store] = queue.LifoQueue()
+        self._opened: list[Store] = []
+        self._lock = threading.Lock()
+        self._size = size
+        self._idle.put(self._open())  # opened (and migrated) once now: a bad store fails at start, not per request
+
+    def _open(self) -> Store:
+        store = open_store(self.location)
+        self._opened.append(store)
+        return store
+
+    @contextmanager
+    def borrow(self) -> Iterator[Store]:
+        try:
+            store = self._idle.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                opened = self._open() if len(self._opened) < self._size else None
+            store = opened if opened is not None else self._idle.get(timeout=30)
+        try:
+            yield store
+        finally:
+            self._idle.put(store)
+
+    def adopt(self, store: Store) -> None:
+        """Close this store with the pool's own."""
+        with self._lock:
+            self._opened.append(store)
+
+    def close(self) -> None:
+        for store in self._opened:
+            store.close()
+        self._opened.clear()
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    revision: str
+    body: bytes
+    media_type: str
+    etag: str
+    status: int = 200
+
+
+class PageCache:
+    """Rendered answers by address, good while the store's revision is the one they were made at."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: str, revision: str) -> CachedPage | None:
+        if not self._size:
+            return None
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None or page.revision != revision:
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, revision: str, body: bytes, media_type: str, status: int = 200) -> CachedPage:
+        etag = '"' + hashlib.blake2b(f"{revision}|{key}".encode() + body, digest_size=12).hexdigest() + '"'
+        page = CachedPage(revision, body, media_type, etag, status)
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+        return page
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+class Server:
+    """What every route needs: settings, the store pool, the page cache, the templates and the write lock."""
+
+    def __init__(self, location: str, settings: Settings) -> None:
+        self.location = location
+        self.settings = settings
+        self.serve = settings.serve
+        self.pool = StorePool(location)
+        self.cache = PageCache(self.serve.cached_pages)
+        self.write_lock = threading.Lock()  # one writer at a time in this process
+        self.templates = page_templates(self.serve.site_title)
+        self._outlets: tuple[str, list[tuple[str, int]]] | None = None
+        self._outlets_lock = threading.Lock()
+        self.pipeline: Any = None  # the ingest pipeline, built at the first write (see api.py)
+        self.pipeline_revision: str | None = None
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        with self.pool.borrow() as store:
+            yield store
+
+    def cached(
+        self, request: Request, render: Callable[[Store], tuple[bytes, str] | tuple[bytes, str, int]]
+    ) -> Response:
+        """The answer for this address from the cache, or rendered now; 304 when the reader's copy is current."""
+        key = request.url.path + ("?" + request.url.query if request.url.query else "")
+        # One snapshot for the revision and every read of the page: a page is never half before, half after a
+        # batch the watch loop commits meanwhile, and it is cached under the revision it shows.
+        with self.store() as store, store.snapshot():
+            revision = store.revision()
+            page = self.cache.get(key, revision)
+            if page is None:
+                made = render(store)
+                page = self.cache.put(key, revision, made[0], made[1], made[2] if len(made) == 3 else 200)
+        headers = {"etag": page.etag, "cache-control": "no-cache"}
+        if page.status == 200 and request.headers.get("if-none-match") == page.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(page.body, status_code=page.status, media_type=page.media_type, headers=headers)
+
+    def outlets(self, store: Store) -> list[tuple[str, int]]:
+        """Every outlet with its article count, counted again only when the store has changed."""
+        revision = store.revision()
+        with self._outlets_lock:
+            if self._outlets is None or self._outlets[0] != revision:
+                self._outlets = (revision, store.outlets())
+            return self._outlets[1]
+
+    def render(self, template: str, **context: Any) -> bytes:
+        return self.templates.get_template(template).render(**context).encode("utf-8")
+
+    def base_url(self, request: Request) -> str:
+        """The site's public address: ``[serve] base_url`` when set, else the address the request came to."""
+        if self.serve.base_url:
+            return self.serve.base_url.rstrip("/")
+        return str(request.base_url).rstrip("/")
+
+    def check_token(self, request: Request) -> None:
+        """Writes need ``Authorization: Bearer TOKEN``; with no token configured, every write is refused."""
+        if not self.serve.token:
+            raise HTTPException(
+                403,
+                "writes are turned off on this server: set a token in the config file ([serve] token = ...) "
+                "or in NEWSLOOM_SERVE_TOKEN, restart, and send it as 'Authorization: Bearer TOKEN'",
+            )
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), self.serve.token.encode()):
+            raise HTTPException(
+                401, "a write needs the server's token: 'Authorization: Bearer TOKEN'", {"WWW-Authenticate": "Bearer"}
+            )
+
+
+def server_of(request: Request) -> Server:
+    server: Server = request.app.state.server
+    return server
