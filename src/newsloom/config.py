@@ -1,24 +1,38 @@
 """Settings in layers: defaults < config file < environment < command-line flags.
 
 The config file is TOML (``--config PATH``, ``NEWSLOOM_CONFIG``, or ``config.toml`` in the user's config folder);
-it sets only the keys it names::
+it sets only the keys it names, at any depth::
 
     db = "~/news/newsloom.db"
     [cluster]
     threshold = 0.18
     [writer]
     max_words = 200
+    [writer.weights]
+    position = 0.3
 
-Environment variables: ``NEWSLOOM_DB``, and ``NEWSLOOM_<SECTION>_<KEY>`` for the rest (``NEWSLOOM_CLUSTER_THRESHOLD``,
-``NEWSLOOM_FETCH_ALLOW_PRIVATE_NETWORKS=1``, ``NEWSLOOM_WATCH_INTERVAL_SECONDS=300``, ``NEWSLOOM_SERVE_TOKEN``).
+Environment variables: ``NEWSLOOM_`` and a setting's dotted path in capitals, its dots as underscores:
+``NEWSLOOM_DB``, ``NEWSLOOM_CLUSTER_THRESHOLD``, ``NEWSLOOM_FETCH_ALLOW_PRIVATE_NETWORKS=1``,
+``NEWSLOOM_WRITER_WEIGHTS_POSITION=0.3``. Field names hold underscores too, so the names are not parsed: each is
+made from the declared fields, ``NEWSLOOM_WRITER_MAX_WORDS`` can only be ``writer.max_words``, and a name two settings
+would share is refused rather than guessed. A variable naming a table of settings as a whole
+(``NEWSLOOM_WRITER_WEIGHTS``) is an error; variables naming no setting are left alone (other programs and the LLM
+writer's API key share the prefix). Booleans read true/false, 1/0, yes/no or on/off.
+
+Every value is converted to the type its settings class declares; a value that does not fit (an unknown key, a wrong
+type, one the class itself rejects) is a ``ConfigError`` naming where it came from, the setting's dotted path, the
+value and what was expected.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tomllib
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,37 +108,8 @@ class Settings:
     serve: ServeSettings = field(default_factory=ServeSettings)
 
 
-_SECTIONS = {
-    "cluster": ClusterSettings,
-    "syndication": SyndicationSettings,
-    "writer": WriterSettings,
-    "fetch": FetchSettings,
-    "watch": WatchSettings,
-    "serve": ServeSettings,
-}
-
-
-def _coerce(value: Any, kind: type, where: str) -> Any:
-    try:
-        if kind is bool and isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return kind(value)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}") from error
-
-
-def _section(kind: type, current: Any, values: Mapping[str, Any], where: str) -> Any:
-    fields = {f.name: f for f in dataclasses.fields(kind)}
-    changes = {}
-    for key, value in values.items():
-        if key not in fields:
-            raise ConfigError(f"{where}: unknown setting '{key}' (known: {', '.join(sorted(fields))})")
-        kind_of = type(getattr(current, key))
-        changes[key] = _coerce(value, kind_of, f"{where}.{key}")
-    try:
-        return dataclasses.replace(current, **changes)
-    except ValueError as error:  # a section that checks its own values
-        raise ConfigError(f"{where}: {error}") from error
+Place = tuple[str, ...]  # a setting's place: ("writer", "weights", "position")
+Sources = Callable[[Place], str]  # where the value at a place came from, for messages
 
 
 def load_settings(
@@ -142,39 +127,213 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from error
-        settings = _apply(settings, data, str(path))
+        settings = _layer(settings, data, lambda _: str(path))
     elif explicit:
         raise ConfigError(f"config file {path} does not exist")
-    settings = _apply(settings, _from_environment(environ), "environment")
+    data, names = _from_environment(environ)
+    settings = _layer(settings, data, lambda place: f"environment variable {names[place]}")
     if db:
         settings.db = db
     return settings
 
 
-def _apply(settings: Settings, data: Mapping[str, Any], where: str) -> Settings:
-    for key, value in data.items():
-        if key in _SECTIONS:
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"{where}: [{key}] must be a table of settings")
-            setattr(settings, key, _section(_SECTIONS[key], getattr(settings, key), value, f"{where} [{key}]"))
-        elif key == "db":
-            settings.db = str(value)
-        elif key == "batch_size":
-            settings.batch_size = _coerce(value, int, f"{where}: batch_size")
+def _layer(settings: Settings, data: Mapping[str, Any], sources: Sources) -> Settings:
+    return typing.cast(Settings, _merged(settings, data, (), sources))
+
+
+def _merged(current: Any, values: Any, place: Place, sources: Sources) -> Any:
+    """``current`` with the keys ``values`` names converted to their declared types, at any depth."""
+    kind: Any = type(current)
+    if not isinstance(values, Mapping):
+        raise ConfigError(
+            f"{sources(place)}: {_dotted(place)} = {values!r}: expected a table [{_dotted(place)}] of settings "
+            f"({kind.__name__})"
+        )
+    hints = _hints(kind)
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        here = (*place, key)
+        if key not in hints:
+            within = f" in [{_dotted(place)}]" if place else ""
+            raise ConfigError(
+                f"{sources(here)}: {_dotted(here)}: unknown setting '{key}'{within} (known: {', '.join(sorted(hints))})"
+            )
+        if _is_table(hints[key]):
+            changes[key] = _merged(getattr(current, key), value, here, sources)
         else:
-            raise ConfigError(f"{where}: unknown setting '{key}'")
-    return settings
+            changes[key] = _converted(value, hints[key], here, sources(here))
+    try:
+        return dataclasses.replace(current, **changes)
+    except (TypeError, ValueError) as error:  # a settings class that checks its own values
+        raise _rejected(current, changes, place, sources, error) from error
 
 
-def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+def _rejected(current: Any, changes: dict[str, Any], place: Place, sources: Sources, error: Exception) -> ConfigError:
+    """The error naming the values a settings class refused: those it refuses alone, else all this layer set."""
+    alone = [key for key in changes if not _accepts(current, key, changes[key])]
+    culprits = alone or list(changes)
+    where = ", ".join(dict.fromkeys(sources((*place, key)) for key in culprits))
+    values = ", ".join(f"{_dotted((*place, key))} = {changes[key]!r}" for key in culprits)
+    return ConfigError(f"{where}: {values}: {error}")
+
+
+def _accepts(current: Any, key: str, value: Any) -> bool:
+    try:
+        dataclasses.replace(current, **{key: value})
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+_MISMATCH = object()  # what a value that does not fit its declared type converts to
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _converted(value: Any, hint: Any, place: Place, source: str) -> Any:
+    """``value`` (from TOML, or a string from the environment) as the declared type ``hint``."""
+    converted = _convert(value, hint)
+    if converted is _MISMATCH:
+        raise ConfigError(f"{source}: {_dotted(place)} = {value!r}: expected {_type_name(hint)}")
+    return converted
+
+
+def _convert(value: Any, hint: Any) -> Any:
+    """``value`` as ``hint``, or ``_MISMATCH``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        # TOML has no null: an empty value stands for None, unless the setting could be an empty string.
+        if value == "" and str not in args and type(None) in args:
+            return None
+        for member in args:
+            if member is not type(None) and (converted := _convert(value, member)) is not _MISMATCH:
+                return converted
+        return _MISMATCH
+    if origin in (tuple, list):
+        # The environment writes a list with commas: NEWSLOOM_X_HOSTS="a.example, b.example".
+        items = [item.strip() for item in value.split(",") if item.strip()] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return _MISMATCH
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            if len(items) != len(args):
+                return _MISMATCH
+            kinds = list(args)
+        else:
+            kinds = [args[0]] * len(items)
+        converted = [_convert(item, kind) for item, kind in zip(items, kinds, strict=True)]
+        return _MISMATCH if _MISMATCH in converted else origin(converted)
+    if hint is bool:
+        return _boolean(value)
+    if hint is int:
+        return _integer(value)
+    if hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return _parsed(value, float)
+    if hint is str:
+        return value if isinstance(value, str) else _MISMATCH
+    raise TypeError(f"settings of type {hint!r} cannot be read from a config file or the environment")
+
+
+def _boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    return _MISMATCH
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _MISMATCH
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else _MISMATCH  # 1e6 is a count; 2.5 is not one
+    return _parsed(value, int)
+
+
+def _parsed(value: Any, kind: Callable[[str], Any]) -> Any:
+    if not isinstance(value, str):
+        return _MISMATCH
+    try:
+        return kind(value.strip())
+    except ValueError:
+        return _MISMATCH
+
+
+def _type_name(hint: Any) -> str:
+    if _is_table(hint):
+        return f"a table of settings ({hint.__name__})"
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join("None" if arg is type(None) else _type_name(arg) for arg in typing.get_args(hint))
+    if isinstance(hint, type) and not typing.get_args(hint):
+        return hint.__name__
+    return str(hint).replace("typing.", "")
+
+
+def _from_environment(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[Place, str]]:
+    """The environment's settings as nested tables, and each setting's variable name."""
     data: dict[str, Any] = {}
-    if environ.get("NEWSLOOM_DB"):
-        data["db"] = environ["NEWSLOOM_DB"]
-    if environ.get("NEWSLOOM_BATCH_SIZE"):
-        data["batch_size"] = environ["NEWSLOOM_BATCH_SIZE"]
-    for section, kind in _SECTIONS.items():
-        for f in dataclasses.fields(kind):
-            name = f"NEWSLOOM_{section}_{f.name}".upper()
-            if name in environ:
-                data.setdefault(section, {})[f.name] = environ[name]
-    return data
+    names: dict[Place, str] = {}
+    for name, places in _environment_places().items():
+        if name not in environ:
+            continue
+        value = environ[name]
+        if len(places) > 1:
+            raise ConfigError(f"environment variable {name}: could name {' or '.join(map(_dotted, places))}")
+        place = places[0]
+        hint = _hint_at(place)
+        if _is_table(hint):
+            raise ConfigError(
+                f"environment variable {name}: {_dotted(place)} = {value!r}: expected {_type_name(hint)}; "
+                f"set its keys one at a time as {name}_<KEY> (keys: {', '.join(sorted(_hints(hint)))})"
+            )
+        if len(place) == 1 and not value:
+            continue  # an empty NEWSLOOM_DB or NEWSLOOM_BATCH_SIZE leaves the default, as it always has
+        table = data
+        for key in place[:-1]:
+            table = table.setdefault(key, {})
+        table[place[-1]] = value
+        names[place] = name
+    return data, names
+
+
+@functools.cache
+def _environment_places() -> dict[str, list[Place]]:
+    """Every environment variable name a setting or a table of settings has, with the places it names."""
+    places: dict[str, list[Place]] = {}
+
+    def walk(kind: Any, place: Place) -> None:
+        for key, hint in _hints(kind).items():
+            here = (*place, key)
+            places.setdefault("NEWSLOOM_" + "_".join(here).upper(), []).append(here)
+            if _is_table(hint):
+                walk(hint, here)
+
+    walk(Settings, ())
+    return places
+
+
+def _hint_at(place: Place) -> Any:
+    hint: Any = Settings
+    for key in place:
+        hint = _hints(hint)[key]
+    return hint
+
+
+@functools.cache
+def _hints(kind: Any) -> dict[str, Any]:
+    """A settings class's fields set at construction, with their declared types (string annotations resolved)."""
+    declared = typing.get_type_hints(kind)
+    return {f.name: declared[f.name] for f in dataclasses.fields(kind) if f.init}
+
+
+def _is_table(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+def _dotted(place: Place) -> str:
+    return ".".join(place)
