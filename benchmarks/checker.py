@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from newsloom.analyze.checker import LABELS, CheckSettings, check_sentences, check_text
-from newsloom.analyze.claims import Claim, align_claims
+from newsloom.analyze.claims import align_claims
 from newsloom.ingest.records import article_from_record
-from newsloom.model import Article
+from newsloom.model import Article, Claim
 from newsloom.normalize import normalize
 from newsloom.syndication import SyndicationIndex
 from throughput import add_write_docs_option

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from factories import prepared
-from newsloom.analyze.claims import Claim, align_claims, statements_of
-from newsloom.model import Article
+from newsloom.analyze.claims import align_claims, statements_of
+from newsloom.model import Article, Claim
 
 WIRE = (
     "KESTREL, May 12 (Meridian Wire) — A fire at the Kestrel grain terminal injured 14 workers on Tuesday. "

@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 import pytest
 
 from factories import ferry_articles, prepared
-from newsloom.analyze.claims import Claim, Statement, label_claim
-from newsloom.model import Article, Brief, Sentence
+from newsloom.analyze.claims import label_claim
+from newsloom.model import Article, Brief, Claim, Sentence, Statement
 from newsloom.text.terms import numbers
 from newsloom.write.extractive import WriterSettings, coverage_of, strip_dateline, write_brief
 from newsloom.write.select import Candidate, rank_claims

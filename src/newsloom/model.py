@@ -6,14 +6,24 @@ from its articles; every ``Sentence`` of it carries the ``Citation`` of each art
 
 What the store keeps of the desk's state lives here too, so the store needs nothing but this module: an article's
 syndication ``Fingerprint``, the story clusterer's ``StoryChanges`` after each batch, and the ``StoryState`` a
-restart reads back.
+restart reads back. So do the analysis's ``Statement`` and ``Claim`` (one fact as the articles state it, and where
+they disagree: ``Conflict``), which the writers and the checker share, and the label vocabularies as ``Literal``
+types (``ClaimLabel``, ``CheckLabel``, ``VerifiedLabel``, ``ConflictKind``, ...).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
+
+# -- the label vocabularies ---------------------------------------------------------------------------------------
+ClaimLabel = Literal["corroborated", "single-source", "disputed"]  # how well a brief's sentence is backed
+CheckLabel = Literal["supported", "unsupported", "contradicted"]  # what the checker says of a sentence
+VerifiedLabel = Literal["supported", "unsupported", "contradicted", "uncited", "doubted"]  # of a generated sentence
+VerifiedAction = Literal["kept", "attributed", "replaced", "dropped"]  # what became of a generated sentence
+ConflictKind = Literal["number", "date", "name", "place", "negation", "quote"]  # where two statements disagree
+EntityKind = Literal["person", "organization", "place"]
 
 
 @dataclass
@@ -88,7 +98,7 @@ class Sentence:
 
     text: str
     sources: list[Citation]
-    label: str | None = None
+    label: ClaimLabel | None = None
     attributed_to: str | None = None
 
     @property
@@ -216,8 +226,8 @@ class VerifiedSentence:
     """
 
     text: str
-    label: str  # "supported" | "unsupported" | "contradicted" | "uncited"
-    action: str
+    label: VerifiedLabel
+    action: VerifiedAction
     reason: str = ""
     cited: list[str] = field(default_factory=list)  # the article ids the writer cited for it
     evidence: str | None = None  # the best source sentence the checker found
@@ -391,7 +401,8 @@ class Brief:
         }
 
         def sentence(text: str, ids: list[str], label: str | None = None, attributed: str | None = None) -> Sentence:
-            return Sentence(text, [citations.get(i) or Citation(i, "Unknown outlet") for i in ids], label, attributed)
+            known = next((k for k in get_args(ClaimLabel) if k == label), None)  # a stored label read back
+            return Sentence(text, [citations.get(i) or Citation(i, "Unknown outlet") for i in ids], known, attributed)
 
         def stored(s: dict[str, Any]) -> Sentence:
             return sentence(s["text"], s.get("sources", []), s.get("label"), s.get("attributed_to"))
@@ -557,3 +568,73 @@ class StoryState:
     stories: list[tuple[str, dict[str, Any]]]
     redirects: dict[str, str] = field(default_factory=dict)  # merged story id -> the story it merged into
     review: dict[str, Any] = field(default_factory=dict)
+
+
+# -- claims: one fact as the articles state it ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Conflict:
+    """Where two sentences that state the same claim disagree: ``this`` in the first, ``other`` in the second."""
+
+    kind: ConflictKind
+    this: str
+    other: str
+
+    def describe(self, other_label: str = "the other") -> str:
+        if self.kind == "negation":
+            return f"{self.this} in the text, {self.other} in {other_label}"
+        return f"{self.this!r} in the text, {self.other!r} in {other_label}"
+
+
+@dataclass
+class Statement:
+    """One sentence of one article, as a candidate statement of a claim."""
+
+    article: Article
+    position: int  # the sentence's index in the article
+    text: str
+
+    @property
+    def outlet(self) -> str:
+        return self.article.display_outlet
+
+    @property
+    def source_key(self) -> str:
+        """Syndicated copies share one key: the syndication group, or the article's own id."""
+        return self.article.syndication_group or self.article.id
+
+
+@dataclass
+class Claim:
+    """One fact as stated by one or more articles, with its label."""
+
+    statements: list[Statement]
+    label: ClaimLabel = "single-source"
+    versions: list[list[Statement]] = field(default_factory=list)  # for a disputed claim: statements that agree
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def representative(self) -> Statement:
+        """The statement that opens its article earliest (ties: the first read)."""
+        return min(self.statements, key=lambda s: s.position)
+
+    @property
+    def text(self) -> str:
+        return self.representative.text
+
+    @property
+    def independent_sources(self) -> int:
+        return len({s.source_key for s in self.statements})
+
+    @property
+    def lead_position(self) -> int:
+        return min(s.position for s in self.statements)
+
+    def outlets(self) -> list[str]:
+        return sorted({s.outlet for s in self.statements})
+
+    def article_ids(self) -> list[str]:
+        return list(dict.fromkeys(s.article.id for s in self.statements))
+
+    def version_outlets(self) -> list[list[str]]:
+        """For each version of a disputed claim, the outlets that state it."""
+        return [sorted({s.outlet for s in version}) for version in self.versions]

@@ -18,16 +18,15 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
-from newsloom.model import Article, Brief
+from newsloom.model import Article, Brief, CheckLabel
 from newsloom.text.clean import strip_dateline
 from newsloom.text.markdown import escape_markdown
 from newsloom.text.sentences import split_sentences
 from newsloom.text.speech import quote_marks
 
-CheckLabel = Literal["supported", "unsupported", "contradicted"]
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
 
 _BRACKET_MARKS = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\])+\s*$")

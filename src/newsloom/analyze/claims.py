@@ -27,17 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 
-from newsloom.analyze.compare import Conflict, SentenceMatcher, conflicts_between, facts_of
-from newsloom.model import Article
+from newsloom.analyze.compare import SentenceMatcher, conflicts_between, facts_of
+from newsloom.model import Article, Claim, Conflict, Statement
 from newsloom.text.clean import strip_dateline
 from newsloom.text.sentences import split_sentences
-
-ClaimLabel = Literal["corroborated", "single-source", "disputed"]
 
 JUNK = re.compile(
     r"(additional reporting by|reporting by|writing by|editing by|follow us|contact:|subscribe|newsletter|"
@@ -56,61 +53,6 @@ class ClaimSettings:
     mutual_cover: float = 0.7  # ... or when each states this share of the other's content
     group_cohesion: float = 0.8  # average similarity between merging groups, as a share of same_claim
     neighbours: int = 12  # candidate links looked at per statement
-
-
-@dataclass
-class Statement:
-    """One sentence of one article, as a candidate statement of a claim."""
-
-    article: Article
-    position: int  # the sentence's index in the article
-    text: str
-
-    @property
-    def outlet(self) -> str:
-        return self.article.display_outlet
-
-    @property
-    def source_key(self) -> str:
-        """Syndicated copies share one key: the syndication group, or the article's own id."""
-        return self.article.syndication_group or self.article.id
-
-
-@dataclass
-class Claim:
-    """One fact as stated by one or more articles, with its label."""
-
-    statements: list[Statement]
-    label: ClaimLabel = "single-source"
-    versions: list[list[Statement]] = field(default_factory=list)  # for a disputed claim: statements that agree
-    conflicts: list[Conflict] = field(default_factory=list)
-
-    @property
-    def representative(self) -> Statement:
-        """The statement that opens its article earliest (ties: the first read)."""
-        return min(self.statements, key=lambda s: s.position)
-
-    @property
-    def text(self) -> str:
-        return self.representative.text
-
-    @property
-    def independent_sources(self) -> int:
-        return len({s.source_key for s in self.statements})
-
-    @property
-    def lead_position(self) -> int:
-        return min(s.position for s in self.statements)
-
-    def outlets(self) -> list[str]:
-        return sorted({s.outlet for s in self.statements})
-
-    def article_ids(self) -> list[str]:
-        return list(dict.fromkeys(s.article.id for s in self.statements))
-
-    def version_outlets(self) -> list[list[str]]:
-        """For each version of a disputed claim, the outlets that state it."""
-        return [sorted({s.outlet for s in version}) for version in self.versions]
 
 
 def statements_of(article: Article, settings: ClaimSettings | None = None) -> list[Statement]:

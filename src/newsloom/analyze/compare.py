@@ -17,15 +17,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
+from newsloom.model import Conflict, ConflictKind
 from newsloom.text.terms import STOPWORDS, content_terms, fold, names, stem
-
-ConflictKind = Literal["number", "date", "name", "place", "negation", "quote"]
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
 _QUOTE = re.compile(r"[\"\u201c\u201e]([^\"\u201c\u201d\u201e]{3,}?)[\"\u201d\u201c]")
@@ -128,20 +127,6 @@ class Facts:
 
     def places(self) -> frozenset[str]:
         return frozenset(n for n, role in self.name_roles if role[0] == "<" and role[1:] in _PLACE_WORDS)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Where two sentences that state the same claim disagree: ``this`` in the first, ``other`` in the second."""
-
-    kind: ConflictKind
-    this: str
-    other: str
-
-    def describe(self, other_label: str = "the other") -> str:
-        if self.kind == "negation":
-            return f"{self.this} in the text, {self.other} in {other_label}"
-        return f"{self.this!r} in the text, {self.other!r} in {other_label}"
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from newsloom.analyze.claims import Claim, ClaimSettings, align_claims
-from newsloom.model import Article, Brief, Coverage, Sentence, TimelineEntry
+from newsloom.analyze.claims import ClaimSettings, align_claims
+from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry
 from newsloom.text.clean import strip_dateline
 from newsloom.text.terms import content_terms
 from newsloom.write.sections import (

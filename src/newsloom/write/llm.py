@@ -34,7 +34,7 @@ from typing import Any
 
 from newsloom.analyze.checker import check_sentences, strip_citations
 from newsloom.analyze.compare import SentenceMatcher, facts_of, same_name
-from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedSentence
+from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedLabel, VerifiedSentence
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import STOPWORDS, content_terms
 from newsloom.write.extractive import WriterSettings, write_brief
@@ -243,7 +243,7 @@ def gate(
                 pieces.append((text, valid))
 
     # The checker reads each group of sentences against exactly the articles they cite, in one call per group.
-    verdicts: dict[int, tuple[str, str, str | None]] = {}
+    verdicts: dict[int, tuple[VerifiedLabel, str, str | None]] = {}
     groups: dict[frozenset[str], list[int]] = {}
     for index, (_text, numbers) in enumerate(pieces):
         cited = frozenset(c.article_id for n in numbers for c in material.sentences[n - 1].sources)

@@ -10,8 +10,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsloom.analyze.claims import Claim, Statement
-from newsloom.model import Article, Citation, Difference, KeyPlayer, Sentence
+from newsloom.model import Article, Citation, Claim, Difference, KeyPlayer, Sentence, Statement
 from newsloom.text.terms import STOPWORDS, content_terms, fold
 from newsloom.write.select import mended_quote
 

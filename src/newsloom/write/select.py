@@ -23,8 +23,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newsloom.analyze.claims import Claim, label_claim
-from newsloom.analyze.compare import Conflict
+from newsloom.analyze.claims import label_claim
+from newsloom.model import Claim, Conflict
 from newsloom.text.speech import QUOTE_MARK, quote_marks
 from newsloom.text.terms import STOPWORDS, content_terms, numbers, stem, words
 
