@@ -16,6 +16,7 @@ import pytest
 from newsloom.model import Article
 from newsloom.store import Store, open_store
 from newsloom.store.base import MATCH_END, MATCH_START, ArticleQuery, StoryQuery
+from newsloom.store.schema import SCHEMA_VERSION
 from newsloom.store.sqlite import SQLiteStore, fts_query
 from newsroom import build_newsroom, newsroom_copy
 
@@ -195,7 +196,7 @@ def test_a_version_1_store_gains_the_read_side_when_opened(tmp_path: Path, newsr
             assert entry.dek == (brief.dek.text if brief.dek else None)
         assert sum(1 for e in entries if e.dek) >= 10
         version = store._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        assert json.loads(version) == 2
+        assert json.loads(version) == SCHEMA_VERSION
         ferry = store.article("ferry-wire")
         ferry_brief = store.brief(ferry.story_id) if ferry and ferry.story_id else None
         assert ferry_brief is not None

@@ -1,8 +1,9 @@
 """The SQL both stores speak: every read and write, written once with ``?`` placeholders.
 
-``SQLStore`` holds the statements; a store built on it (``SQLiteStore``, ``PostgresStore``) brings a connection
-that takes them, its schema, its transactions, and the few phrases where the two dialects differ (the class
-attributes below, ``_text_condition`` for the full-text filter, ``_stream`` for long reads).
+``SQLStore`` holds the statements and makes or upgrades the schema that ``schema.py`` describes; a store built on it
+(``SQLiteStore``, ``PostgresStore``) brings a connection that takes them, its dialect, its transactions, its own
+upgrade steps, and the few phrases where the two dialects differ (the class attributes below, ``_text_condition``
+for the full-text filter, ``_stream`` for long reads).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from newsloom.store.base import (
     StoryQuery,
     StoryState,
 )
+from newsloom.store.schema import SCHEMA_VERSION, TABLES, Dialect, column_sql, statements
 
 
 class Rows(Protocol):
@@ -80,18 +82,66 @@ class SQLStore:
 
     location: str
     _db: Connection
+    _DIALECT: Dialect
+    # The columns of a table, by name (none when it does not exist).
+    _COLUMNS_OF = "SELECT name FROM pragma_table_info(?)"
     # The unique key of a quarantined input, as ON CONFLICT names it.
     _QUARANTINE_KEY = "origin, reason, raw"
     # Which key players' names match a reader's name (case ignored).
     _ENTITY_MATCH = "name = ?"
-    # The column numbering briefs in the order they were stored.
-    _BRIEF_ROW = "rowid"
     # How a snapshot starts: a read-only transaction that sees one moment of the store.
     _SNAPSHOT = "BEGIN"
 
     def _transaction(self) -> AbstractContextManager[None]:
         """One write transaction: all its statements are stored together or not at all."""
         raise NotImplementedError
+
+    # -- schema ---------------------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        """Make the schema in a new store, bring an older store's up to ``SCHEMA_VERSION``, refuse a newer one."""
+        with self._transaction():
+            stored = self._stored_version()
+            if stored > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store at {self.location} was written by a newer newsloom (schema {stored}); upgrade newsloom"
+                )
+            if stored < SCHEMA_VERSION:
+                self._add_columns()
+            self._create(statements(self._DIALECT))
+            if stored < SCHEMA_VERSION:
+                self._upgrade(stored)
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def _stored_version(self) -> int:
+        """The schema version the store was written with; a new store (no tables yet) is made at this version."""
+        if not self._columns("meta"):
+            return SCHEMA_VERSION
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row is not None else 1  # every version wrote it: a store without it is the oldest
+
+    def _columns(self, table: str) -> list[str]:
+        return [str(row[0]) for row in self._db.execute(self._COLUMNS_OF, (table,)).fetchall()]
+
+    def _add_columns(self) -> None:
+        """Add the columns a later version added to a table the store already has (new tables come whole)."""
+        for table in TABLES:
+            present = self._columns(table.name)
+            if not present:
+                continue
+            for column in table.columns:
+                if column.name not in present:
+                    self._db.execute(f"ALTER TABLE {table.name} ADD COLUMN {column_sql(column, self._DIALECT)}")
+
+    def _create(self, made: list[str]) -> None:
+        """Run the schema's statements (each leaves alone what exists)."""
+        for statement in made:
+            self._db.execute(statement)
+
+    def _upgrade(self, stored: int) -> None:
+        """What the dialect does beyond adding tables, columns and indexes to bring a store up from ``stored``."""
 
     def _text_condition(self, text: str) -> tuple[str, Any] | None:
         """A condition on stories ``s`` that some article holds every word of ``text``, and its parameter."""
@@ -425,8 +475,8 @@ class SQLStore:
 
     def revision(self) -> str:
         articles, briefs, redirects = self._db.execute(
-            f"SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
-            f"(SELECT coalesce(max({self._BRIEF_ROW}), 0) FROM briefs), "
+            "SELECT (SELECT coalesce(max(seq), 0) FROM articles), "
+            "(SELECT coalesce(max(seq), 0) FROM briefs), "
             "(SELECT count(*) FROM story_redirects)"
         ).fetchone()
         return f"{articles}.{briefs}.{redirects}"
@@ -454,7 +504,7 @@ class SQLStore:
             brief.version = version
             brief.created_at = brief.created_at or datetime.now(UTC).replace(microsecond=0)
             self._db.execute(
-                "INSERT INTO briefs VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO briefs (story_id, version, created_at, writer, body) VALUES (?, ?, ?, ?, ?)",
                 (
                     brief.story_id,
                     version,
