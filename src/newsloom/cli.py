@@ -24,9 +24,9 @@ from rich.text import Text
 
 from newsloom.config import ConfigError, Settings, load_settings
 from newsloom.drivers.pipeline import Pipeline, assign_stories, brief_from_articles, one_story
-from newsloom.drivers.watch import FEED_ACCEPT, PollResult, Watcher, seconds_from_text
+from newsloom.drivers.watch import PollResult, Watcher, seconds_from_text
 from newsloom.folders import default_db_path
-from newsloom.ingest.feeds import FeedError, looks_like_feed, parse_feed
+from newsloom.ingest.feeds import FEED_ACCEPT, FeedError, looks_like_feed, parse_feed
 from newsloom.ingest.fetch import Fetcher, FetchError
 from newsloom.ingest.files import find_files, read_file
 from newsloom.ingest.opml import FeedSubscription, OPMLError, parse_opml, write_opml
