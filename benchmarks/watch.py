@@ -43,7 +43,8 @@ import newsloom
 from newsloom import Pipeline, Settings, open_store
 from newsloom.config import WatchSettings
 from newsloom.drivers.pipeline import IngestReport
-from newsloom.drivers.watch import FEED_ACCEPT, PollResult, Watcher
+from newsloom.drivers.watch import PollResult, Watcher
+from newsloom.ingest.feeds import FEED_ACCEPT
 from newsloom.ingest.fetch import Fetcher, FetchError, FetchResult, FetchSettings
 from newsloom.ingest.web import extract_article
 from newsloom.model import Article, Feed, Rejected

@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from newsloom.folders import default_config_path, default_db_path
-from newsloom.ingest.fetch import FetchSettings
+from newsloom.ingest.settings import FetchSettings
 from newsloom.stories.settings import ClusterSettings
 from newsloom.syndication import SyndicationSettings
-from newsloom.write.extractive import WriterSettings
+from newsloom.write.settings import WriterSettings
 
 
 @dataclass(frozen=True)

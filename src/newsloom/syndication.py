@@ -20,13 +20,17 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import numpy as np
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from newsloom.model import Article, Fingerprint
 from newsloom.text.dates import epoch_seconds
 from newsloom.text.terms import STOPWORDS, fold, words
+
+# numpy and datasketch (scipy with it) load when the first fingerprint or index is made: every command reads
+# SyndicationSettings, and most never fingerprint an article.
+if TYPE_CHECKING:
+    import numpy as np
+    from datasketch import MinHash
 
 _SCHEME = "affine32"
 
@@ -48,6 +52,9 @@ def minhash_of(fingerprint: Fingerprint, num_perm: int) -> MinHash | None:
     """A stored fingerprint's MinHash again (None for a text too short to have one)."""
     if fingerprint.signature is None:
         return None
+    import numpy as np
+    from datasketch import MinHash
+
     values = np.frombuffer(fingerprint.signature, dtype=np.uint32)
     return MinHash(num_perm=num_perm, hashvalues=values, permutations=_permutations(num_perm), scheme=_SCHEME)
 
@@ -55,6 +62,8 @@ def minhash_of(fingerprint: Fingerprint, num_perm: int) -> MinHash | None:
 @functools.cache
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """MinHash's permutations, drawn once per process (each new ``MinHash`` would draw the same ones again)."""
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, scheme=_SCHEME).permutations
     return a, b
 
@@ -85,6 +94,8 @@ class SyndicationIndex:
     """Assigns each article to a syndication group: ``assign(article) -> group id``."""
 
     def __init__(self, settings: SyndicationSettings | None = None) -> None:
+        from datasketch import MinHashLSH
+
         self.settings = settings or SyndicationSettings()
         self._lsh = MinHashLSH(threshold=self.settings.candidate_threshold, num_perm=self.settings.num_perm)
         self._by_hash: dict[str, str] = {}  # content hash -> the latest article with it
@@ -109,6 +120,8 @@ class SyndicationIndex:
         shingles = self.shingles(article)
         if len(shingles) < self.settings.min_shingles:
             return len(shingles), None
+        from datasketch import MinHash
+
         num_perm = self.settings.num_perm
         minhash = MinHash(num_perm=num_perm, permutations=_permutations(num_perm), scheme=_SCHEME)
         minhash.update_batch(list(shingles))
@@ -240,6 +253,8 @@ class SyndicationIndex:
 
 def _stored(article: Article, entry: _Entry) -> Fingerprint:
     """The stored form of an article's entry."""
+    import numpy as np
+
     signature = entry.minhash.hashvalues.astype(np.uint32).tobytes() if entry.minhash is not None else None
     digest = article.content_hash or ""
     return Fingerprint(article.id, entry.group, digest, entry.shingles, signature, entry.published, entry.proper_nouns)

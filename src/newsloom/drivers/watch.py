@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from newsloom.config import WatchSettings
-from newsloom.ingest.feeds import FeedError, ParsedFeed, parse_feed
+from newsloom.ingest.feeds import FEED_ACCEPT, FeedError, ParsedFeed, parse_feed
 from newsloom.ingest.fetch import Fetcher, FetchError
 from newsloom.ingest.web import PageError, extract_article
 from newsloom.model import Article, Feed
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from newsloom.drivers.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
 
 @dataclass

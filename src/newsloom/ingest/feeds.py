@@ -34,6 +34,8 @@ MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 5000
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks and time zones are sloppy; beyond a day a date is wrong
 _SNIFF_BYTES = 64 * 1024
+# What a feed is asked for with: the feed formats first, any XML next, anything else last (a home page to search).
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
 _JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")

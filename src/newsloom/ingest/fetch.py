@@ -41,20 +41,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType, TracebackType
 from typing import Any, Protocol
 
 import httpx
 
+from newsloom.ingest.settings import FetchSettings
+
 log = logging.getLogger(__name__)
-
-
-def _package_version() -> str:
-    try:
-        return version("newsloom")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def _bounded_brotli() -> ModuleType | None:
@@ -67,7 +61,6 @@ def _bounded_brotli() -> ModuleType | None:
     return module
 
 
-_VERSION = _package_version()
 _BROTLI = _bounded_brotli()
 ACCEPT_ENCODING = "gzip, deflate, br" if _BROTLI else "gzip, deflate"
 ROBOTS_TTL = 3600.0
@@ -77,51 +70,6 @@ _PIECE = 64 * 1024
 _METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    """How the fetcher behaves on the web: identity, time and size limits, retries, politeness, safety."""
-
-    user_agent: str = f"newsloom/{_VERSION} (news reader; respects robots.txt)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    # A whole response (headers and body) must arrive within this many seconds.
-    total_seconds: float = 60.0
-    # Cap on the decompressed body; a bigger one is an error, never a truncated body.
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    retries: int = 3
-    backoff_seconds: float = 1.0
-    backoff_max: float = 60.0
-    host_delay: float = 1.0
-    host_concurrency: int = 2
-    robots: bool = True
-    allow_private_networks: bool = False
-
-    def __post_init__(self) -> None:
-        positive = {
-            "connect_timeout": self.connect_timeout,
-            "read_timeout": self.read_timeout,
-            "total_seconds": self.total_seconds,
-            "max_bytes": self.max_bytes,
-            "host_concurrency": self.host_concurrency,
-        }
-        for name, value in positive.items():
-            if value <= 0:
-                raise ValueError(f"FetchSettings.{name} must be greater than 0, got {value!r}")
-        not_negative = {
-            "max_redirects": self.max_redirects,
-            "retries": self.retries,
-            "backoff_seconds": self.backoff_seconds,
-            "backoff_max": self.backoff_max,
-            "host_delay": self.host_delay,
-        }
-        for name, value in not_negative.items():
-            if value < 0:
-                raise ValueError(f"FetchSettings.{name} must be 0 or more, got {value!r}")
-        if not self.user_agent.strip():
-            raise ValueError("FetchSettings.user_agent must not be empty")
 
 
 @dataclass(frozen=True)

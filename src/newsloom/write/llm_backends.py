@@ -27,11 +27,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from newsloom.folders import default_db_path
+
+# httpx loads with the first endpoint opened: the command line catches LLMError on every command.
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,8 @@ class OpenAIChat:
             raise LLMError(f"endpoint {base_url!r}: give an http(s) base URL, e.g. http://127.0.0.1:8080/v1")
         self.base_url = base_url.rstrip("/")
         self._model = model
+        import httpx
+
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(timeout=timeout, headers=headers, transport=transport)
         self._schema_refused = False  # the endpoint rejected response_format once: ask without it from then on
@@ -180,6 +184,8 @@ class OpenAIChat:
         return _reply(data, self.base_url)
 
     def _post(self, body: dict[str, Any]) -> httpx.Response:
+        import httpx
+
         try:
             return self._client.post(f"{self.base_url}/chat/completions", json=body)
         except httpx.TimeoutException:

@@ -27,6 +27,7 @@ from newsloom.analyze.claims import label_claim
 from newsloom.model import Claim, Conflict
 from newsloom.text.speech import QUOTE_MARK, quote_marks
 from newsloom.text.terms import STOPWORDS, content_terms, numbers, stem, words
+from newsloom.write.settings import Weights
 
 NUMBER_WORDS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
@@ -50,21 +51,6 @@ _SPEAKER = re.compile(
     r"warned|insisted|argued|noted|recalled|continued|tweeted|posted|declared|replied|testified)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Weights:
-    position: float = 0.5  # worth falls as 1 / (1 + position) ** this
-    article: float = 0.6  # ... and as 1 / (1 + the article's rank) ** this
-    support: float = 1.0  # each extra independent source adds this share of the worth
-    centrality_floor: float = 0.5  # worth of a claim with none of the story's common vocabulary, relative to 1
-    needs_context: float = 1.0  # a sentence that leans on the one before it (printed only after it) keeps this share
-    connective: float = 0.8  # ... and one opening with "But", "Also", "Meanwhile" this share
-    short_words: int = 8  # a sentence shorter than this keeps half its worth
-    redundant: float = 0.4  # term overlap (Jaccard) with a chosen claim above which a claim adds nothing new
-    novelty: float = 0.0  # worth kept falls by this times the largest overlap with a chosen claim
-    novelty_window: int = 40  # claims looked at, best first, when weighing what the chosen claims change
-    reads_on: float = 2.0  # worth gained by a claim its article wrote right after a chosen sentence
 
 
 @dataclass

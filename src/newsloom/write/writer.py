@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from newsloom.model import Article, Brief
-from newsloom.write.extractive import WriterSettings, write_brief
+from newsloom.write.extractive import write_brief
+from newsloom.write.settings import WriterSettings
 
 WRITERS = ("extractive", "llm")
 

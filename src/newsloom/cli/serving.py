@@ -1,0 +1,90 @@
+"""The commands that publish the store: serve (reader, API, feeds over HTTP) and export (briefs to a file)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from newsloom.cli.common import UserError
+from newsloom.config import Settings
+from newsloom.store import open_store
+
+
+def serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Serve the store over HTTP: the web reader at /, the JSON API under /api/ (schema at "
+        "/api/openapi.json) and Atom, RSS and JSON feeds of briefs under /feeds/. Reads the same store the watch "
+        "loop writes. Listens on 127.0.0.1:8000 unless told otherwise ([serve] host/port). Writes (POST articles, "
+        "feeds) need the token from [serve] token or NEWSLOOM_SERVE_TOKEN; without one they are refused."
+    )
+    parser.add_argument("--host", help="the address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, help="the port (default 8000)")
+
+
+def run_serve(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    changes = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = dataclasses.replace(settings, serve=dataclasses.replace(settings.serve, **changes))
+    try:
+        import uvicorn
+
+        from newsloom.serve import create_app
+    except ImportError as error:  # pragma: no cover - both are dependencies
+        raise UserError(f"serving needs fastapi and uvicorn ({error}); reinstall newsloom") from error
+    serve = settings.serve
+    app = create_app(settings.db, settings)
+    shown = f"[{serve.host}]" if ":" in serve.host else serve.host
+    err.print(f"newsloom reader at http://{shown}:{serve.port}/ · API /api/ · feeds /feeds/briefs.atom · Ctrl-C stops")
+    if serve.host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"listening on {serve.host}: other machines can read this store")
+    if not serve.token:
+        err.print("writes are off (no [serve] token or NEWSLOOM_SERVE_TOKEN): reading only")
+    verbose = (getattr(args, "verbose", 0) or 0) > 0
+    uvicorn.run(
+        app,
+        host=serve.host,
+        port=serve.port,
+        log_level="info" if verbose else "warning",
+        access_log=verbose,
+        server_header=False,
+    )
+    return 0
+
+
+def export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write each story's latest brief, newest story first: md (Markdown, as `show` prints), html "
+        '(one page that needs nothing else) or jsonl ({"story": ..., "brief": ...} per line).'
+    )
+    parser.add_argument("--format", choices=("md", "html", "jsonl"), default="md", help="md (default), html or jsonl")
+    parser.add_argument("--output", "-o", default="-", help="where to write (default: standard output)")
+    parser.add_argument("--story", action="append", metavar="STORY", help="only this story (repeatable)")
+    parser.add_argument("--outlet", help="only stories this outlet covered")
+    parser.add_argument("--entity", help="only stories about this key player")
+    parser.add_argument("--limit", type=int, metavar="N", help="at most N stories")
+
+
+def run_export(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    from newsloom.present.export import export_briefs, export_to_path
+    from newsloom.store.base import StoryQuery
+
+    query = None
+    if args.outlet or args.entity or args.limit:
+        if args.limit is not None and args.limit < 1:
+            raise UserError("--limit must be 1 or more")
+        query = StoryQuery(outlet=args.outlet, entity=args.entity, limit=args.limit or 1_000_000_000)
+    store = open_store(settings.db)
+    try:
+        if args.output == "-":
+            written = export_briefs(store, args.format, sys.stdout, query, args.story)
+        else:
+            written = export_to_path(store, args.format, Path(args.output), query, args.story)
+    finally:
+        store.close()
+    err.print(
+        f"{written} brief{'s' if written != 1 else ''} exported" + ("" if args.output == "-" else f" -> {args.output}")
+    )
+    return 0

@@ -1,0 +1,152 @@
+"""The commands that read the store: stories, show, quarantine, status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from newsloom.cli.common import (
+    UserError,
+    load_writer,
+    print_markdown,
+    report_fallback,
+    writer_options,
+    writer_settings,
+)
+from newsloom.config import Settings
+from newsloom.model import Brief, format_time
+from newsloom.present.render import brief_markdown
+from newsloom.store import open_store
+from newsloom.text.markdown import escape_markdown
+
+
+def stories_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=30, help="how many (default 30)")
+    parser.add_argument("--offset", type=int, default=0, help="skip this many first")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+
+
+def run_stories(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    store = open_store(settings.db)
+    try:
+        stories = store.stories(limit=args.limit, offset=args.offset)
+    finally:
+        store.close()
+    if args.json:
+        for story in stories:
+            print(json.dumps(story.to_json(), ensure_ascii=False))
+        return 0
+    if not stories:
+        err.print(f"no stories in {settings.db} yet: add articles with `newsloom ingest PATH`")
+        return 0
+    table = Table(show_lines=False, expand=False, box=None, pad_edge=False)
+    table.add_column("story", no_wrap=True, style="cyan")
+    table.add_column("headline", overflow="fold")
+    table.add_column("sources", justify="right", no_wrap=True)
+    table.add_column("articles", justify="right", no_wrap=True)
+    table.add_column("last report", no_wrap=True)
+    for story in stories:
+        table.add_row(
+            Text(story.id),
+            Text(story.headline),
+            str(story.independent_sources),
+            str(story.articles),
+            format_time(story.last_published, human=True) or "-",
+        )
+    out.print(table)
+    out.print("sources: independent sources (syndicated copies count once)", style="dim")
+    return 0
+
+
+def show_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("story", help="a story id, or the start of one")
+    parser.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+    parser.add_argument("--version", dest="brief_version", type=int, metavar="N", help="an earlier brief version")
+    parser.add_argument("--articles", action="store_true", help="also list the story's articles")
+    writer_options(parser)
+
+
+def run_show(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    asked = writer_settings(settings, args)
+    store = open_store(settings.db)
+    try:
+        story = store.story(args.story)
+        if story is None:
+            raise UserError(f"no story '{args.story}' in {settings.db}: `newsloom stories` lists them")
+        brief = store.brief(story.id, args.brief_version)
+        stale = brief is None or story.id in store.stale_stories()
+        # A writer asked for on the command line rewrites the brief unless the latest is already its own.
+        other_writer = asked is not settings and brief is not None and not _written_by(brief, asked)
+        if args.brief_version is None and (stale or other_writer):
+            from newsloom.drivers.pipeline import Pipeline
+
+            Pipeline(asked, store, writer=load_writer(asked)).write_briefs([story.id])
+            brief = store.brief(story.id)
+            if brief is not None:
+                report_fallback(brief, err)
+        if brief is None:
+            raise UserError(f"story {story.id} has no brief version {args.brief_version}")
+        articles = store.story_articles(story.id) if args.articles else []
+    finally:
+        store.close()
+    if args.format == "json":
+        data: dict[str, Any] = brief.to_json()
+        if args.articles:
+            data["articles"] = [a.to_json() for a in articles]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    text = brief_markdown(brief)
+    if articles:
+        text += "\n**Articles**\n\n" + "\n".join(
+            f"- {format_time(a.published, human=True) or 'undated'} · {escape_markdown(a.display_outlet)} · "
+            f"{escape_markdown(a.title)} (id {escape_markdown(a.id)}, group {a.syndication_group})"
+            for a in articles
+        )
+    print_markdown(text, out)
+    return 0
+
+
+def _written_by(brief: Brief, settings: Settings) -> bool:
+    # The writers (numpy, the claim aligner) load only when a writer option asks for this comparison.
+    from newsloom.write.writer import written_by
+
+    return written_by(brief, settings.writer)
+
+
+def quarantine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+
+
+def run_quarantine(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    store = open_store(settings.db)
+    try:
+        items = store.quarantined(args.limit)
+    finally:
+        store.close()
+    if not items:
+        out.print("nothing in quarantine")
+    for item in items:
+        seen = f" (seen {item.times} times)" if item.times > 1 else ""
+        out.print(Text.assemble((item.origin, "bold"), f": {item.reason}{seen}"))
+    return 0
+
+
+def status_arguments(parser: argparse.ArgumentParser) -> None:
+    """The status command takes only the common options."""
+
+
+def run_status(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    store = open_store(settings.db)
+    try:
+        counts = store.counts()
+    finally:
+        store.close()
+    out.print(f"store: {settings.db}")
+    for key, value in counts.items():
+        out.print(f"  {key.replace('_', ' ')}: {value}")
+    return 0
