@@ -190,6 +190,7 @@ def test_an_attribution_to_a_source_outlet_is_no_added_fact() -> None:
     [
         "According to Meridian Wire, the road is closed.",
         "As reported by Meridian Wire, the road is closed.",
+        "The road is closed, according to Meridian Wire.",
         "The road is closed, Meridian Wire reported.",
         "The road is closed, Meridian Wire said.",
         "The road is closed, Meridian Wire wrote.",  # any verb of the speech vocabulary credits the outlet

@@ -225,7 +225,7 @@ _ATTRIBUTION_FIRST = re.compile(
     r"^" + alternation([ACCORDING_TO, AS_REPORTED_BY]) + r"\s+([^,]{2,80}),\s*", re.IGNORECASE
 )
 _ATTRIBUTION_LAST = re.compile(
-    r",\s*(?:" + _ACCORDING + r"\s+([^,]{2,80})|([^,]{2,80}?)\s+" + alternation(CREDIT_VERBS) + r")(?=[.!?]?$)",
+    r",\s*(?:" + _ACCORDING + r"\s+([^,]{2,80}?)|([^,]{2,80}?)\s+" + alternation(CREDIT_VERBS) + r")(?=[.!?]?$)",
     re.IGNORECASE,
 )
 
