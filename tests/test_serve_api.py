@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from newsloom.config import Settings
 from newsloom.serve import ServeSettings, create_app
-from newsloom.serve.app import CONTENT_SECURITY_POLICY
+from newsloom.serve.server import CONTENT_SECURITY_POLICY
 from newsroom import HOSTILE_SENTENCES, newsroom_copy
 
 TOKEN = "correct-horse-battery-staple"
