@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from factories import prepared
-from newsloom.analyze.checker import check_brief, check_text, render_report, strip_citations, text_sentences
+from newsloom.analyze.checker import (
+    check_brief,
+    check_text,
+    render_report,
+    strip_citations,
+    text_sentences,
+    without_attribution,
+)
 from newsloom.model import Article
 from newsloom.write.extractive import write_brief
 
@@ -176,3 +183,23 @@ def test_an_attribution_to_a_source_outlet_is_no_added_fact() -> None:
     assert report.sentences[0].text.startswith("According to Coastal Times")
     assert report.sentences[0].evidence[0].outlet == "Coastal Times"
     assert "not Northgate Post" in report.sentences[2].reason  # stated, but by another outlet
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "According to Meridian Wire, the road is closed.",
+        "As reported by Meridian Wire, the road is closed.",
+        "The road is closed, according to Meridian Wire.",
+        "The road is closed, Meridian Wire reported.",
+        "The road is closed, Meridian Wire said.",
+        "The road is closed, Meridian Wire wrote.",  # any verb of the speech vocabulary credits the outlet
+    ],
+)
+def test_every_way_of_crediting_an_outlet_is_taken_off_the_claim(sentence: str) -> None:
+    claim, outlet = without_attribution(sentence, {"meridian wire": "Meridian Wire"})
+    assert (claim.rstrip("."), outlet) == ("The road is closed", "Meridian Wire")
+    assert without_attribution("The road is closed, the engineer wrote.", {"meridian wire": "Meridian Wire"}) == (
+        "The road is closed, the engineer wrote.",
+        None,
+    )

@@ -156,3 +156,40 @@ def test_the_same_words_by_two_speakers_are_two_groups(articles: list[Article]) 
 def test_find_quotes_refuses_records() -> None:
     with pytest.raises(TypeError, match="Article objects"):
         find_quotes([{"id": "a"}], [])  # type: ignore[list-item]
+
+
+def test_only_verbs_that_report_speech_on_their_own_make_a_quote() -> None:
+    text = (
+        "The search for the missing hikers continued across the northern valleys. The ministry posted a video of "
+        "the rescue teams. The ministry warned that the northern valleys would flood again."
+    )
+    found = find_quotes([Article("v1", outlet="Valley Herald", text=text)], [])
+    assert [(q.sentence_index, q.speaker_name, q.text) for q in found] == [
+        (2, "The ministry", "the northern valleys would flood again")
+    ]
+
+
+def test_the_views_of_the_speech_vocabulary() -> None:
+    from newsloom.text.speech import (
+        ACCORDING_TO,
+        CREDIT_VERBS,
+        EVERY_FORM,
+        OTHER_SENSES,
+        PLAIN_SPEECH,
+        REPORTING,
+        SPEAKER_VERBS,
+        SPEECH_VERBS,
+        VERBS,
+    )
+
+    assert {"said", "says", "say", "told", "tells", "warned", "warns"} <= SPEECH_VERBS
+    assert not {"tell", "claim", "state", "note", "continued", "posted", "reported"} & SPEECH_VERBS
+    assert SPEECH_VERBS - {"say"} < SPEAKER_VERBS and {"continued", "asked", ACCORDING_TO} <= SPEAKER_VERBS
+    assert "say" not in SPEAKER_VERBS  # it turns up inside quoted words too ("I have to say"), naming nobody
+    assert SPEECH_VERBS < CREDIT_VERBS and {"reported", "reports"} <= CREDIT_VERBS
+    # Alone in a sentence, only past forms (and "says") read as speech: "claims" and "states" are nouns too.
+    assert {"said", "says", "noted", ACCORDING_TO} <= PLAIN_SPEECH
+    assert not {"claims", "states", "notes", "continued"} & PLAIN_SPEECH
+    assert not {VERBS[base].past for base in OTHER_SENSES} & PLAIN_SPEECH  # "admitted to hospital"
+    assert PLAIN_SPEECH - {ACCORDING_TO, "says"} <= {verb.past for verb in REPORTING}
+    assert not (SPEAKER_VERBS | CREDIT_VERBS) - EVERY_FORM - {ACCORDING_TO}

@@ -224,6 +224,9 @@ def test_no_articles_is_an_error() -> None:
         # The opening piece names its speaker before the mark: its closing mark comes back.
         ('Varn told the Lorran Courier: "No ferry leaves until the hull is checked.', 'checked."'),
         ('The mayor said, "We will rebuild the pier before the summer season.', 'season."'),
+        # Any verb of the speech vocabulary names the speaker, and so do the verbs that only stand beside quotes.
+        ('We will rebuild before the summer," the mayor vowed.', '"We will rebuild'),
+        ('And we will not leave," Varn continued.', '"And we will not leave'),
     ],
 )
 def test_a_split_quotation_that_names_its_speaker_gets_its_lost_mark_back(piece: str, mended: str) -> None:

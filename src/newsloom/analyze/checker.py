@@ -25,7 +25,7 @@ from newsloom.model import Article, Brief, CheckLabel
 from newsloom.text.clean import strip_dateline
 from newsloom.text.markdown import escape_markdown
 from newsloom.text.sentences import split_sentences
-from newsloom.text.speech import quote_marks
+from newsloom.text.speech import ACCORDING_TO, AS_REPORTED_BY, CREDIT_VERBS, alternation, quote_marks
 
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
 
@@ -219,9 +219,13 @@ def check_sentences(
     return CheckReport(out)
 
 
-_ATTRIBUTION_FIRST = re.compile(r"^(?:according to|as reported by)\s+([^,]{2,80}),\s*", re.IGNORECASE)
+_ACCORDING = re.escape(ACCORDING_TO)
+_ATTRIBUTION_FIRST = re.compile(
+    r"^" + alternation([ACCORDING_TO, AS_REPORTED_BY]) + r"\s+([^,]{2,80}),\s*", re.IGNORECASE
+)
 _ATTRIBUTION_LAST = re.compile(
-    r",\s*(?:according to\s+([^,]{2,80})|([^,]{2,80}?)\s+(?:reported|reports|said|says))(?=[.!?]?$)", re.IGNORECASE
+    r",\s*(?:" + _ACCORDING + r"\s+([^,]{2,80}?)|([^,]{2,80}?)\s+" + alternation(CREDIT_VERBS) + r")(?=[.!?]?$)",
+    re.IGNORECASE,
 )
 
 

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
 from newsloom.model import Conflict, ConflictKind
+from newsloom.text.speech import ACCORDING_TO, EVERY_FORM
 from newsloom.text.terms import STOPWORDS, content_terms, fold, names, stem
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
@@ -52,7 +53,8 @@ _NEGATIONS = frozenset(
     """not no never n't nobody none nothing neither nor without denied denies deny denying refused refuses refuse
     rejected rejects reject declined declines cannot failed fails""".split()
 )
-_SPEECH = frozenset("said says told tell added according and or".split())
+# Words that tell a name's role although they are stopwords: "Varga said" / "Hale said", "according to", "and".
+_ROLE_WORDS = EVERY_FORM | {ACCORDING_TO.split()[0], "and", "or"}
 _PLACE_WORDS = frozenset("in at near from to into outside inside across toward towards off".split())
 _WORD_ONLY = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -273,7 +275,7 @@ def facts_of(sentence: str) -> Facts:
 
 
 def _telling(word: str) -> bool:
-    return word in _PLACE_WORDS or word in _SPEECH or (word not in STOPWORDS and not word[:1].isdigit())
+    return word in _PLACE_WORDS or word in _ROLE_WORDS or (word not in STOPWORDS and not word[:1].isdigit())
 
 
 def _terms(text: str) -> frozenset[str]:

@@ -1,8 +1,8 @@
 """Who said what: direct quotes and reported speech, attributed to a story's resolved entities, grouped across outlets.
 
 By rule, sentence by sentence: "…," said X / X said "…" / X said (that) … / according to X, … / X told reporters …
-and a list of speech verbs (added, warned, announced, …). The speaker is a mention of an entity from
-``resolve_entities`` when there is one right by the verb; otherwise the words as written ("the ministry",
+and the other speech verbs of ``newsloom.text.speech`` (added, warned, announced, …). The speaker is a mention of an
+entity from ``resolve_entities`` when there is one right by the verb; otherwise the words as written ("the ministry",
 "a spokesperson"). "He said" goes to the person last named, when only one person was named there.
 ``group_quotes`` then puts together the same speaker saying the same thing in several outlets.
 """
@@ -16,26 +16,20 @@ from typing import Any, Literal
 
 from newsloom.analyze.entities import Entity, article_sentences
 from newsloom.model import Article
+from newsloom.text.speech import ACCORDING_TO, SPEECH_VERBS, VERBS, alternation
 from newsloom.text.terms import content_terms, fold
 
 QuoteKind = Literal["direct", "reported"]
 
-SPEECH_VERBS = frozenset(
-    """said says say told tells added adds warned warns announced announces stated states noted notes insisted
-    insists claimed claims argued argues explained explains wrote writes declared declares stressed stresses
-    emphasised emphasises emphasized emphasizes confirmed confirms denied denies acknowledged acknowledges admitted
-    admits replied replies responded responds urged urges predicted predicts vowed vows pledged pledges promised
-    promises cautioned cautions suggested suggests maintained maintains asserted asserts remarked remarks recalled
-    recalls conceded concedes""".split()
-)
 # Two quotes of one speaker say the same thing when this share of the shorter one's content words is in both,
 # and this share of all their content words (so that a long clause naming the same people does not swallow a
 # short one).
 SAME_QUOTE = 0.5
 SAME_QUOTE_ALL = 0.25
 
-_VERB = re.compile(r"\b(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
-_ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
+_VERB = re.compile(r"\b(" + alternation(SPEECH_VERBS) + r")\b", re.IGNORECASE)
+_ACCORDING = re.compile(r"\b" + re.escape(ACCORDING_TO) + r"\s+", re.IGNORECASE)
+_TELL = frozenset(VERBS["tell"].forms)
 # Words between a speaker and the verb that leave the speaker the speaker ("Peskov later told", "he has said").
 _BETWEEN = frozenset(
     "also later then again earlier separately previously has have had reportedly publicly once".split()
@@ -50,8 +44,8 @@ _NOUN_PHRASE = re.compile(
     r"[\w'’.-]+|(?:[A-Z][\w.-]*\s+)?(?:" + _GROUPS + r"))$"
 )
 _NOT_IN_SPEAKER = frozenset(
-    "and or but who which that when while if because is was were are be been has had have said says it this".split()
-)
+    "and or but who which that when while if because is was were are be been has had have it this".split()
+) | {VERBS["say"].present, VERBS["say"].past}
 # An object of "told" that is not part of what was said ("told reporters", "told the BBC", "told Reuters").
 _TOLD_OBJECT = re.compile(
     r"^\s*(?:(?:reporters|journalists|the press|lawmakers|parliament|legislators|us|him|her|them|me|supporters|"
@@ -304,7 +298,7 @@ def _reported_clause(sentence: str, speaker: _Speaker, verb: re.Match[str], inve
         clause = sentence[: verb.start()]
     else:
         rest = sentence[verb.end() :]
-        if verb.group(1).lower() in ("told", "tells"):
+        if verb.group(1).lower() in _TELL:
             told = _TOLD_OBJECT.match(rest)
             if told:
                 rest = rest[told.end() :]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from newsloom.model import Brief, Sentence, format_time
 from newsloom.text.markdown import escape_markdown
+from newsloom.text.urls import safe_link
 
 
 def brief_markdown(brief: Brief) -> str:
@@ -50,7 +51,7 @@ def brief_markdown(brief: Brief) -> str:
         citation = brief.citations.get(article_id)
         outlet = escape_markdown(citation.outlet) if citation else "Unknown outlet"
         title = f" — {escape_markdown(citation.title)}" if citation and citation.title else ""
-        link = f" <{citation.url}>" if citation and citation.url and _safe_url(citation.url) else ""
+        link = f" <{citation.url}>" if citation and safe_link(citation.url) else ""
         lines.append(f"{number}. {outlet}{title} (id {escape_markdown(article_id)}){link}")
     uncited = [c for aid, c in brief.citations.items() if aid not in numbers]
     if uncited:
@@ -80,7 +81,3 @@ def verification_line(brief: Brief) -> str:
         f"{summary['kept'] + summary['attributed']} printed, {summary['replaced']} replaced by the source sentence, "
         f"{summary['dropped']} dropped"
     )
-
-
-def _safe_url(url: str) -> bool:
-    return url.startswith(("https://", "http://")) and not any(ch in url for ch in "<> \n")

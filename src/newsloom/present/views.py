@@ -10,12 +10,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time
+from newsloom.text.urls import safe_link
 
 _WORD = re.compile(r"\w+")
-_UNSAFE_IN_URL = re.compile(r"[\s<>\"'`\\\x00-\x1f\x7f]")
 
 SECTION_TITLES = {
     "what happened": "What happened",
@@ -23,19 +23,6 @@ SECTION_TITLES = {
     "who said what": "Who said what",
     "context": "Context",
 }
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if a reader may follow it off the site (http or https to a host), else None."""
-    if not url or _UNSAFE_IN_URL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 def story_path(story_id: str) -> str:
@@ -180,7 +167,7 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
                     article_id=citation.article_id,
                     outlet=citation.outlet,
                     title=citation.title or (article.title if article else None),
-                    url=safe_url(citation.url or (article.url if article else None)),
+                    url=safe_link(citation.url or (article.url if article else None)),
                     evidence=found[1] if found else None,
                     anchor=f"cite-{number}-{marks_made[citation.article_id]}",
                     published=article.published if article else None,
@@ -207,7 +194,7 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
                 article_id=article_id,
                 outlet=citation.outlet if citation else (article.display_outlet if article else "Unknown outlet"),
                 title=(citation.title if citation else None) or (article.title if article else None),
-                url=safe_url((citation.url if citation else None) or (article.url if article else None)),
+                url=safe_link((citation.url if citation else None) or (article.url if article else None)),
                 published=article.published if article else None,
             )
         )

@@ -19,10 +19,11 @@ from pydantic import BaseModel, Field
 
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
-from newsloom.present.views import safe_url, story_path
+from newsloom.present.views import story_path
 from newsloom.serve.server import Server, server_of
 from newsloom.store import Store, open_store
 from newsloom.store.base import MATCH_END, MATCH_START, STORY_ORDERS, ArticleQuery, StoryEntry, StoryQuery
+from newsloom.text.urls import safe_link
 from newsloom.version import __version__
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -64,7 +65,7 @@ def article_summary(article: Article, with_text: bool = True) -> dict[str, Any]:
     data = article.to_json()
     if not with_text:
         data.pop("text", None)
-    data["url"] = safe_url(article.url) if article.url else None
+    data["url"] = safe_link(article.url) if article.url else None
     if article.url and data["url"] is None:
         data["unsafe_url"] = article.url  # kept for the record, never to be used as a link
     return {k: v for k, v in data.items() if v is not None}
@@ -274,7 +275,7 @@ def list_feeds(request: Request) -> JSONResponse:
 def add_feed(request: Request, feed: FeedIn) -> JSONResponse:
     server = server_of(request)
     server.check_token(request)
-    if safe_url(feed.url) is None:
+    if safe_link(feed.url) is None:
         raise HTTPException(422, f"not an http(s) feed address: {feed.url!r}")
     with server.store() as store:
         added = store.add_feed(Feed(feed.url, feed.title, None, feed.category))

@@ -12,10 +12,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from newsloom.present.views import article_paragraphs, brief_view, safe_url, story_path
+from newsloom.present.views import article_paragraphs, brief_view, story_path
 from newsloom.serve.server import server_of
 from newsloom.store import Store
 from newsloom.store.base import ArticleQuery, StoryQuery
+from newsloom.text.urls import safe_link
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,9 +79,7 @@ def story_page(request: Request, story_id: str) -> Response:
         articles = store.story_articles(story.id)
         view = brief_view(brief, articles) if brief else None
         groups = len({a.syndication_group or a.id for a in articles})
-        body = server.render(
-            "story.html", story=story, brief=view, articles=articles, groups=groups, query="", safe_url=safe_url
-        )
+        body = server.render("story.html", story=story, brief=view, articles=articles, groups=groups, query="")
         return body, HTML
 
     return server.cached(request, render)
@@ -100,7 +99,7 @@ def article_page(request: Request, article_id: str) -> Response:
             "article.html",
             article=article,
             paragraphs=article_paragraphs(article),
-            link=safe_url(article.url),
+            link=safe_link(article.url),
             story=story,
             query="",
         )

@@ -27,6 +27,7 @@ from dataclasses import replace
 from newsloom.analyze.claims import ClaimSettings, align_claims
 from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry
 from newsloom.text.clean import strip_dateline
+from newsloom.text.speech import PLAIN_SPEECH, alternation
 from newsloom.text.terms import content_terms
 from newsloom.write.sections import (
     _citation,
@@ -54,11 +55,8 @@ from newsloom.write.settings import Weights, WriterSettings
 
 __all__ = ["WriterSettings", "align_claims", "coverage_of", "strip_dateline", "write_brief"]
 
-_SPEECH = re.compile(
-    r"[\"\u201c\u201d]|\b(said|says|told|according to|stated|added|announced|warned|insisted|denied|claimed|"
-    r"argued|urged|vowed|promised|confirmed|acknowledged)\b",
-    re.IGNORECASE,
-)
+# A sentence of "who said what": it quotes, or it reports speech in words a bare search can trust.
+_SPEECH = re.compile(r"[\"\u201c\u201d]|\b" + alternation(PLAIN_SPEECH) + r"\b", re.IGNORECASE)
 _CONTEXT = re.compile(
     r"\b(last (year|month|week|spring|summer|autumn|fall|winter)|in (19|20)\d\d|earlier this|previously|"
     r"has been|had been|have been|was the (first|last|latest)|the latest|comes after|came after|follows|amid|"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from newsloom.analyze.claims import label_claim
 from newsloom.model import Claim, Conflict
-from newsloom.text.speech import QUOTE_MARK, quote_marks
+from newsloom.text.speech import QUOTE_MARK, SPEAKER_VERBS, alternation, quote_marks
 from newsloom.text.terms import STOPWORDS, content_terms, numbers, stem, words
 from newsloom.write.settings import Weights
 
@@ -46,11 +46,7 @@ CONNECTIVE = re.compile(
     r"^[\"'\u201c\u2018]?(but|and|also|however|meanwhile|still|yet|so|then|instead|otherwise|nevertheless)\b",
     re.IGNORECASE,
 )
-_SPEAKER = re.compile(
-    r"\b(said|says|told|tells|added|adds|according to|wrote|writes|stated|states|explained|explains|asked|announced|"
-    r"warned|insisted|argued|noted|recalled|continued|tweeted|posted|declared|replied|testified)\b",
-    re.IGNORECASE,
-)
+_SPEAKER = re.compile(r"\b" + alternation(SPEAKER_VERBS) + r"\b", re.IGNORECASE)
 
 
 @dataclass
