@@ -11,7 +11,7 @@ import pytest
 
 from factories import ferry_articles, orchestra_article
 from newsloom.desk import Desk
-from newsloom.model import Article, Rejected
+from newsloom.model import Article, Feed, Rejected
 from newsloom.normalize import normalize
 from newsloom.store import Store, StoreError, open_store
 from newsloom.store.sqlite import SQLiteStore
@@ -37,9 +37,11 @@ class Stages:
         self.store = store
         self.desk = Desk(ClusterSettings(embedding="none"))
 
-    def commit(self, articles: list[Article], rejected: list[Rejected] | None = None) -> list[Article]:
+    def commit(
+        self, articles: list[Article], rejected: list[Rejected] | None = None, feed: str | None = None
+    ) -> list[Article]:
         placed = self.desk.place([normalize(a) for a in articles])
-        self.desk.commit(self.store, rejected or [])
+        self.desk.commit(self.store, rejected or [], feed)
         return placed
 
 
@@ -51,6 +53,17 @@ def test_committed_articles_are_known_by_id_and_by_canonical_url(store: Store) -
     )
     new = normalize(Article(id="new", title="New", url="https://meridianwire.example/other"))
     assert store.known([same_id, same_page, new]) == {"ferry-wire", "other-id"}
+
+
+def test_a_feed_counts_its_articles_in_the_batch_that_stores_them(store: Store) -> None:
+    url = "https://meridianwire.example/feed.xml"
+    store.add_feed(Feed(url, "Meridian Wire"))
+    Stages(store).commit(ferry_articles(), feed=url)
+    seen = store.feed(url)
+    assert seen is not None and seen.articles_seen == len(ferry_articles())
+    # A poll recorded afterwards with the count it read before the batch leaves the batch's count alone.
+    store.record_poll(replace(seen, articles_seen=0, errors=0, last_error=None))
+    assert (after := store.feed(url)) is not None and after.articles_seen == len(ferry_articles())
 
 
 def test_articles_round_trip_with_groups_stories_and_sentences(store: Store) -> None:

@@ -237,6 +237,8 @@ def test_watch_killed_mid_ingest_and_restarted_loses_and_duplicates_nothing(tmp_
     assert orphans[0][0] == 0
     counts = stored(db, "SELECT s.articles, (SELECT count(*) FROM articles a WHERE a.story_id = s.id) FROM stories s")
     assert all(a == b for a, b in counts)
+    # Each feed counted its articles with the batch that stored them, so the kill left no count behind.
+    assert stored(db, "SELECT sum(articles_seen) FROM feeds") == [(46,)]
 
 
 def test_watch_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:

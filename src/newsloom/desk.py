@@ -191,11 +191,12 @@ class Desk:
         self._open = []
         return placement
 
-    def commit(self, store: Store, rejected: Sequence[Rejected] = ()) -> Placement:
-        """Close the open batch into the store in one transaction, with the batch's rejections; then the articles'
-        story ids say where they are now (the store moved the articles of merged and split stories too)."""
+    def commit(self, store: Store, rejected: Sequence[Rejected] = (), feed: str | None = None) -> Placement:
+        """Close the open batch into the store in one transaction, with the batch's rejections (and the count of the
+        followed ``feed`` it came from); then the articles' story ids say where they are now (the store moved the
+        articles of merged and split stories too)."""
         placement = self.close()
-        store.commit_batch(placement.articles, placement.fingerprints, placement.changes, list(rejected))
+        store.commit_batch(placement.articles, placement.fingerprints, placement.changes, list(rejected), feed)
         for article in placement.articles:
             article.story_id = self.story_of(article)
             if article.story_id and article.story_id not in self._seen_stories:

@@ -511,7 +511,7 @@ class Feed:
     last_success: datetime | None = None
     last_error: str | None = None
     errors: int = 0  # consecutive failed polls
-    articles_seen: int = 0  # new articles this feed brought in
+    articles_seen: int = 0  # new articles this feed brought in, counted as each batch of them is stored
     next_poll: datetime | None = None
     retired: str | None = None  # why newsloom stopped polling it (HTTP 410 Gone)
 

@@ -103,8 +103,12 @@ class Pipeline:
         items: Iterable[Article | Rejected],
         progress: Progress | None = None,
         write_briefs: bool = True,
+        feed: str | None = None,
     ) -> IngestReport:
-        """Run items through every stage into the store, batch by batch; then brief the stories that changed."""
+        """Run items through every stage into the store, batch by batch; then brief the stories that changed.
+
+        Items from a followed ``feed`` are counted on it with each batch, so a crash never leaves its count behind.
+        """
         store = self._require_store()
         report = IngestReport()
         iterator = iter(items)
@@ -114,7 +118,7 @@ class Pipeline:
             fresh = self._fresh(articles, store)
             report.already_known += len(articles) - len(fresh)
             self.desk.place(fresh)
-            placement = self.desk.commit(store, rejected)
+            placement = self.desk.commit(store, rejected, feed)
             self.desk.cool_down()
             report.new_stories += len(placement.new_stories)
             report.stories_touched.update(article.story_id or "" for article in fresh)

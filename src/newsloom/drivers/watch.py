@@ -132,18 +132,19 @@ class Watcher:
         if fetched.error is not None:
             return self._record_failure(feed, fetched.error, polled)
         if fetched.not_modified or fetched.parsed is None:
-            self._record_success(feed, polled, fetched.etag, fetched.last_modified, 0, None)
+            self._record_success(feed, polled, fetched.etag, fetched.last_modified, None)
             return PollResult(feed.url, "not modified")
         parsed = fetched.parsed
         fresh = self._unknown(parsed.articles)
         if self.settings.fetch_pages:
             fresh = self._with_full_text(fresh, pool, parsed.problems)
         started = time.perf_counter()
-        report = self.pipeline.ingest(fresh, write_briefs=False)  # briefs once per round, not once per feed
+        # Briefs once per round, not once per feed; each batch counts its articles on the feed as it is stored.
+        report = self.pipeline.ingest(fresh, write_briefs=False, feed=feed.url)
         self._spent("pipeline", started)
         for problem in parsed.problems:
             log.info("%s: %s", feed.url, problem)
-        self._record_success(feed, polled, fetched.etag, fetched.last_modified, report.added, parsed)
+        self._record_success(feed, polled, fetched.etag, fetched.last_modified, parsed)
         status = "new articles" if report.added else "no change"
         return PollResult(feed.url, status, report.added, None, parsed.problems)
 
@@ -210,7 +211,6 @@ class Watcher:
         polled: datetime,
         etag: str | None,
         last_modified: str | None,
-        added: int,
         parsed: ParsedFeed | None,
     ) -> None:
         interval = timedelta(seconds=self.settings.interval_seconds)
@@ -225,7 +225,6 @@ class Watcher:
                 last_success=polled,
                 last_error=None,
                 errors=0,
-                articles_seen=feed.articles_seen + added,
                 next_poll=polled + interval,
             )
         )

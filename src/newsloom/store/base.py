@@ -116,8 +116,10 @@ class Store(Protocol):
         fingerprints: Sequence[Fingerprint],
         clusterer: StoryChanges,
         rejected: Sequence[Rejected],
+        feed: str | None = None,
     ) -> None:
-        """Add articles with their groups and stories, the clusterer's state and quarantined inputs, atomically."""
+        """Add articles with their groups and stories, the clusterer's state and quarantined inputs, atomically;
+        the followed ``feed`` they came from counts them in the same transaction (``Feed.articles_seen``)."""
         ...
 
     def quarantine(self, rejected: Iterable[Rejected]) -> None: ...

@@ -194,6 +194,7 @@ class SQLStore:
         fingerprints: Sequence[Fingerprint],
         clusterer: StoryChanges,
         rejected: Sequence[Rejected],
+        feed: str | None = None,
     ) -> None:
         now = stored_now()
         signatures = {fp.article_id: fp for fp in fingerprints}
@@ -251,6 +252,10 @@ class SQLStore:
                 ],
             )
             self._quarantine(rejected, now)
+            if feed is not None and articles:
+                self._db.execute(
+                    "UPDATE feeds SET articles_seen = articles_seen + ? WHERE url = ?", (len(articles), feed)
+                )
 
     def _merge_story(self, merged: str, survivor: str, now: str) -> None:
         """Two stories turned out to be one: the articles move to the survivor and the old id redirects to it."""
@@ -582,7 +587,7 @@ class SQLStore:
         with self._transaction():
             self._db.execute(
                 "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?, last_polled = ?, "
-                "last_success = ?, last_error = ?, errors = ?, articles_seen = ?, next_poll = ?, retired = ? "
+                "last_success = ?, last_error = ?, errors = ?, next_poll = ?, retired = ? "
                 "WHERE url = ?",
                 (
                     feed.title,
@@ -593,7 +598,6 @@ class SQLStore:
                     format_time(feed.last_success),
                     feed.last_error,
                     feed.errors,
-                    feed.articles_seen,
                     format_time(feed.next_poll),
                     feed.retired,
                     feed.url,
