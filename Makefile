@@ -44,7 +44,7 @@ live-demo: setup
 	trap "kill $$site 2>/dev/null" EXIT; \
 	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s .demo/feeds.opml ] && break; sleep 0.5; done; \
 	export NEWSLOOM_DB=$(LIVE_DB) NEWSLOOM_FETCH_HOST_DELAY=0.05 NEWSLOOM_FETCH_HOST_CONCURRENCY=8; \
-	$(BIN)/newsloom feeds add .demo/feeds.opml && \
+	$(BIN)/newsloom feeds add --allow-private .demo/feeds.opml && \
 	$(BIN)/newsloom watch --once --allow-private && \
 	$(BIN)/newsloom feeds list && \
 	$(BIN)/newsloom stories --limit 8 && \

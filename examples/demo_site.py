@@ -5,7 +5,7 @@ and link to a full article page (with navigation, byline and footer around the t
 the watch loop has to fetch and extract every page. Feeds answer ``304 Not Modified`` to a matching ETag.
 
     python examples/demo_site.py --port 8765 --opml feeds.opml     # serve, and write the feed list as OPML
-    newsloom feeds add feeds.opml
+    newsloom feeds add --allow-private feeds.opml                  # 127.0.0.1 is refused unless allowed
     newsloom watch --once --allow-private                          # 127.0.0.1 is refused unless allowed
 
 ``make live-demo`` does all of this. Stop the site with Ctrl-C.
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         args.opml.write_text(opml(feeds), encoding="utf-8")
     print(f"serving {len(feeds)} feeds and {len(routes) - len(feeds)} pages at {origin}", flush=True)
     if args.opml:
-        print(f"feed list: {args.opml}  (newsloom feeds add {args.opml})", flush=True)
+        print(f"feed list: {args.opml}  (newsloom feeds add --allow-private {args.opml})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

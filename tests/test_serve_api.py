@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from httpserver import LocalServer
 from newsloom.config import Settings
 from newsloom.serve import ServeSettings, create_app
 from newsloom.serve.server import CONTENT_SECURITY_POLICY
 from newsroom import HOSTILE_SENTENCES, newsroom_copy
+from newsroom_site import mount_demo
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -207,7 +209,7 @@ def test_writes_need_the_right_token(writer: TestClient) -> None:
 
 
 def test_feeds_can_be_added_and_removed_with_the_token(writer: TestClient) -> None:
-    feed = {"url": "https://harbourlight.example/feed.xml", "title": "Harbour Light"}
+    feed = {"url": "https://harbourlight.example/feed.xml", "title": "Harbour Light", "check": False}
     assert writer.post("/api/feeds", json=feed, headers=auth()).status_code == 201
     again = writer.post("/api/feeds", json=feed, headers=auth())
     assert again.status_code == 200 and again.json()["added"] is False
@@ -217,6 +219,32 @@ def test_feeds_can_be_added_and_removed_with_the_token(writer: TestClient) -> No
     assert bad.status_code == 422
     assert writer.delete("/api/feeds", params={"url": feed["url"]}, headers=auth()).status_code == 204
     assert writer.delete("/api/feeds", params={"url": feed["url"]}, headers=auth()).status_code == 404
+
+
+def test_feeds_added_through_the_api_are_vetted_as_the_command_line_vets_them(tmp_path: Path) -> None:
+    db = newsroom_copy(tmp_path / "vetted")
+    strict = settings_for(db, token=TOKEN)
+    relaxed = settings_for(db, token=TOKEN)
+    relaxed.fetch = replace(relaxed.fetch, allow_private_networks=True, host_delay=0)
+    with LocalServer() as site, TestClient(create_app(str(db), strict)) as writer:
+        feed_url = next(iter(mount_demo(site)))
+        for body in (
+            {"url": "http://169.254.169.254/latest/"},
+            {"url": "http://169.254.169.254/latest/", "check": False},
+            {"url": "http://0x7f000001/feed", "check": False},
+            {"url": feed_url},
+            {"url": feed_url, "check": False},
+        ):
+            refused = writer.post("/api/feeds", json=body, headers=auth())
+            assert refused.status_code == 422 and "refused" in refused.json()["error"], body
+        assert writer.get("/api/feeds").json() == {"feeds": []}
+        with TestClient(create_app(str(db), relaxed)) as trusting:
+            added = trusting.post("/api/feeds", json={"url": feed_url}, headers=auth())
+            assert added.status_code == 201
+            assert added.json()["feed"]["title"]  # read from the feed itself
+            not_a_feed = trusting.post("/api/feeds", json={"url": site.url("/nothing-here")}, headers=auth())
+            assert not_a_feed.status_code == 422
+        assert [f["url"] for f in writer.get("/api/feeds").json()["feeds"]] == [feed_url]
 
 
 def test_posted_articles_go_through_the_pipeline(writer: TestClient) -> None:

@@ -52,7 +52,7 @@ def test_watch_once_follows_an_opml_of_feeds_into_stories(capsys: pytest.Capture
         feeds = mount_demo(server, conditional=True)
         subscriptions = tmp_path / "feeds.opml"
         subscriptions.write_text(opml(feeds), encoding="utf-8")
-        code, out, _ = run(capsys, "--db", db, "feeds", "add", str(subscriptions))
+        code, out, _ = run(capsys, "--db", db, "feeds", "add", "--allow-private", str(subscriptions))
         assert code == 0 and f"{len(feeds)} feed(s) added" in out
 
         code, out, err = run(capsys, "--db", db, "watch", "--once", "--allow-private", "--interval", "0s")
@@ -130,7 +130,7 @@ def test_bad_feeds_are_recorded_and_the_good_ones_carry_on(capsys: pytest.Captur
         bad = ["/missing.xml", "/gone.xml", "/broken.xml", "/page.xml", "/bomb.xml", "/zip-bomb.xml", "/slow.xml"]
         bad.append("/flaky.xml")
         urls = [good] + [server.url(path) for path in bad]
-        code, _, _ = run(capsys, "--db", db, "feeds", "add", "--no-check", *urls)
+        code, _, _ = run(capsys, "--db", db, "feeds", "add", "--no-check", "--allow-private", *urls)
         assert code == 0
 
         code, out, _ = run(capsys, "--db", db, "watch", "--once", "--allow-private")
@@ -170,6 +170,13 @@ def test_the_fetcher_refuses_loopback_unless_allowed(capsys: pytest.CaptureFixtu
         code, _, err = run(capsys, "--db", db, "feeds", "add", url)
         assert code == 1
         assert "127.0.0.1" in err and "allow" in err
+        # Unread feeds are vetted too: with the check skipped, and every feed of an OPML file.
+        subscriptions = tmp_path / "feeds.opml"
+        subscriptions.write_text(opml({url: "Local", "http://169.254.169.254/latest/": "Metadata"}), encoding="utf-8")
+        for unread in (["--no-check", url], ["--no-check", "http://[::ffff:127.0.0.1]/feed"], [str(subscriptions)]):
+            code, out, err = run(capsys, "--db", db, "feeds", "add", *unread)
+            assert code == 1 and "refused" in err and "0 feed(s) added" in out, unread
+        assert run(capsys, "--db", db, "feeds", "list", "--json")[1] == ""
         code, out, _ = run(capsys, "--db", db, "feeds", "add", "--allow-private", url)
         assert code == 0 and "following" in out
 
@@ -199,7 +206,9 @@ def test_watch_killed_mid_ingest_and_restarted_loses_and_duplicates_nothing(tmp_
         subscriptions = tmp_path / "feeds.opml"
         subscriptions.write_text(opml(feeds), encoding="utf-8")
         newsloom = [sys.executable, "-m", "newsloom"]
-        subprocess.run([*newsloom, "feeds", "add", str(subscriptions)], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*newsloom, "feeds", "add", "--allow-private", str(subscriptions)], env=env, check=True, capture_output=True
+        )
 
         watcher = subprocess.Popen(
             [*newsloom, "watch", "--allow-private", "--interval", "1s"],
@@ -247,7 +256,12 @@ def test_watch_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     with LocalServer() as server:
         feeds = mount_demo(server)
         newsloom = [sys.executable, "-m", "newsloom"]
-        subprocess.run([*newsloom, "feeds", "add", "--no-check", *feeds], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*newsloom, "feeds", "add", "--no-check", "--allow-private", *feeds],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         watcher = subprocess.Popen(
             [*newsloom, "watch", "--allow-private", "--interval", "1h"],
             env=env,

@@ -95,33 +95,42 @@ def run_feeds(args: argparse.Namespace, settings: Settings, out: Console, err: C
 
 def _add(args: argparse.Namespace, settings: Settings, store: Store, out: Console, err: Console) -> int:
     """Follow each source: an OPML file's feeds, a feed URL, or the feed a page announces."""
-    from newsloom.ingest.discover import find_feed, is_web_address, read_opml_file
+    from newsloom.ingest.discover import follow, is_web_address, read_opml_file, vet_address
     from newsloom.ingest.feeds import FeedError
     from newsloom.ingest.fetch import FetchError
-    from newsloom.ingest.opml import FeedSubscription, OPMLError
+    from newsloom.ingest.opml import OPMLError
 
     subscriptions: list[FeedSubscription] = []
     failed = 0
-    for source in args.sources:
-        if not is_web_address(source):
+
+    def refused(error: Exception) -> None:
+        nonlocal failed
+        err.print(Text.assemble(("not added ", "red"), str(error)))
+        failed += 1
+
+    with fetcher_for(settings, args) as fetcher:
+        for source in args.sources:
+            if not is_web_address(source):
+                try:
+                    listed = read_opml_file(source)
+                except OPMLError as error:
+                    raise UserError(str(error)) from error
+                for sub in listed:  # an OPML file's feeds are followed unread, so their addresses are vetted
+                    try:
+                        vet_address(sub.url, fetcher)
+                        subscriptions.append(sub)
+                    except FetchError as error:
+                        refused(error)
+                continue
+
+            def passed_over(others: list[str], url: str = source) -> None:
+                named = ", ".join(others)
+                err.print(f"{url} announces {len(others) + 1} feeds; following the first ({named} not added)")
+
             try:
-                subscriptions.extend(read_opml_file(source))
-            except OPMLError as error:
-                raise UserError(str(error)) from error
-            continue
-        if args.no_check:
-            subscriptions.append(FeedSubscription(source))
-            continue
-
-        def passed_over(others: list[str], url: str = source) -> None:
-            err.print(f"{url} announces {len(others) + 1} feeds; following the first ({', '.join(others)} not added)")
-
-        try:
-            with fetcher_for(settings, args) as fetcher:
-                subscriptions.append(find_feed(source, fetcher, passed_over))
-        except (FetchError, FeedError) as error:
-            err.print(Text.assemble(("not added ", "red"), str(error)))
-            failed += 1
+                subscriptions.append(follow(source, fetcher, check=not args.no_check, passed_over=passed_over))
+            except (FetchError, FeedError) as error:
+                refused(error)
     added = 0
     for sub in subscriptions:
         if store.add_feed(Feed(sub.url, sub.title, sub.site_url, sub.category)):

@@ -48,6 +48,28 @@ def find_feed(url: str, fetcher: Fetcher, passed_over: Callable[[list[str]], Non
     return FeedSubscription(found[0], parsed.title, parsed.site_url or url)
 
 
+def vet_address(url: str, fetcher: Fetcher) -> None:
+    """Refuse a feed address the fetcher would never poll (not http(s), or a private address unless allowed), before
+    it is followed unread: from an OPML file, or with the check skipped. A host that does not resolve now passes;
+    each poll checks again, and reports it."""
+    try:
+        fetcher.check_address(url)
+    except FetchError as error:
+        if not error.retryable:
+            raise
+
+
+def follow(
+    url: str, fetcher: Fetcher, check: bool = True, passed_over: Callable[[list[str]], None] | None = None
+) -> FeedSubscription:
+    """The subscription a feed address stands for, however it is added: the feed read at URL (or the first a page
+    announces, see ``find_feed``), or, with ``check`` off, the address alone once ``vet_address`` let it pass."""
+    if not check:
+        vet_address(url, fetcher)
+        return FeedSubscription(url)
+    return find_feed(url, fetcher, passed_over)
+
+
 def read_opml_file(source: str) -> list[FeedSubscription]:
     """The subscriptions of a local OPML file; ``OPMLError`` names the file and what is wrong with it."""
     path = Path(source)

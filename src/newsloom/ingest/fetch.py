@@ -265,6 +265,12 @@ class Fetcher:
             raise FetchError(asked, f"not a valid URL ({error})") from error
         return parsed.copy_with(fragment=None)
 
+    def check_address(self, url: str) -> None:
+        """Refuse, with a ``FetchError`` saying why, a URL this fetcher would never request: not http(s), no host,
+        or (unless private networks are allowed) a host that is or resolves to a private, loopback, link-local or
+        otherwise non-public address. Sends nothing; a host that cannot be resolved is a retryable error."""
+        self._check(url, self._parse(url, url), robots=False, redirected=False)
+
     def _check(self, asked: str, url: httpx.URL, robots: bool, redirected: bool) -> None:
         """Refuse a URL (the one asked or a redirect hop) before any byte is sent to it."""
         hop = f"redirected to {url}, " if redirected else ""

@@ -35,9 +35,10 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many fi
 class FeedIn(BaseModel):
     """A feed to follow."""
 
-    url: str = Field(description="the feed's http(s) address")
-    title: str | None = None
-    category: str | None = None
+    url: str = Field(description="the feed's http(s) address, or a page that announces its feed", max_length=2000)
+    title: str | None = Field(None, max_length=500)
+    category: str | None = Field(None, max_length=200)
+    check: bool = Field(True, description="read the feed before following it (false: only vet its address)")
 
 
 def _json(data: Any, status: int = 200) -> tuple[bytes, str, int]:
@@ -273,13 +274,25 @@ def list_feeds(request: Request) -> JSONResponse:
 
 @router.post("/feeds", status_code=201, summary="Follow a feed (needs the token)")
 def add_feed(request: Request, feed: FeedIn) -> JSONResponse:
+    """The same checks as ``newsloom feeds add``: the feed is read first (a page gives the first feed it announces)
+    unless ``check`` is false, and an address the fetcher would refuse (a private or metadata address, unless the
+    settings allow private networks) is never stored."""
+    from newsloom.ingest.discover import follow
+    from newsloom.ingest.feeds import FeedError
+    from newsloom.ingest.fetch import Fetcher, FetchError
+
     server = server_of(request)
     server.check_token(request)
     if safe_link(feed.url) is None:
         raise HTTPException(422, f"not an http(s) feed address: {feed.url!r}")
+    try:
+        with Fetcher(server.settings.fetch) as fetcher:
+            found = follow(feed.url, fetcher, check=feed.check)
+    except (FetchError, FeedError) as error:
+        raise HTTPException(422, f"not added: {error}") from error
     with server.store() as store:
-        added = store.add_feed(Feed(feed.url, feed.title, None, feed.category))
-        stored = store.feed(feed.url)
+        added = store.add_feed(Feed(found.url, feed.title or found.title, found.site_url, feed.category))
+        stored = store.feed(found.url)
     body = {"added": added, "feed": stored.to_json() if stored else None}
     return JSONResponse(body, status_code=201 if added else 200)
 
