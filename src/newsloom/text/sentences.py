@@ -2,7 +2,9 @@
 
 Paragraph breaks always end a sentence. Inside a paragraph a sentence ends at . ! or ? (with any closing quotes
 or brackets) followed by a space and a capital letter, digit or opening quote, unless the word before the stop
-is a known abbreviation (Mr., Gen., Jan., U.S.) or an initial (J. R.).
+is a known abbreviation (Mr., Gen., Jan., U.S.) or an initial (J. R.). A paragraph without a single capital letter
+(copy lower-cased by some tool, or a headline feed in lower case) has no capitals to go by: there a stop followed by a
+space and any letter or digit ends the sentence.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ ABBREVIATIONS = frozenset(
 )
 
 _BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])""")
+_UNCASED_BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[^\W_])""")
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
@@ -33,7 +36,8 @@ def _is_abbreviation(before: str) -> bool:
 def split_paragraph(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
-    for match in _BOUNDARY.finditer(paragraph):
+    boundary = _BOUNDARY if any(ch.isupper() for ch in paragraph) else _UNCASED_BOUNDARY
+    for match in boundary.finditer(paragraph):
         end = match.end(1)
         candidate = paragraph[start:end]
         if match.group(1).startswith(".") and _is_abbreviation(paragraph[start : match.start(1) + 1]):
