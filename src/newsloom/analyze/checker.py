@@ -279,7 +279,7 @@ def _judge(
                 f"stated by {sources[i].article.display_outlet}",
             )
     # A few aligned source sentences state it together.
-    agreeing = [(i, r) for i, r in aligned if not r.conflicts][: settings.merge]
+    agreeing = _complementary([(i, r) for i, r in aligned if not r.conflicts], sentence, sources, matcher, settings)
     if len(agreeing) > 1:
         pooled = " ".join(sources[i].text for i, _ in agreeing)
         relation = matcher.relate(sentence, pooled, dense=1.0)
@@ -322,6 +322,34 @@ def _judge(
         reason = f"no source states it (closest states {relation.covers:.0%} of its content)"
     evidence = [_evidence(sources[i], relation)] if relation.similarity > 0 else []
     return CheckedSentence(sentence, "unsupported", evidence, reason)
+
+
+def _complementary(
+    agreeing: list[tuple[int, Relation]],
+    sentence: str,
+    sources: list[_Source],
+    matcher: SentenceMatcher,
+    settings: CheckSettings,
+) -> list[tuple[int, Relation]]:
+    """Up to ``settings.merge`` agreeing source sentences that together state most of the sentence: the closest
+    first, then each time the one that adds most of what the chosen ones leave unsaid."""
+    if len(agreeing) <= 1:
+        return agreeing
+    chosen = [agreeing[0]]
+    rest = agreeing[1:]
+    while rest and len(chosen) < settings.merge:
+        pooled = " ".join(sources[i].text for i, _ in chosen)
+        before = matcher.relate(sentence, pooled, dense=1.0)
+        gains = []
+        for candidate in rest:
+            after = matcher.relate(sentence, pooled + " " + sources[candidate[0]].text, dense=1.0)
+            gains.append((after.covers - before.covers + len(before.missing) - len(after.missing), candidate))
+        gain, best = max(gains, key=lambda item: item[0])
+        if gain <= 0:
+            break
+        chosen.append(best)
+        rest.remove(best)
+    return chosen
 
 
 def _name_in_story(item: str, story_facts: list[Facts]) -> bool:

@@ -55,6 +55,8 @@ _NEGATIONS = frozenset(
 )
 # Words that tell a name's role although they are stopwords: "Varga said" / "Hale said", "according to", "and".
 _ROLE_WORDS = EVERY_FORM | {ACCORDING_TO.split()[0], "and", "or"}
+# Words after a negation that it governs: "did not reopen the bridge", "denied that troops had entered".
+_NEGATION_SCOPE = 5
 _PLACE_WORDS = frozenset("in at near from to into outside inside across toward towards off".split())
 _WORD_ONLY = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -119,6 +121,7 @@ class Facts:
     name_roles: frozenset[tuple[str, str]]  # (name, "<in" for the word before it, ">said" for the one after)
     quotes: tuple[str, ...]  # folded words inside quotation marks, space-joined
     negated: bool
+    denied: frozenset[str]  # the terms a negation governs: "did not *reopen* the *bridge*", "denied *troops* *entered*"
     terms: frozenset[str]  # content stems, synonyms merged, numbers left out
     frame: frozenset[str]  # the terms outside quotation marks
     words: frozenset[str]  # every folded word, for looking a name up in free text
@@ -182,18 +185,36 @@ def _format_value(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
+def _scope(sentence: str, spans: list[re.Match[str]], cue: int) -> list[str]:
+    """The words a negation at token ``cue`` governs: the next few, up to a comma or the end of the clause."""
+    out: list[str] = []
+    for j in range(cue + 1, min(len(spans), cue + 1 + _NEGATION_SCOPE)):
+        if _CLAUSE_END.search(sentence, spans[j - 1].end(), spans[j].start()) or spans[j].group().lower() == "but":
+            break
+        out.append(spans[j].group())
+    return out
+
+
+_CLAUSE_END = re.compile(r"[,;:.!?()\u2013\u2014]")
+
+
 @lru_cache(maxsize=65536)
 def facts_of(sentence: str) -> Facts:
     """The numbers, dates, names, quotes, negation and content terms of a sentence."""
-    raw_tokens = _TOKEN.findall(sentence)
+    spans = list(_TOKEN.finditer(sentence))
+    raw_tokens = [match.group() for match in spans]
     tokens = [fold(t).replace("\u2019", "'") for t in raw_tokens]
     quantities: list[Quantity] = []
     dates: set[str] = set()
     negated = False
+    denied: set[str] = set()
     used: set[int] = set()
     for i, token in enumerate(tokens):
         if token in _NEGATIONS or token.endswith("n't") or (token == "down" and i and tokens[i - 1].startswith("turn")):
             negated = True
+            denied |= _terms(" ".join(_scope(sentence, spans, i)))
+            if token == "down":  # "turned down the offer": what was turned down comes after
+                denied |= _terms(tokens[i - 1])
         month = token if token in MONTHS else _MONTH_ABBREVIATIONS.get(token.rstrip("."))
         if month and (token in MONTHS or raw_tokens[i][:1].isupper()):
             if token == "may" and raw_tokens[i] == "may":
@@ -268,6 +289,7 @@ def facts_of(sentence: str) -> Facts:
         name_roles=frozenset(roles),
         quotes=tuple(q for q in quotes if len(q.split()) >= 2),
         negated=negated,
+        denied=frozenset(denied),
         terms=terms,
         frame=frame,
         words=frozenset(word_list),
@@ -388,7 +410,9 @@ def conflicts_between(a: Facts, b: Facts, same_statement: bool) -> tuple[Conflic
     """Every conflict between two sentences; ``same_statement`` when they state the same claim (then more counts)."""
     out = quantity_conflicts(a, b, same_statement) + date_conflicts(a, b) + quote_conflicts(a, b, same_statement)
     out += name_conflicts(a, b)
-    if same_statement and a.negated != b.negated:
+    if same_statement and a.negated != b.negated and (a.denied & b.terms or b.denied & a.terms):
+        # Only a negation of something the other sentence affirms: "will not reopen" / "will reopen", not a
+        # "no" somewhere else in a long sentence.
         out.append(Conflict("negation", "negated" if a.negated else "affirmed", "negated" if b.negated else "affirmed"))
     return tuple(out)
 
