@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
+from newsloom.analyze.support import StoryText, SupportHead, load_head, support_signs
 from newsloom.model import Article, Brief, CheckLabel
 from newsloom.text.clean import strip_dateline
 from newsloom.text.markdown import escape_markdown
@@ -44,6 +45,7 @@ class CheckSettings:
     support_similarity: float = 0.62  # ... or similarity, when its numbers, dates and names are all stated
     contradiction: float = 0.4  # similarity from which an aligned source sentence's conflict contradicts
     merge: int = 3  # aligned source sentences whose content may be pooled to support one sentence
+    head: bool = True  # weigh the support signs with the trained head (analyze/support.py); False: the rules alone
 
 
 @dataclass
@@ -65,6 +67,8 @@ class CheckedSentence:
     label: CheckLabel
     evidence: list[Evidence] = field(default_factory=list)  # best first
     reason: str = ""
+    support: float | None = None  # the head's probability that people would call it consistent with the sources
+    signs: dict[str, float] = field(default_factory=dict)  # what the head weighed (analyze/support.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +76,7 @@ class CheckedSentence:
             "label": self.label,
             "evidence": [e.to_json() for e in self.evidence],
             "reason": self.reason,
+            **({"support": round(self.support, 4)} if self.support is not None else {}),
         }
 
 
@@ -204,6 +209,11 @@ def check_sentences(
     if not matcher.idf:
         matcher.fit([*pool, *sentences])
     story_facts = [facts_of(text) for text in pool]
+    story = StoryText(
+        tuple(f for f, s in zip(story_facts, sources, strict=True) if not s.joined),
+        tuple(s.article.id for s in sources if not s.joined),
+    )
+    head = load_head() if settings.head else None
     outlets = {a.display_outlet.lower(): a.display_outlet for a in articles}
     claims = [without_attribution(sentence, outlets) for sentence in sentences]
     matches = matcher.best_matches([claim for claim, _ in claims], pool, k=settings.candidates)
@@ -212,6 +222,9 @@ def check_sentences(
         if outlet:  # "According to Coastal Times, ...": that outlet's sentences first
             found = sorted(found, key=lambda match: sources[match[0]].article.display_outlet != outlet)
         checked = _judge(claim, found, sources, story_facts, matcher, settings)
+        checked.signs = _signs(claim, found, sources, story, matcher, settings)
+        if head is not None:
+            _weigh(checked, head, found, sources)
         checked.text = sentence
         if outlet and checked.label == "supported" and all(e.outlet != outlet for e in checked.evidence):
             checked.reason += f" (not {outlet}, to which the text attributes it)"
@@ -322,6 +335,62 @@ def _judge(
         reason = f"no source states it (closest states {relation.covers:.0%} of its content)"
     evidence = [_evidence(sources[i], relation)] if relation.similarity > 0 else []
     return CheckedSentence(sentence, "unsupported", evidence, reason)
+
+
+def _signs(
+    sentence: str,
+    found: list[tuple[int, Relation]],
+    sources: list[_Source],
+    story: StoryText,
+    matcher: SentenceMatcher,
+    settings: CheckSettings,
+) -> dict[str, float]:
+    """The support signs of a sentence (see ``newsloom.analyze.support``)."""
+    agreeing = [(i, r) for i, r in found if not r.conflicts]
+    pooled = _complementary(agreeing, sentence, sources, matcher, settings)
+    if len(pooled) > 1:
+        pooled_cover = matcher.relate(sentence, " ".join(sources[i].text for i, _ in pooled), dense=1.0).covers
+    else:
+        pooled_cover = pooled[0][1].covers if pooled else 0.0
+    against = [r for _, r in found if r.conflicts and r.similarity >= settings.contradiction]
+    return support_signs(
+        facts_of(sentence), [(r, sources[i].joined) for i, r in found], pooled_cover, against, story, matcher
+    )
+
+
+def _weigh(
+    checked: CheckedSentence, head: SupportHead, found: list[tuple[int, Relation]], sources: list[_Source]
+) -> None:
+    """Let the head decide between supported and unsupported where the rules leave room for doubt: a contradiction
+    found by the rules stands, and so does a sentence one source sentence states almost word for word."""
+    checked.support = head.probability(checked.signs)
+    if checked.label == "contradicted":
+        return
+    stated_whole = checked.signs["cover"] >= _STATED_WHOLE
+    if checked.label == "supported" and checked.support < head.threshold and not stated_whole:
+        checked.label = "unsupported"
+        checked.reason = (
+            f"the sources use its words but do not state it as one fact (support {checked.support:.2f}; "
+            f"the words alone: {checked.reason})"
+        )
+    elif checked.label == "unsupported" and checked.support >= head.threshold and _nothing_new(checked.signs):
+        behind = [(i, r) for i, r in found if not r.conflicts and r.similarity > 0][:3]
+        if not behind:
+            return
+        checked.label = "supported"
+        checked.evidence = [_evidence(sources[i], r) for i, r in behind]
+        outlets = ", ".join(sorted({sources[i].article.display_outlet for i, _ in behind}))
+        checked.reason = f"stated in other words by {outlets} (support {checked.support:.2f})"
+
+
+def _nothing_new(signs: dict[str, float]) -> bool:
+    """No name, number or date the story lacks, and little content it never mentions: the head may call it stated
+    in other words. A sentence that brings its own facts stays unsupported whatever the head says."""
+    return signs["names_absent"] == 0 and signs["numbers_absent"] == 0 and signs["novel"] <= _NOVEL_AT_MOST
+
+
+_NOVEL_AT_MOST = 0.25  # share of a sentence's content (IDF-weighted) the story may never mention, when it is promoted
+_STATED_WHOLE = 0.9  # share of a sentence's content one source sentence states, from which the head cannot demote it
 
 
 def _complementary(
