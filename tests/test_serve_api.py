@@ -21,6 +21,7 @@ from newsloom.serve.server import CONTENT_SECURITY_POLICY
 from newsroom import HOSTILE_SENTENCES, newsroom_copy
 
 TOKEN = "correct-horse-battery-staple"
+SITE = "http://127.0.0.1"  # a name the server answers to by default (TestClient's own, testserver, is not one)
 
 
 def settings_for(db: Path, **serve: object) -> Settings:
@@ -38,7 +39,7 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(newsroom: Path) -> Iterator[TestClient]:
     """A reading client over the shared newsroom (no token configured: writes are off)."""
-    with TestClient(create_app(str(newsroom), settings_for(newsroom))) as opened:
+    with TestClient(create_app(str(newsroom), settings_for(newsroom)), base_url=SITE) as opened:
         yield opened
 
 
@@ -46,7 +47,7 @@ def client(newsroom: Path) -> Iterator[TestClient]:
 def writer(tmp_path: Path) -> Iterator[TestClient]:
     """A client over a private copy of the newsroom, on a server that has a write token."""
     db = newsroom_copy(tmp_path / "writable")
-    with TestClient(create_app(str(db), settings_for(db, token=TOKEN))) as opened:
+    with TestClient(create_app(str(db), settings_for(db, token=TOKEN)), base_url=SITE) as opened:
         yield opened
 
 
@@ -265,7 +266,7 @@ def test_cross_origin_requests_are_off_unless_configured(client: TestClient, new
     )
     assert "access-control-allow-origin" not in preflight.headers
     app = create_app(str(newsroom), settings_for(newsroom, cors_origins="https://friend.example"))
-    with TestClient(app) as friendly:
+    with TestClient(app, base_url=SITE) as friendly:
         allowed = friendly.get("/api/stories", headers={"Origin": "https://friend.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://friend.example"
         other = friendly.get("/api/stories", headers={"Origin": "https://elsewhere.example"})

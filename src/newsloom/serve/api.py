@@ -43,10 +43,11 @@ def _json(data: Any, status: int = 200) -> tuple[bytes, str, int]:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), "application/json", status
 
 
-def _next(request: Request, offset: int, limit: int, more: bool) -> str | None:
+def _next(request: Request, filters: dict[str, str | None], offset: int, limit: int, more: bool) -> str | None:
+    """The next page's address: this page's filters (none the route does not read), the offset moved on."""
     if not more:
         return None
-    params = dict(request.query_params)
+    params = {name: value for name, value in filters.items() if value is not None}
     params.update(offset=str(offset + limit), limit=str(limit))
     return f"{request.url.path}?{urlencode(params)}"
 
@@ -128,6 +129,14 @@ def list_stories(
     offset: Offset = 0,
 ) -> Response:
     server = server_of(request)
+    filters = {
+        "order": order,
+        "since": format_time(since),
+        "outlet": outlet,
+        "language": language,
+        "entity": entity,
+        "q": q,
+    }
 
     def render(store: Store) -> tuple[bytes, str, int]:
         query = StoryQuery(since, outlet, language, entity, q, order, limit + 1, offset)
@@ -137,7 +146,7 @@ def list_stories(
                 "stories": [story_summary(e) for e in entries[:limit]],
                 "limit": limit,
                 "offset": offset,
-                "next": _next(request, offset, limit, len(entries) > limit),
+                "next": _next(request, filters, offset, limit, len(entries) > limit),
             }
         )
 
@@ -177,6 +186,7 @@ def list_articles(
     offset: Offset = 0,
 ) -> Response:
     server = server_of(request)
+    filters = {"story": story, "outlet": outlet, "language": language, "since": format_time(since)}
 
     def render(store: Store) -> tuple[bytes, str, int]:
         found = store.find_articles(ArticleQuery(story, outlet, language, since, limit + 1, offset))
@@ -185,7 +195,7 @@ def list_articles(
                 "articles": [article_summary(a, with_text=False) for a in found[:limit]],
                 "limit": limit,
                 "offset": offset,
-                "next": _next(request, offset, limit, len(found) > limit),
+                "next": _next(request, filters, offset, limit, len(found) > limit),
             }
         )
 
@@ -231,7 +241,7 @@ def search(
                 "results": results,
                 "limit": limit,
                 "offset": offset,
-                "next": _next(request, offset, limit, len(hits) > limit),
+                "next": _next(request, {"q": q}, offset, limit, len(hits) > limit),
             }
         )
 
