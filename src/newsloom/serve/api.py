@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
@@ -27,8 +27,20 @@ from newsloom.version import __version__
 
 router = APIRouter(prefix="/api", tags=["api"])
 
+
+def in_utc(moment: datetime | None) -> datetime | None:
+    """The time in UTC (one without a zone is taken as UTC); refused when it falls outside the years UTC can hold."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError as error:
+        raise ValueError("the time falls outside the years 1 to 9999 in UTC") from error
+
+
 Limit = Annotated[int, Query(ge=1, le=200, description="how many on this page")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many first")]
+LAST_VERSION = 1_000_000_000  # more versions than any brief will have: a larger number is no version, not a 500
 
 
 class FeedIn(BaseModel):
@@ -120,7 +132,9 @@ async def health() -> JSONResponse:
 def list_stories(
     request: Request,
     order: Annotated[str, Query(pattern="^(newest|biggest)$", description=" or ".join(STORY_ORDERS))] = "newest",
-    since: Annotated[datetime | None, Query(description="reported at or after this time (ISO 8601)")] = None,
+    since: Annotated[
+        datetime | None, Query(description="reported at or after this time (ISO 8601)"), AfterValidator(in_utc)
+    ] = None,
     outlet: Annotated[str | None, Query(max_length=200, description="an outlet that covered it")] = None,
     language: Annotated[str | None, Query(max_length=16, description="a language of its articles")] = None,
     entity: Annotated[str | None, Query(max_length=200, description="a key player, any spelling")] = None,
@@ -169,7 +183,7 @@ def get_brief_version(request: Request, story_id: str, version: int) -> Response
     server = server_of(request)
     with server.store() as store:
         story = find_story(store, story_id)
-        brief = store.brief(story.id, version)
+        brief = store.brief(story.id, version) if 1 <= version <= LAST_VERSION else None
     if brief is None:
         raise HTTPException(404, f"story {story.id} has no brief version {version}")
     return JSONResponse(brief.to_json())
@@ -181,7 +195,9 @@ def list_articles(
     story: Annotated[str | None, Query(max_length=200, description="a story id")] = None,
     outlet: Annotated[str | None, Query(max_length=200)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
-    since: Annotated[datetime | None, Query(description="published at or after this time (ISO 8601)")] = None,
+    since: Annotated[
+        datetime | None, Query(description="published at or after this time (ISO 8601)"), AfterValidator(in_utc)
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
