@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from newsloom.model import format_time
+from newsloom.present.views import article_path, story_path
 from newsloom.store.base import MATCH_END, MATCH_START
 from newsloom.version import __version__
 
@@ -25,7 +26,9 @@ def page_templates(site_title: str = "newsloom") -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    templates.filters.update(when=_when, iso=format_time, marked=_marked, plural=_plural)
+    templates.filters.update(
+        when=_when, iso=format_time, marked=_marked, plural=_plural, story_path=story_path, article_path=article_path
+    )
     templates.globals["site_title"] = site_title
     templates.globals["version"] = __version__
     return templates

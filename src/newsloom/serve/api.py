@@ -218,7 +218,7 @@ def list_articles(
     return server.cached(request, render)
 
 
-@router.get("/articles/{article_id}", summary="One article with its text")
+@router.get("/articles/{article_id:path}", summary="One article with its text (an id holding / as it is or as %2F)")
 def get_article(request: Request, article_id: str) -> Response:
     with server_of(request).store() as store:
         article = store.article(article_id)

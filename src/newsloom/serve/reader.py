@@ -86,7 +86,7 @@ def story_page(request: Request, story_id: str) -> Response:
     return server.cached(request, render)
 
 
-@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id:path}")  # an id may hold a slash, linked as %2F
 def article_page(request: Request, article_id: str) -> Response:
     server = server_of(request)
 
