@@ -175,7 +175,7 @@ def get_story(request: Request, story_id: str) -> Response:
         story = find_story(store, story_id)
         return _json(story_document(store, story, store.brief(story.id)))
 
-    return server.cached(request, render)
+    return server.cached(request, render, edition=lambda store: store.story_revision(story_id))
 
 
 @router.get("/stories/{story_id}/briefs/{version}", summary="An earlier version of a story's brief")

@@ -83,7 +83,7 @@ def story_page(request: Request, story_id: str) -> Response:
         )
         return body, HTML
 
-    return server.cached(request, render)
+    return server.cached(request, render, edition=lambda store: store.story_revision(story.id))
 
 
 @router.get("/articles/{article_id:path}")  # an id may hold a slash, linked as %2F

@@ -5,7 +5,9 @@ The server reads the same store the watch loop writes. Each request borrows one 
 (SQLite in WAL mode lets readers run while a writer commits). Pages, feeds and API answers that only read are
 cached per answer key (the path, the query parameters the route declares, in one canonical form, and the site for
 answers with absolute links) and served again, with an ETag, until the store's revision changes, so a river hit by
-many readers costs one query of the revision, and a query made up to miss the cache finds it all the same.
+many readers costs one query of the revision, and a query made up to miss the cache finds it all the same. A
+story's page is kept on through changes that leave its story alone (the story's own revision says so), so a busy
+watch loop makes only the stories it touched be rendered again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -227,8 +229,9 @@ class CacheFront:
     """Answers a GET from the page cache before the framework sees it, when the store has not changed since.
 
     The cheapest path a popular page can take: one query of the store's revision (on a connection of its own, used
-    only by the event loop) and the cached bytes. Anything not cached, or cached at an older revision, goes on to
-    the routes, which render it and fill the cache.
+    only by the event loop) and the cached bytes. A story's page cached at an older revision costs one more query,
+    of its story's revision, and is served on if the story has not changed. Anything else goes on to the routes,
+    which render it and fill the cache.
     """
 
     def __init__(self, app: ASGIApp, server: Server) -> None:
@@ -240,7 +243,10 @@ class CacheFront:
         if scope["type"] != "http" or scope["method"] != "GET" or not self.server.serve.cached_pages:
             await self.app(scope, receive, send)
             return
-        page = self.server.cache.get(self.server.answer_keys.key(scope), self.revision())
+        key, store = self.server.answer_keys.key(scope), self.store()
+        revision = store.revision()
+        # A story's page kept from before the store changed is good while its story has not: one more query.
+        page = self.server.cache.get(key, revision) or self.server.cache.renew(key, revision, store)
         if page is None:
             await self.app(scope, receive, send)
             return
@@ -254,11 +260,11 @@ class CacheFront:
         await send({"type": "http.response.start", "status": page.status, "headers": headers})
         await send({"type": "http.response.body", "body": page.body})
 
-    def revision(self) -> str:
+    def store(self) -> Store:
         if self._store is None:
             self._store = open_store(self.server.location)
             self.server.pool.adopt(self._store)
-        return self._store.revision()
+        return self._store
 
 
 class StorePool:
@@ -301,6 +307,9 @@ class StorePool:
         self._opened.clear()
 
 
+Edition = Callable[[Store], str | None]  # what an answer shows, asked of the store: a story page's story revision
+
+
 @dataclass(frozen=True)
 class CachedPage:
     revision: str
@@ -308,6 +317,8 @@ class CachedPage:
     media_type: str
     etag: str
     status: int = 200
+    edition: str | None = None  # what the answer showed, when its route can say
+    edition_of: Edition | None = None  # how to ask the store for that edition again
 
 
 class PageCache:
@@ -328,9 +339,28 @@ class PageCache:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: str, revision: str, body: bytes, media_type: str, status: int = 200) -> CachedPage:
+    def put(
+        self,
+        key: str,
+        revision: str,
+        body: bytes,
+        media_type: str,
+        status: int = 200,
+        edition_of: Edition | None = None,
+        edition: str | None = None,
+    ) -> CachedPage:
         etag = '"' + hashlib.blake2b(f"{revision}|{key}".encode() + body, digest_size=12).hexdigest() + '"'
-        page = CachedPage(revision, body, media_type, etag, status)
+        return self._keep(key, CachedPage(revision, body, media_type, etag, status, edition, edition_of))
+
+    def renew(self, key: str, revision: str, store: Store) -> CachedPage | None:
+        """The answer kept at an older revision, kept on at this one when what it shows has not changed since."""
+        with self._lock:
+            page = self._pages.get(key)
+        if page is None or page.edition_of is None or page.edition is None or page.edition_of(store) != page.edition:
+            return None
+        return self._keep(key, replace(page, revision=revision))
+
+    def _keep(self, key: str, page: CachedPage) -> CachedPage:
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
@@ -369,18 +399,27 @@ class Server:
             yield store
 
     def cached(
-        self, request: Request, render: Callable[[Store], tuple[bytes, str] | tuple[bytes, str, int]]
+        self,
+        request: Request,
+        render: Callable[[Store], tuple[bytes, str] | tuple[bytes, str, int]],
+        edition: Edition | None = None,
     ) -> Response:
-        """The answer for this request's key from the cache, or rendered now; 304 when the reader's copy is current."""
+        """The answer for this request's key from the cache, or rendered now; 304 when the reader's copy is current.
+
+        ``edition`` says what the answer shows, when that is less than the whole store (a story's page: the story's
+        revision): an answer cached before the store changed is served on while its edition is the same.
+        """
         key = self.answer_keys.key(request.scope)
         # One snapshot for the revision and every read of the page: a page is never half before, half after a
         # batch the watch loop commits meanwhile, and it is cached under the revision it shows.
         with self.store() as store, store.snapshot():
             revision = store.revision()
-            page = self.cache.get(key, revision)
+            page = self.cache.get(key, revision) or self.cache.renew(key, revision, store)
             if page is None:
+                shown = edition(store) if edition is not None else None
                 made = render(store)
-                page = self.cache.put(key, revision, made[0], made[1], made[2] if len(made) == 3 else 200)
+                status = made[2] if len(made) == 3 else 200
+                page = self.cache.put(key, revision, made[0], made[1], status, edition, shown)
         headers = {"etag": page.etag, "cache-control": "no-cache"}
         if page.status == 200 and request.headers.get("if-none-match") == page.etag:
             return Response(status_code=304, headers=headers)
