@@ -1,7 +1,8 @@
 """The HTTP API and the reader's pages, against the real application over a real store (no mocks).
 
 The application is driven in process through its ASGI interface (httpx's transport, as any client would see it);
-the browser tests in test_reader_browser.py run it behind uvicorn on 127.0.0.1.
+the browser tests in test_reader_browser.py and the probes in test_serve_hardening.py run it behind uvicorn on
+127.0.0.1.
 """
 
 from __future__ import annotations
