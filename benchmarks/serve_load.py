@@ -9,11 +9,23 @@ client) sends requests for each page in turn for ``--seconds``:
 - ``baseline``: ``/api/health``, the cheapest answer through the framework (the ratio column divides by it);
 - ``river``: the reader's front page (the newest 30 stories with deks);
 - ``story``: story pages (brief, citations with source sentences, coverage chart, timeline), 200 stories;
+- ``story-junk``: the same story pages, each request with a query no one sent before (``?x=N``): what a client
+  that tries to get past the page cache costs;
+- ``story-new``: a story not asked for before on each request, from every story in the store (about 1% have a
+  brief): what a crawler walking the site costs;
+- ``story-changing``: the same story pages while another process, standing in for a busy watch loop, stores a new
+  brief for one of the other briefed stories every ``--change-every`` seconds (0.1 by default): each change is a
+  new revision of the store, which the page cache was keyed on;
+- ``story-big``: the page of one big story, 500 reports of one event from many outlets, briefed (added to the
+  store once: a story of the day, whose page is the costliest to render); ``story-big-junk`` and
+  ``story-big-changing`` ask for it as ``story-junk`` and ``story-changing`` ask for the others;
 - ``search``: the search page for names and words of the corpus, 200 queries.
 
 Each page is measured twice: with the page cache (answers kept until the store changes: what readers get) and
-without it (every request rendered: the cost of a page after each store change). Figures are requests per second,
-p50 and p99 latency. Targets on 2 cores: p99 under 100 ms for the river, 200 ms for a story page.
+without it (every request rendered: the cost of a page after each store change); the ``-junk``, ``-new`` and
+``-changing`` rows only with it, as without it they are their ``story`` row again. Figures are requests per second,
+p50 and p99 latency. Targets on 2 cores: p99 under 100 ms for the river, 200 ms for a story page. The server reads
+a copy of the kept store, made for each run, so that the changes of the ``-changing`` rows stay out of the next run.
 
 Run ``python benchmarks/serve_load.py --help``; ``--write-docs`` records the figures in docs/benchmarks.md.
 """
@@ -23,15 +35,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
+import multiprocessing
 import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +64,28 @@ from throughput import DEFAULT_DOCS, DEMO, load_demo, synthetic_stream, write_do
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
-PAGES = ("baseline", "river", "story", "search")
+PAGES = (
+    "baseline",
+    "river",
+    "story",
+    "story-junk",
+    "story-new",
+    "story-changing",
+    "story-big",
+    "story-big-junk",
+    "story-big-changing",
+    "search",
+)
+PAGE_NAMES = {
+    "story-junk": "story, junk query",
+    "story-new": "story, new id",
+    "story-changing": "story, store changing",
+    "story-big": "story, 500 articles",
+    "story-big-junk": "story, 500 articles, junk query",
+    "story-big-changing": "story, 500 articles, store changing",
+}
 TARGETS_MS = {"river": 100.0, "story": 200.0}
+BIG_STORY_LABEL = "serve-load: the big story"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
 
@@ -75,14 +114,31 @@ def build_store(path: Path, articles: int, seed: int, briefs: int) -> None:
         chosen = list(dict.fromkeys(newest + rng.sample(every, min(len(every), briefs - len(newest)))))
         for story_id in chosen:
             store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id))
+        add_big_story(store, 500, seed)
         print(f"wrote {len(chosen)} briefs; store ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def add_big_story(store: SQLiteStore, size: int, seed: int) -> str:
+    """One story of ``size`` perturbed reports of the demo's most reported event, with its brief; its id."""
+    stream = [(r, label.split("#")[0]) for r, label in synthetic_stream(load_demo(DEMO), size * 12, 1.0, seed + 1)]
+    event = Counter(label for _, label in stream).most_common(1)[0][0]
+    groups: dict[tuple[str, str], str] = {}
+    reports = [
+        stored_article({**record, "id": f"big-{record['id']}"}, BIG_STORY_LABEL, groups)
+        for record, label in stream
+        if label == event
+    ][:size]
+    store.commit_batch(reports, [], StoryChanges(0, None, {}, {}), [])
+    story_id = str(reports[0].story_id)
+    store.save_brief(write_brief(store.story_articles(story_id), story_id=story_id))
+    return story_id
 
 
 def stored_article(record: dict[str, object], label: str, groups: dict[tuple[str, str], str]) -> Article:
     """A synthetic record as the store holds a normalized article (sentences split, story and group set)."""
     text = str(record["text"])
     sentences = [s.strip() for p in text.split("\n") for s in _SENTENCE_END.split(p) if s.strip()]
-    story = "st-" + hashlib.blake2b(label.encode(), digest_size=5).hexdigest()
+    story = story_of(label)
     published = datetime.fromisoformat(str(record["published"]).replace("Z", "+00:00")).astimezone(UTC)
     article = Article(
         id=str(record["id"]),
@@ -100,24 +156,89 @@ def stored_article(record: dict[str, object], label: str, groups: dict[tuple[str
     return article
 
 
-def sample_paths(store_path: Path, count: int, seed: int) -> dict[str, list[str]]:
+def story_of(label: str) -> str:
+    return "st-" + hashlib.blake2b(label.encode(), digest_size=5).hexdigest()
+
+
+def sample_paths(store_path: Path, count: int, seed: int) -> tuple[dict[str, list[str]], list[str]]:
+    """The addresses each page's clients ask for, and the briefed stories outside the story sample."""
     rng = random.Random(seed)
     with SQLiteStore(store_path) as store:
-        briefed = [r[0] for r in store._db.execute("SELECT DISTINCT story_id FROM briefs")]
+        briefed = [r[0] for r in store._db.execute("SELECT DISTINCT story_id FROM briefs ORDER BY story_id")]
+        every = [r[0] for r in store._db.execute("SELECT id FROM stories ORDER BY id")]
         words = sorted(
             {w for (title,) in store._db.execute("SELECT title FROM articles LIMIT 5000") for w in title.split()}
         )
     names = [w for w in words if w[:1].isupper() and w.isalpha() and len(w) > 4]
     queries = [" ".join(rng.sample(names, 2 if rng.random() < 0.3 else 1)) for _ in range(count)]
-    return {
+    sampled = rng.sample(briefed, min(count, len(briefed)))
+    stories = [f"/stories/{quote(s)}" for s in sampled]
+    rng.shuffle(every)
+    paths = {
         "baseline": ["/api/health"],
         "river": ["/"],
-        "story": [f"/stories/{quote(s)}" for s in rng.sample(briefed, min(count, len(briefed)))],
+        "story": stories,
+        "story-junk": stories,
+        "story-new": [f"/stories/{quote(s)}" for s in every],
+        "story-changing": stories,
+        "story-big": [f"/stories/{story_of(BIG_STORY_LABEL)}"],
+        "story-big-junk": [f"/stories/{story_of(BIG_STORY_LABEL)}"],
+        "story-big-changing": [f"/stories/{story_of(BIG_STORY_LABEL)}"],
         "search": [f"/search?{urlencode({'q': q})}" for q in queries],
     }
+    return paths, [s for s in briefed if s not in set(sampled) and s != story_of(BIG_STORY_LABEL)]
+
+
+def next_path(page: str, paths: list[str]) -> Callable[[random.Random], str]:
+    """How a client picks its next address: at random from the page's sample, or never the same one twice."""
+    if page.endswith("-junk"):
+        junk = itertools.count()
+        return lambda rng: f"{rng.choice(paths)}?x={next(junk)}"
+    if page == "story-new":
+        fresh = itertools.cycle(paths)  # shared by the clients: each story is asked for once, until all have been
+        return lambda rng: next(fresh)
+    return lambda rng: rng.choice(paths)
 
 
 # -- the server ---------------------------------------------------------------------------------------------------
+@contextmanager
+def working_copy(store_path: Path) -> Iterator[Path]:
+    """A copy of the kept store for one run: what the run writes is gone after it."""
+    folder = Path(tempfile.mkdtemp(prefix="serve-load-"))
+    try:
+        copy = folder / store_path.name
+        shutil.copyfile(store_path, copy)
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def change_briefs(
+    store_path: Path, story_ids: list[str], every: float, stop: multiprocessing.synchronize.Event
+) -> None:
+    """A busy watch loop's writes, in short: a new brief for one of the stories every ``every`` seconds."""
+    with SQLiteStore(store_path) as store:
+        for n in itertools.count():
+            if stop.wait(every):
+                return
+            brief = store.brief(story_ids[n % len(story_ids)])
+            if brief is not None:
+                brief.headline = f"{brief.headline.split(' (update ')[0]} (update {n})"
+                store.save_brief(brief)
+
+
+@contextmanager
+def store_changing(store_path: Path, story_ids: list[str], every: float) -> Iterator[None]:
+    stop = multiprocessing.Event()
+    writer = multiprocessing.Process(target=change_briefs, args=(store_path, story_ids, every, stop), daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -168,12 +289,17 @@ class PageLoad:
 
 
 async def one_client(
-    port: int, paths: list[str], until: float, latencies: list[float], errors: list[int], rng: random.Random
+    port: int,
+    pick: Callable[[random.Random], str],
+    until: float,
+    latencies: list[float],
+    errors: list[int],
+    rng: random.Random,
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < until:
-            path = rng.choice(paths)
+            path = pick(rng)
             request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n\r\n".encode()
             began = time.perf_counter()
             writer.write(request)
@@ -196,20 +322,24 @@ async def one_client(
         writer.close()
 
 
-async def load(port: int, paths: list[str], clients: int, seconds: float, seed: int) -> tuple[list[float], int, float]:
+async def load(
+    port: int, pick: Callable[[random.Random], str], clients: int, seconds: float, seed: int
+) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors: list[int] = []
     began = time.perf_counter()
     until = began + seconds
     await asyncio.gather(
-        *(one_client(port, paths, until, latencies, errors, random.Random(seed + n)) for n in range(clients))
+        *(one_client(port, pick, until, latencies, errors, random.Random(seed + n)) for n in range(clients))
     )
     return latencies, len(errors), time.perf_counter() - began
 
 
 def measure(port: int, page: str, paths: list[str], clients: int, seconds: float, cached: bool) -> PageLoad:
-    asyncio.run(load(port, paths, clients, min(3.0, seconds / 3), seed=1))  # warm-up: first renders, connections
-    latencies, errors, elapsed = asyncio.run(load(port, paths, clients, seconds, seed=2))
+    """One page under load: a short warm-up (first renders, connections), then ``seconds`` of measured load."""
+    pick = next_path(page, paths)
+    asyncio.run(load(port, pick, clients, min(3.0, seconds / 3), seed=1))  # warm-up: first renders, connections
+    latencies, errors, elapsed = asyncio.run(load(port, pick, clients, seconds, seed=2))
     return PageLoad(page, cached, len(latencies), errors, elapsed, latencies)
 
 
@@ -221,12 +351,12 @@ def table(results: list[PageLoad]) -> str:
         "|---|---|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
-        target = TARGETS_MS.get(r.page)
+        target = TARGETS_MS.get(r.page.split("-")[0])
         verdict = f"< {target:.0f} ms {'met' if r.percentile(0.99) < target else 'missed'}" if target else ""
         share = r.rate / baseline[r.cached] if baseline.get(r.cached) else float("nan")
         lines.append(
-            f"| {r.page} | {'on' if r.cached else 'off'} | {r.rate:,.0f} | {share:.2f} | {r.percentile(0.5):.1f} | "
-            f"{r.percentile(0.99):.1f} | {verdict} | {r.errors} |"
+            f"| {PAGE_NAMES.get(r.page, r.page)} | {'on' if r.cached else 'off'} | {r.rate:,.0f} | {share:.2f} | "
+            f"{r.percentile(0.5):.1f} | {r.percentile(0.99):.1f} | {verdict} | {r.errors} |"
         )
     return "\n".join(lines)
 
@@ -243,7 +373,12 @@ def report(results: list[PageLoad], args: argparse.Namespace, counts: dict[str, 
             f"concurrent clients on loopback (asyncio, HTTP/1.1 keep-alive, in this process), {args.seconds:g} s per "
             "page after a warm-up. *Page cache on* is what readers get: an answer is rendered once and served until "
             "the store changes (its revision is one query). *Off* renders every request: a page's cost right after "
-            "a store change.",
+            "a store change. *story* asks for 200 briefed stories' pages, *story, 500 articles* for the page of "
+            "one story of 500 reports (a story of the day); *junk query* asks for them with a query no one sent "
+            "before on each request (`?x=N`), *store changing* while another process stores a new brief for "
+            f"another story every {args.change_every:g} s (a busy watch loop), and *story, new id* for a story not "
+            "asked for before on each request (every story of the store in turn, about 1% with a brief): these "
+            "with the page cache on, as without it they are their story row again.",
             "",
             table(results),
             "",
@@ -261,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds of load per page (default 15)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"which pages (default {','.join(PAGES)})")
     parser.add_argument("--no-uncached", action="store_true", help="measure with the page cache only")
+    parser.add_argument("--change-every", type=float, default=0.1, help="seconds between store changes (default 0.1)")
     parser.add_argument("--seed", type=int, default=20260302)
     parser.add_argument("--rebuild", action="store_true", help="build the store again even if it exists")
     parser.add_argument("--write-docs", action="store_true", help="write the figures into docs/benchmarks.md")
@@ -272,28 +408,37 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild or not store_path.exists():
         build_store(store_path, args.articles, args.seed, args.briefs)
     with SQLiteStore(store_path) as store:
+        if store.story(story_of(BIG_STORY_LABEL)) is None:  # a store built before the big story was measured
+            add_big_story(store, 500, args.seed)
         counts = store.counts()
-    paths = sample_paths(store_path, 200, args.seed)
+    paths, others = sample_paths(store_path, 200, args.seed)
     results: list[PageLoad] = []
     for cached in (True,) if args.no_uncached else (True, False):
         port = free_port()
-        server = start_server(store_path, port, 512 if cached else 0)
-        try:
-            for page in pages:
-                result = measure(port, page, paths[page], args.clients, args.seconds, cached)
-                results.append(result)
-                print(
-                    f"{page:>8} cache {'on ' if cached else 'off'}: {result.rate:8.0f} req/s  "
-                    f"p50 {result.percentile(0.5):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  "
-                    f"errors {result.errors}",
-                    flush=True,
-                )
-        finally:
-            server.send_signal(signal.SIGINT)
+        with working_copy(store_path) as served:
+            server = start_server(served, port, 512 if cached else 0)
             try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+                for page in pages:
+                    if page.endswith(("-junk", "-new", "-changing")) and not cached:
+                        continue  # the cache is what they test: without it, they are their story row again
+                    if page.endswith("-changing"):
+                        with store_changing(served, others, args.change_every):
+                            result = measure(port, page, paths[page], args.clients, args.seconds, cached)
+                    else:
+                        result = measure(port, page, paths[page], args.clients, args.seconds, cached)
+                    results.append(result)
+                    print(
+                        f"{page:>8} cache {'on ' if cached else 'off'}: {result.rate:8.0f} req/s  "
+                        f"p50 {result.percentile(0.5):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  "
+                        f"errors {result.errors}",
+                        flush=True,
+                    )
+            finally:
+                server.send_signal(signal.SIGINT)
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
     command = "python benchmarks/serve_load.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = report(results, args, counts, command.strip())
     print()

@@ -34,7 +34,7 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(newsroom: Path) -> Iterator[TestClient]:
     settings = Settings(db=str(newsroom))
     settings.serve = ServeSettings(base_url="https://news.example")
-    with TestClient(create_app(str(newsroom), settings)) as opened:
+    with TestClient(create_app(str(newsroom), settings), base_url="https://news.example") as opened:
         yield opened
 
 

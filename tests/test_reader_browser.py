@@ -13,19 +13,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from newsloom.config import Settings
 from newsloom.serve import create_app
 from newsroom import newsroom_copy
+from served import served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra: make setup")
 
@@ -59,19 +57,8 @@ def chromium() -> Path:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The reader over the newsroom store, served by uvicorn on a free port of 127.0.0.1."""
     db = newsroom_copy(tmp_path_factory.mktemp("reader-browser"))
-    app = create_app(str(db), Settings(db=str(db)))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the reader did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(str(db), Settings(db=str(db)))) as address:
+        yield address
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The HTTP API and the reader's pages, against the real application over a real store (no mocks).
 
 The application is driven in process through its ASGI interface (httpx's transport, as any client would see it);
-the browser tests in test_reader_browser.py run it behind uvicorn on 127.0.0.1.
+the browser tests in test_reader_browser.py and the probes in test_serve_hardening.py run it behind uvicorn on
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from newsroom import HOSTILE_SENTENCES, newsroom_copy
 from newsroom_site import mount_demo
 
 TOKEN = "correct-horse-battery-staple"
+SITE = "http://127.0.0.1"  # a name the server answers to by default (TestClient's own, testserver, is not one)
 
 
 def settings_for(db: Path, **serve: object) -> Settings:
@@ -40,7 +42,7 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(newsroom: Path) -> Iterator[TestClient]:
     """A reading client over the shared newsroom (no token configured: writes are off)."""
-    with TestClient(create_app(str(newsroom), settings_for(newsroom))) as opened:
+    with TestClient(create_app(str(newsroom), settings_for(newsroom)), base_url=SITE) as opened:
         yield opened
 
 
@@ -48,7 +50,7 @@ def client(newsroom: Path) -> Iterator[TestClient]:
 def writer(tmp_path: Path) -> Iterator[TestClient]:
     """A client over a private copy of the newsroom, on a server that has a write token."""
     db = newsroom_copy(tmp_path / "writable")
-    with TestClient(create_app(str(db), settings_for(db, token=TOKEN))) as opened:
+    with TestClient(create_app(str(db), settings_for(db, token=TOKEN)), base_url=SITE) as opened:
         yield opened
 
 
@@ -226,7 +228,7 @@ def test_feeds_added_through_the_api_are_vetted_as_the_command_line_vets_them(tm
     strict = settings_for(db, token=TOKEN)
     relaxed = settings_for(db, token=TOKEN)
     relaxed.fetch = replace(relaxed.fetch, allow_private_networks=True, host_delay=0)
-    with LocalServer() as site, TestClient(create_app(str(db), strict)) as writer:
+    with LocalServer() as site, TestClient(create_app(str(db), strict), base_url=SITE) as writer:
         feed_url = next(iter(mount_demo(site)))
         for body in (
             {"url": "http://169.254.169.254/latest/"},
@@ -238,7 +240,7 @@ def test_feeds_added_through_the_api_are_vetted_as_the_command_line_vets_them(tm
             refused = writer.post("/api/feeds", json=body, headers=auth())
             assert refused.status_code == 422 and "refused" in refused.json()["error"], body
         assert writer.get("/api/feeds").json() == {"feeds": []}
-        with TestClient(create_app(str(db), relaxed)) as trusting:
+        with TestClient(create_app(str(db), relaxed), base_url=SITE) as trusting:
             added = trusting.post("/api/feeds", json={"url": feed_url}, headers=auth())
             assert added.status_code == 201
             assert added.json()["feed"]["title"]  # read from the feed itself
@@ -293,7 +295,7 @@ def test_cross_origin_requests_are_off_unless_configured(client: TestClient, new
     )
     assert "access-control-allow-origin" not in preflight.headers
     app = create_app(str(newsroom), settings_for(newsroom, cors_origins="https://friend.example"))
-    with TestClient(app) as friendly:
+    with TestClient(app, base_url=SITE) as friendly:
         allowed = friendly.get("/api/stories", headers={"Origin": "https://friend.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://friend.example"
         other = friendly.get("/api/stories", headers={"Origin": "https://elsewhere.example"})

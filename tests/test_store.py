@@ -306,6 +306,25 @@ def test_revision_changes_with_articles_and_briefs_only(store: Store) -> None:
     assert store.revision() == third
 
 
+def test_story_revision_changes_with_that_story_only(store: Store) -> None:
+    stages = Stages(store)
+    stages.commit(ferry_articles()[:2])
+    ferry = story_id_for("ferry-wire")
+    first = store.story_revision(ferry)
+    assert first is not None and store.story_revision("st-nothing") is None
+    assert store.story_revision(ferry[:6]) is None  # the exact id only: a prefix is not the story's page
+    stages.commit([LIBRARY])
+    assert store.story_revision(ferry) == first  # another story changed
+    stages.commit(ferry_articles()[2:])
+    second = store.story_revision(ferry)
+    assert second not in (None, first)
+    store.save_brief(write_brief(store.story_articles(ferry), story_id=ferry))
+    third = store.story_revision(ferry)
+    assert third not in (first, second)
+    store.save_brief(write_brief(store.story_articles(ferry), story_id=ferry))  # says what the last one said
+    assert store.story_revision(ferry) == third
+
+
 def _drop_connections(url: str) -> int:
     """End every newsloom session on the server, as a restart or an idle timeout would; how many there were."""
     with psycopg.connect(url, autocommit=True) as admin:

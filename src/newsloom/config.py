@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsloom.folders import default_config_path, default_db_path
 from newsloom.ingest.settings import FetchSettings
@@ -63,7 +64,9 @@ class ServeSettings:
     ``token``: the bearer token write requests must send (``Authorization: Bearer TOKEN``); when empty, every write
     is refused, never open. ``cors_origins``: comma-separated origins whose pages may call the API from a browser
     (none by default). ``base_url``: the public address feeds and exports link to, when the server sits behind a
-    proxy (default: the address each request came to). ``max_body_bytes``: the largest write request read.
+    proxy (default: the address each request came to). ``allowed_hosts``: comma-separated names a request's Host
+    header may carry, ``*`` for any (default: ``host``, 127.0.0.1, localhost and ::1); base_url's host is always
+    allowed, and a request for any other gets 400. ``max_body_bytes``: the largest write request read.
     ``cached_pages``: how many rendered answers are kept until the store changes (0: render every request).
     """
 
@@ -72,6 +75,7 @@ class ServeSettings:
     token: str = ""
     cors_origins: str = ""
     base_url: str = ""
+    allowed_hosts: str = ""
     page_size: int = 30
     max_body_bytes: int = 5 * 1024 * 1024
     site_title: str = "newsloom"
@@ -90,6 +94,14 @@ class ServeSettings:
     @property
     def origins(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        """The names a request's Host header may carry (in lower case, without a port); ``*`` allows any."""
+        named = {h.strip().lower().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()}
+        names = named or {self.host.lower().strip("[]"), "127.0.0.1", "localhost", "::1"}
+        public = urlsplit(self.base_url).hostname if self.base_url else None
+        return frozenset(names | {public} if public else names)
 
 
 class ConfigError(ValueError):

@@ -492,7 +492,11 @@ def parse_stored_time(value: str | None) -> datetime | None:
     """Read back a time written by ``format_time``."""
     if not value:
         return None
-
+    if len(value) == 20 and value[10] == "T" and value[19] == "Z":
+        try:  # many times faster than strptime, and a story page reads a time per article
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 

@@ -4,12 +4,14 @@ it safe."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from newsloom.model import format_time
+from newsloom.present.views import article_path, story_path
 from newsloom.store.base import MATCH_END, MATCH_START
 from newsloom.version import __version__
 
@@ -24,15 +26,25 @@ def page_templates(site_title: str = "newsloom") -> Environment:
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the package: no look at their files on every render
     )
-    templates.filters.update(when=_when, iso=format_time, marked=_marked, plural=_plural)
+    templates.filters.update(
+        when=_when, iso=_iso, marked=_marked, plural=_plural, story_path=story_path, article_path=article_path
+    )
     templates.globals["site_title"] = site_title
     templates.globals["version"] = __version__
     return templates
 
 
+# A story page writes the same few times many times over (each citation's article, in two forms).
+@lru_cache(maxsize=4096)
 def _when(moment: datetime | None) -> str:
     return format_time(moment, human=True) or "undated"
+
+
+@lru_cache(maxsize=4096)
+def _iso(moment: datetime | None) -> str | None:
+    return format_time(moment)
 
 
 def _marked(snippet: str) -> Markup:

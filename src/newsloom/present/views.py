@@ -46,12 +46,12 @@ class SourceMark:
     anchor: str  # the id of the popover that shows it on the page
     published: datetime | None = None
     evidence_index: int | None = None  # where that sentence is in the article
+    path: str = field(init=False)  # the article's page on this site, at the sentence behind the citation
 
-    @property
-    def path(self) -> str:
-        """The article's page on this site, at the sentence behind the citation."""
+    def __post_init__(self) -> None:
+        # Worked out once: a page writes it twice per mark (the mark and its popover).
         base = article_path(self.article_id)
-        return f"{base}#s-{self.evidence_index}" if self.evidence_index is not None else base
+        self.path = f"{base}#s-{self.evidence_index}" if self.evidence_index is not None else base
 
 
 @dataclass
@@ -147,11 +147,14 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
     """A brief with its citations numbered in reading order and each tied to its article's own sentence."""
     by_id = {a.id: a for a in articles or []}
     words: dict[str, list[tuple[str, set[str]]]] = {}  # each cited article's sentences, split into words once
+    evidence: dict[tuple[str, str], tuple[int, str] | None] = {}  # a sentence comes back in the timeline
     numbers: dict[str, int] = {}
     marks_made = Counter[str]()
 
     def view(sentence: Sentence) -> SentenceView:
         marks = []
+        claim = sentence.claim
+        wanted = claim_words(claim)
         for citation in sentence.sources:
             number = numbers.setdefault(citation.article_id, len(numbers) + 1)
             marks_made[citation.article_id] += 1
@@ -160,7 +163,9 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
             if article is not None:
                 if article.id not in words:
                     words[article.id] = sentence_words(article)
-                found = source_sentence(sentence.claim, article, words[article.id])
+                if (claim, article.id) not in evidence:
+                    evidence[claim, article.id] = best_sentence(wanted, words[article.id])
+                found = evidence[claim, article.id]
             marks.append(
                 SourceMark(
                     number=number,
@@ -225,15 +230,24 @@ def source_sentence(
 
     ``words`` is ``sentence_words(article)`` when the caller already worked it out.
     """
-    wanted = {w.lower() for w in _WORD.findall(claim)}
+    return best_sentence(claim_words(claim), words if words is not None else sentence_words(article))
+
+
+def claim_words(claim: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(claim)}
+
+
+def best_sentence(wanted: set[str], words: list[tuple[str, set[str]]]) -> tuple[int, str] | None:
+    """Of the sentences (each with its words), the one sharing most of the wanted words, if it shares enough."""
     if not wanted:
         return None
     best: tuple[int, str] | None = None
     best_score = 0.0
-    for index, (sentence, found) in enumerate(words if words is not None else sentence_words(article)):
+    for index, (sentence, found) in enumerate(words):
         if not found:
             continue
-        score = len(wanted & found) / len(wanted | found)
+        shared = len(wanted & found)
+        score = shared / (len(wanted) + len(found) - shared)  # Jaccard, without building the union
         if score > best_score:
             best, best_score = (index, sentence), score
     return best if best_score >= 0.2 else None

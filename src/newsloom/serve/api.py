@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
@@ -28,8 +28,20 @@ from newsloom.version import __version__
 
 router = APIRouter(prefix="/api", tags=["api"])
 
+
+def in_utc(moment: datetime | None) -> datetime | None:
+    """The time in UTC (one without a zone is taken as UTC); refused when it falls outside the years UTC can hold."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError as error:
+        raise ValueError("the time falls outside the years 1 to 9999 in UTC") from error
+
+
 Limit = Annotated[int, Query(ge=1, le=200, description="how many on this page")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many first")]
+LAST_VERSION = 1_000_000_000  # more versions than any brief will have: a larger number is no version, not a 500
 
 
 class FeedIn(BaseModel):
@@ -45,10 +57,11 @@ def _json(data: Any, status: int = 200) -> tuple[bytes, str, int]:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), "application/json", status
 
 
-def _next(request: Request, offset: int, limit: int, more: bool) -> str | None:
+def _next(request: Request, filters: dict[str, str | None], offset: int, limit: int, more: bool) -> str | None:
+    """The next page's address: this page's filters (none the route does not read), the offset moved on."""
     if not more:
         return None
-    params = dict(request.query_params)
+    params = {name: value for name, value in filters.items() if value is not None}
     params.update(offset=str(offset + limit), limit=str(limit))
     return f"{request.url.path}?{urlencode(params)}"
 
@@ -121,7 +134,9 @@ async def health() -> JSONResponse:
 def list_stories(
     request: Request,
     order: Annotated[str, Query(pattern="^(newest|biggest)$", description=" or ".join(STORY_ORDERS))] = "newest",
-    since: Annotated[datetime | None, Query(description="reported at or after this time (ISO 8601)")] = None,
+    since: Annotated[
+        datetime | None, Query(description="reported at or after this time (ISO 8601)"), AfterValidator(in_utc)
+    ] = None,
     outlet: Annotated[str | None, Query(max_length=200, description="an outlet that covered it")] = None,
     language: Annotated[str | None, Query(max_length=16, description="a language of its articles")] = None,
     entity: Annotated[str | None, Query(max_length=200, description="a key player, any spelling")] = None,
@@ -130,6 +145,14 @@ def list_stories(
     offset: Offset = 0,
 ) -> Response:
     server = server_of(request)
+    filters = {
+        "order": order,
+        "since": format_time(since),
+        "outlet": outlet,
+        "language": language,
+        "entity": entity,
+        "q": q,
+    }
 
     def render(store: Store) -> tuple[bytes, str, int]:
         query = StoryQuery(since, outlet, language, entity, q, order, limit + 1, offset)
@@ -139,7 +162,7 @@ def list_stories(
                 "stories": [story_summary(e) for e in entries[:limit]],
                 "limit": limit,
                 "offset": offset,
-                "next": _next(request, offset, limit, len(entries) > limit),
+                "next": _next(request, filters, offset, limit, len(entries) > limit),
             }
         )
 
@@ -154,7 +177,7 @@ def get_story(request: Request, story_id: str) -> Response:
         story = find_story(store, story_id)
         return _json(story_document(store, story, store.brief(story.id)))
 
-    return server.cached(request, render)
+    return server.cached(request, render, edition=lambda store: store.story_revision(story_id))
 
 
 @router.get("/stories/{story_id}/briefs/{version}", summary="An earlier version of a story's brief")
@@ -162,7 +185,7 @@ def get_brief_version(request: Request, story_id: str, version: int) -> Response
     server = server_of(request)
     with server.store() as store:
         story = find_story(store, story_id)
-        brief = store.brief(story.id, version)
+        brief = store.brief(story.id, version) if 1 <= version <= LAST_VERSION else None
     if brief is None:
         raise HTTPException(404, f"story {story.id} has no brief version {version}")
     return JSONResponse(brief.to_json())
@@ -174,11 +197,14 @@ def list_articles(
     story: Annotated[str | None, Query(max_length=200, description="a story id")] = None,
     outlet: Annotated[str | None, Query(max_length=200)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
-    since: Annotated[datetime | None, Query(description="published at or after this time (ISO 8601)")] = None,
+    since: Annotated[
+        datetime | None, Query(description="published at or after this time (ISO 8601)"), AfterValidator(in_utc)
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
     server = server_of(request)
+    filters = {"story": story, "outlet": outlet, "language": language, "since": format_time(since)}
 
     def render(store: Store) -> tuple[bytes, str, int]:
         found = store.find_articles(ArticleQuery(story, outlet, language, since, limit + 1, offset))
@@ -187,14 +213,14 @@ def list_articles(
                 "articles": [article_summary(a, with_text=False) for a in found[:limit]],
                 "limit": limit,
                 "offset": offset,
-                "next": _next(request, offset, limit, len(found) > limit),
+                "next": _next(request, filters, offset, limit, len(found) > limit),
             }
         )
 
     return server.cached(request, render)
 
 
-@router.get("/articles/{article_id}", summary="One article with its text")
+@router.get("/articles/{article_id:path}", summary="One article with its text (an id holding / as it is or as %2F)")
 def get_article(request: Request, article_id: str) -> Response:
     with server_of(request).store() as store:
         article = store.article(article_id)
@@ -233,7 +259,7 @@ def search(
                 "results": results,
                 "limit": limit,
                 "offset": offset,
-                "next": _next(request, offset, limit, len(hits) > limit),
+                "next": _next(request, {"q": q}, offset, limit, len(hits) > limit),
             }
         )
 

@@ -17,7 +17,7 @@ from newsloom.present.pages import STATIC
 from newsloom.serve.api import router as api_router
 from newsloom.serve.feeds_out import router as feeds_router
 from newsloom.serve.reader import router as reader_router
-from newsloom.serve.server import CacheFront, SecurityHeaders, Server
+from newsloom.serve.server import CacheFront, HostCheck, SecurityHeaders, Server
 from newsloom.store import StoreError
 from newsloom.version import __version__
 
@@ -43,9 +43,9 @@ def create_app(location: str, settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.server = server
-    app.include_router(api_router)
-    app.include_router(feeds_router)
-    app.include_router(reader_router)
+    for router in (api_router, feeds_router, reader_router):
+        app.include_router(router)
+        server.answer_keys.learn(router.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(StarletteHTTPException)
@@ -79,5 +79,6 @@ def create_app(location: str, settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(HostCheck, server=server)  # before the cache: a refused Host never reads a cached answer
     app.add_middleware(SecurityHeaders)
     return app

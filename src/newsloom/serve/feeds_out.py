@@ -22,7 +22,7 @@ from jinja2 import Environment
 
 from newsloom.model import Article, Brief, Story, format_time
 from newsloom.present.views import brief_view, story_path
-from newsloom.serve.server import server_of
+from newsloom.serve.server import absolute_links, server_of
 from newsloom.store import Store
 from newsloom.store.base import StoryQuery
 from newsloom.version import __version__
@@ -181,16 +181,19 @@ Language = Annotated[str | None, Query(max_length=16, description="only stories 
 
 
 @router.get("/briefs.atom", summary="The latest briefs as an Atom feed")
+@absolute_links
 def atom_feed(request: Request, outlet: Outlet = None, entity: Entity = None, language: Language = None) -> Response:
     return briefs_feed(request, "atom", outlet, entity, language)
 
 
 @router.get("/briefs.rss", summary="The latest briefs as an RSS 2.0 feed")
+@absolute_links
 def rss_feed(request: Request, outlet: Outlet = None, entity: Entity = None, language: Language = None) -> Response:
     return briefs_feed(request, "rss", outlet, entity, language)
 
 
 @router.get("/briefs.json", summary="The latest briefs as a JSON Feed 1.1")
+@absolute_links
 def json_feed_route(
     request: Request, outlet: Outlet = None, entity: Entity = None, language: Language = None
 ) -> Response:

@@ -82,10 +82,10 @@ def story_page(request: Request, story_id: str) -> Response:
         body = server.render("story.html", story=story, brief=view, articles=articles, groups=groups, query="")
         return body, HTML
 
-    return server.cached(request, render)
+    return server.cached(request, render, edition=lambda store: store.story_revision(story.id))
 
 
-@router.get("/articles/{article_id}")
+@router.get("/articles/{article_id:path}")  # an id may hold a slash, linked as %2F
 def article_page(request: Request, article_id: str) -> Response:
     server = server_of(request)
 

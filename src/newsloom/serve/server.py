@@ -1,25 +1,37 @@
-"""The server's parts: a pool of store connections, a page cache keyed on the store's revision, security headers.
+"""The server's parts: a pool of store connections, a page cache keyed on the store's revision, security headers,
+the check of the Host a request names.
 
 The server reads the same store the watch loop writes. Each request borrows one connection from a small pool
 (SQLite in WAL mode lets readers run while a writer commits). Pages, feeds and API answers that only read are
-cached per address and served again, with an ETag, until the store's revision changes, so a river hit by many
-readers costs one query of the revision.
+cached per answer key (the path, the query parameters the route declares, in one canonical form, and the site for
+answers with absolute links) and served again, with an ETag, until the store's revision changes, so a river hit by
+many readers costs one query of the revision, and a query made up to miss the cache finds it all the same. A
+story's page is kept on through changes that leave its story alone (the story's own revision says so), so a busy
+watch loop makes only the stories it touched be rendered again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import queue
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+from starlette.routing import BaseRoute
 
 from newsloom.config import Settings
 from newsloom.present.pages import page_templates
@@ -66,12 +78,160 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+# A Host header: a name or an IPv4 address, or an IPv6 address in brackets, and an optional port; nothing else.
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
+
+
+def host_name(host: str) -> str | None:
+    """The name in a Host header, in lower case, without its port ('[::1]:8000' gives '::1'); None if malformed."""
+    if not _HOST.fullmatch(host):
+        return None
+    if host.startswith("["):
+        return host[1 : host.index("]")].lower()
+    return host.partition(":")[0].lower()
+
+
+def site_of(scope: Scope) -> str:
+    """The address the request came to, as ``scheme://host[:port]``: its Host header, or the address it reached."""
+    host = next((v.decode("latin-1").lower() for k, v in scope.get("headers", []) if k == b"host"), None)
+    if host is None:
+        name, port = scope.get("server") or ("127.0.0.1", 80)
+        host = f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
+class HostCheck:
+    """Answers 400 to a request whose Host header names a host this server does not answer to.
+
+    Without ``[serve] base_url`` the feeds link to the address the request came to, so a Host the operator did not
+    allow (``[serve] allowed_hosts``) must never reach them; it also keeps a browser page that rebinds its own name
+    to this machine from reading the server under that name.
+    """
+
+    def __init__(self, app: ASGIApp, server: Server) -> None:
+        self.app = app
+        self.server = server
+        self.names = server.serve.host_names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        hosts = {v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"}
+        problem = self.problem(hosts)
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(("/api/", "/feeds/")):
+            body, media_type = json.dumps({"error": problem}).encode(), "application/json"
+        else:
+            body = self.server.render("error.html", status=400, message=problem, query="")
+            media_type = "text/html; charset=utf-8"
+        headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def problem(self, hosts: set[str]) -> str | None:
+        """What is wrong with the Host headers of a request, or None when it may be answered."""
+        if len(hosts) > 1:
+            return "the request names more than one Host"
+        for host in hosts:
+            name = host_name(host)
+            if name is None:
+                return f"the Host header {host[:100]!r} is not a host name"
+            if name not in self.names and "*" not in self.names:
+                return (
+                    f"this server does not answer to the host {name!r}: ask for it under one of the names in its "
+                    "[serve] allowed_hosts setting"
+                )
+        return None
+
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_LINKING_ROUTES: set[Callable[..., Any]] = set()
+
+
+def absolute_links(endpoint: Endpoint) -> Endpoint:
+    """Marks a route whose answer holds absolute links: its cached answers are kept per site (scheme and host)."""
+    _LINKING_ROUTES.add(endpoint)
+    return endpoint
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    name: str
+    adapter: TypeAdapter[Any]
+    default: str | None  # the canonical form of its default, or None when it has to be given
+
+
+@dataclass(frozen=True)
+class _KeyedRoute:
+    pattern: re.Pattern[str]
+    parameters: tuple[_Parameter, ...]
+    per_site: bool
+
+
+class AnswerKeys:
+    """What a GET's answer is cached under: everything that changes the answer, and nothing else.
+
+    The path; each query parameter the route declares, read as the route reads it (the last one when repeated),
+    validated and written back in one canonical form (``offset=05`` and ``offset=5`` are one key), in name order,
+    those at their default left out; and the site (scheme and host) for answers with absolute links. Parameters the
+    route does not declare change nothing in its answer and are left out: ``?x=1``, ``?x=2``... are one page.
+    """
+
+    def __init__(self, fixed_site: bool = False) -> None:
+        self._routes: list[_KeyedRoute] = []
+        self._fixed_site = fixed_site  # [serve] base_url is set: every answer links to it, whatever the Host
+
+    def learn(self, routes: Iterable[BaseRoute]) -> None:
+        """Read the GET routes' paths and query parameters (call with each router's routes, in routing order)."""
+        for route in routes:
+            if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
+                parameters = tuple(_parameter(field.alias, field.field_info) for field in route.dependant.query_params)
+                self._routes.append(_KeyedRoute(route.path_regex, parameters, route.endpoint in _LINKING_ROUTES))
+
+    def key(self, scope: Scope) -> str:
+        path: str = scope["path"]
+        route = next((r for r in self._routes if r.pattern.match(path)), None)
+        if route is None:
+            return path
+        given = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        kept = []
+        for parameter in route.parameters:
+            if parameter.name in given:
+                value = _canonical(parameter.adapter, given[parameter.name])
+                if value != parameter.default:
+                    kept.append((parameter.name, value))
+        site = site_of(scope) if route.per_site and not self._fixed_site else ""
+        return site + path + ("?" + urlencode(kept) if kept else "")
+
+
+def _parameter(name: str, info: FieldInfo) -> _Parameter:
+    kind: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    adapter: TypeAdapter[Any] = TypeAdapter(kind)
+    default = None
+    if info.default is not PydanticUndefined and info.default_factory is None:
+        default = json.dumps(adapter.dump_python(info.default, mode="json"), ensure_ascii=False)
+    return _Parameter(name, adapter, default)
+
+
+def _canonical(adapter: TypeAdapter[Any], raw: str) -> str:
+    """The value as the route will read it, in one spelling; one it refuses keeps its own (the route answers 422)."""
+    try:
+        value = adapter.validate_python(raw)
+    except ValidationError:
+        return "!" + raw
+    return json.dumps(adapter.dump_python(value, mode="json"), ensure_ascii=False)
+
+
 class CacheFront:
     """Answers a GET from the page cache before the framework sees it, when the store has not changed since.
 
     The cheapest path a popular page can take: one query of the store's revision (on a connection of its own, used
-    only by the event loop) and the cached bytes. Anything not cached, or cached at an older revision, goes on to
-    the routes, which render it and fill the cache.
+    only by the event loop) and the cached bytes. A story's page cached at an older revision costs one more query,
+    of its story's revision, and is served on if the story has not changed. Anything else goes on to the routes,
+    which render it and fill the cache.
     """
 
     def __init__(self, app: ASGIApp, server: Server) -> None:
@@ -83,9 +243,10 @@ class CacheFront:
         if scope["type"] != "http" or scope["method"] != "GET" or not self.server.serve.cached_pages:
             await self.app(scope, receive, send)
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        key = scope["path"] + ("?" + query if query else "")
-        page = self.server.cache.get(key, self.revision())
+        key, store = self.server.answer_keys.key(scope), self.store()
+        revision = store.revision()
+        # A story's page kept from before the store changed is good while its story has not: one more query.
+        page = self.server.cache.get(key, revision) or self.server.cache.renew(key, revision, store)
         if page is None:
             await self.app(scope, receive, send)
             return
@@ -99,11 +260,11 @@ class CacheFront:
         await send({"type": "http.response.start", "status": page.status, "headers": headers})
         await send({"type": "http.response.body", "body": page.body})
 
-    def revision(self) -> str:
+    def store(self) -> Store:
         if self._store is None:
             self._store = open_store(self.server.location)
             self.server.pool.adopt(self._store)
-        return self._store.revision()
+        return self._store
 
 
 class StorePool:
@@ -146,6 +307,9 @@ class StorePool:
         self._opened.clear()
 
 
+Edition = Callable[[Store], str | None]  # what an answer shows, asked of the store: a story page's story revision
+
+
 @dataclass(frozen=True)
 class CachedPage:
     revision: str
@@ -153,6 +317,8 @@ class CachedPage:
     media_type: str
     etag: str
     status: int = 200
+    edition: str | None = None  # what the answer showed, when its route can say
+    edition_of: Edition | None = None  # how to ask the store for that edition again
 
 
 class PageCache:
@@ -173,9 +339,28 @@ class PageCache:
             self._pages.move_to_end(key)
             return page
 
-    def put(self, key: str, revision: str, body: bytes, media_type: str, status: int = 200) -> CachedPage:
+    def put(
+        self,
+        key: str,
+        revision: str,
+        body: bytes,
+        media_type: str,
+        status: int = 200,
+        edition_of: Edition | None = None,
+        edition: str | None = None,
+    ) -> CachedPage:
         etag = '"' + hashlib.blake2b(f"{revision}|{key}".encode() + body, digest_size=12).hexdigest() + '"'
-        page = CachedPage(revision, body, media_type, etag, status)
+        return self._keep(key, CachedPage(revision, body, media_type, etag, status, edition, edition_of))
+
+    def renew(self, key: str, revision: str, store: Store) -> CachedPage | None:
+        """The answer kept at an older revision, kept on at this one when what it shows has not changed since."""
+        with self._lock:
+            page = self._pages.get(key)
+        if page is None or page.edition_of is None or page.edition is None or page.edition_of(store) != page.edition:
+            return None
+        return self._keep(key, replace(page, revision=revision))
+
+    def _keep(self, key: str, page: CachedPage) -> CachedPage:
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
@@ -187,6 +372,9 @@ class PageCache:
         with self._lock:
             self._pages.clear()
 
+    def __len__(self) -> int:
+        return len(self._pages)
+
 
 class Server:
     """What every route needs: settings, the store pool, the page cache, the templates and the write lock."""
@@ -197,6 +385,7 @@ class Server:
         self.serve = settings.serve
         self.pool = StorePool(location)
         self.cache = PageCache(self.serve.cached_pages)
+        self.answer_keys = AnswerKeys(fixed_site=bool(self.serve.base_url))
         self.write_lock = threading.Lock()  # one writer at a time in this process
         self.templates = page_templates(self.serve.site_title)
         self._outlets: tuple[str, list[tuple[str, int]]] | None = None
@@ -210,18 +399,27 @@ class Server:
             yield store
 
     def cached(
-        self, request: Request, render: Callable[[Store], tuple[bytes, str] | tuple[bytes, str, int]]
+        self,
+        request: Request,
+        render: Callable[[Store], tuple[bytes, str] | tuple[bytes, str, int]],
+        edition: Edition | None = None,
     ) -> Response:
-        """The answer for this address from the cache, or rendered now; 304 when the reader's copy is current."""
-        key = request.url.path + ("?" + request.url.query if request.url.query else "")
+        """The answer for this request's key from the cache, or rendered now; 304 when the reader's copy is current.
+
+        ``edition`` says what the answer shows, when that is less than the whole store (a story's page: the story's
+        revision): an answer cached before the store changed is served on while its edition is the same.
+        """
+        key = self.answer_keys.key(request.scope)
         # One snapshot for the revision and every read of the page: a page is never half before, half after a
         # batch the watch loop commits meanwhile, and it is cached under the revision it shows.
         with self.store() as store, store.snapshot():
             revision = store.revision()
-            page = self.cache.get(key, revision)
+            page = self.cache.get(key, revision) or self.cache.renew(key, revision, store)
             if page is None:
+                shown = edition(store) if edition is not None else None
                 made = render(store)
-                page = self.cache.put(key, revision, made[0], made[1], made[2] if len(made) == 3 else 200)
+                status = made[2] if len(made) == 3 else 200
+                page = self.cache.put(key, revision, made[0], made[1], status, edition, shown)
         headers = {"etag": page.etag, "cache-control": "no-cache"}
         if page.status == 200 and request.headers.get("if-none-match") == page.etag:
             return Response(status_code=304, headers=headers)
@@ -239,10 +437,14 @@ class Server:
         return self.templates.get_template(template).render(**context).encode("utf-8")
 
     def base_url(self, request: Request) -> str:
-        """The site's public address: ``[serve] base_url`` when set, else the address the request came to."""
+        """The site's public address: ``[serve] base_url`` when set, else the address the request came to.
+
+        A route that uses it is marked ``@absolute_links``, so that its cached answers are kept per site; the Host
+        has passed ``HostCheck``.
+        """
         if self.serve.base_url:
             return self.serve.base_url.rstrip("/")
-        return str(request.base_url).rstrip("/")
+        return site_of(request.scope)
 
     def check_token(self, request: Request) -> None:
         """Writes need ``Authorization: Bearer TOKEN``; with no token configured, every write is refused."""

@@ -179,6 +179,13 @@ class Store(Protocol):
         """A token that changes whenever articles, stories or briefs change: caches and ETags key on it."""
         ...
 
+    def story_revision(self, story_id: str) -> str | None:
+        """A token that changes whenever what a story's page shows does (its row, its articles, its latest brief).
+
+        None when no story has exactly this id (a prefix or a merged story's id is not the story's page).
+        """
+        ...
+
     # -- briefs ---------------------------------------------------------------------------------------------
     def stale_stories(self) -> list[str]:
         """Stories whose articles changed since their last brief."""

@@ -486,6 +486,17 @@ class SQLStore:
         ).fetchone()
         return f"{articles}.{briefs}.{redirects}"
 
+    def story_revision(self, story_id: str) -> str | None:
+        # The story's row says when it was last touched (to the second); its articles' count and the sum of their
+        # seq say which articles it holds, should a split take one and a batch bring another within that second.
+        row = self._db.execute(
+            f"SELECT {STORY_COLUMNS}, brief_version, "
+            "(SELECT count(*) FROM articles WHERE story_id = ?), (SELECT sum(seq) FROM articles WHERE story_id = ?) "
+            "FROM stories WHERE id = ?",
+            (story_id, story_id, story_id),
+        ).fetchone()
+        return json.dumps([str(value) for value in row]) if row else None
+
     # -- briefs ---------------------------------------------------------------------------------------------
     def stale_stories(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM stories WHERE brief_stale = 1 ORDER BY id")]

@@ -4,6 +4,7 @@ fetched twice is one article)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track the reader and never change the page.
@@ -30,6 +31,7 @@ def _web_address(url: str) -> SplitResult | None:
     return parts
 
 
+@lru_cache(maxsize=4096)  # a story page asks again for each citation of the same article
 def safe_link(url: str | None) -> str | None:
     """The URL as given if a reader may follow it off the site, else None.
 
