@@ -40,6 +40,12 @@ def run_serve(args: argparse.Namespace, settings: Settings, out: Console, err: C
     err.print(f"newsloom reader at http://{shown}:{serve.port}/ · API /api/ · feeds /feeds/briefs.atom · Ctrl-C stops")
     if serve.host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"listening on {serve.host}: other machines can read this store")
+        if not serve.allowed_hosts and not serve.base_url:
+            err.print(
+                "requests are answered only when their Host is "
+                + ", ".join(sorted(serve.host_names))
+                + ": set [serve] allowed_hosts (NEWSLOOM_SERVE_ALLOWED_HOSTS) to the names readers use"
+            )
     if not serve.token:
         err.print("writes are off (no [serve] token or NEWSLOOM_SERVE_TOKEN): reading only")
     verbose = (getattr(args, "verbose", 0) or 0) > 0
