@@ -12,10 +12,9 @@ from newsloom.analyze.checker import (
     check_brief,
     check_text,
     render_report,
-    strip_citations,
-    text_sentences,
     without_attribution,
 )
+from newsloom.analyze.reading import strip_citations, text_sentences
 from newsloom.model import Article
 from newsloom.write.extractive import write_brief
 
@@ -203,3 +202,14 @@ def test_every_way_of_crediting_an_outlet_is_taken_off_the_claim(sentence: str) 
         "The road is closed, the engineer wrote.",
         None,
     )
+
+
+def test_citation_marks_after_a_full_stop_belong_to_the_sentence_before() -> None:
+    assert text_sentences("The river rose. [1][2] Then it fell. [3]") == ["The river rose.", "Then it fell."]
+    assert text_sentences("The river rose.[1] Then it fell.[2, 3] It rose again [4].") == [
+        "The river rose.",
+        "Then it fell.",
+        "It rose again.",
+    ]
+    report = check_text("No one was hurt. [1][2] About 3,000 tonnes of earth and rock cover the road. [1]", story())
+    assert [s.label for s in report.sentences] == ["supported", "supported"], render_report(report)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
+from newsloom.analyze.reading import text_sentences
 from newsloom.model import Article, Brief, CheckLabel
 from newsloom.text.clean import strip_dateline
 from newsloom.text.markdown import escape_markdown
@@ -28,11 +29,6 @@ from newsloom.text.sentences import split_sentences
 from newsloom.text.speech import ACCORDING_TO, AS_REPORTED_BY, CREDIT_VERBS, alternation, quote_marks
 
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
-
-_BRACKET_MARKS = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\])+\s*$")
-_PARENTHESIS = re.compile(r"\s*\(([^()]{1,300})\)\s*$")
-_EMPHASIS = re.compile(r"(?<![\\\w])[*_]+(?=\S)|(?<=\S)(?<!\\)[*_]+(?!\w)")
-_MARKDOWN = re.compile(r"\\([\\`*_{}\[\]<>#|])")
 
 
 @dataclass(frozen=True)
@@ -146,44 +142,6 @@ def _known_marks(articles: Sequence[Article]) -> set[str]:
         if article.outlet:
             marks.add(article.outlet.lower())
     return marks
-
-
-def strip_citations(sentence: str, marks: set[str] | None = None) -> str:
-    """The sentence without citation markers at its end: "[1]", "[1, 3]", "(id a1)", "(Outlet A, Outlet B)"."""
-    text = sentence.strip()
-    final = ""
-    if text and text[-1] in ".!?" and not text.endswith("..."):
-        final, text = text[-1], text[:-1].rstrip()
-    while True:
-        before = text
-        text = _BRACKET_MARKS.sub("", text)
-        match = _PARENTHESIS.search(text)
-        if match:
-            parts = [p.strip().lower() for p in re.split(r",|;|\band\b", match.group(1)) if p.strip()]
-            if parts and all(p.startswith("id ") or (marks is not None and p in marks) for p in parts):
-                text = text[: match.start()]
-        text = text.rstrip()
-        if text and text[-1] in ".!?" and not final:
-            final, text = text[-1], text[:-1].rstrip()
-        if text == before:
-            break
-    return f"{text}{final}" if text else ""
-
-
-def text_sentences(text: str, marks: set[str] | None = None) -> list[str]:
-    """The sentences of a text to check: Markdown headings and list items included, markup and citations removed."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or set(line) <= set("-*_=#> "):
-            continue
-        line = re.sub(r"^(#{1,6}|>|[-*+]|\d+[.)])\s+", "", line)
-        line = _MARKDOWN.sub(r"\1", _EMPHASIS.sub("", line))
-        for sentence in split_sentences(line):
-            cleaned = strip_citations(sentence, marks)
-            if len(re.findall(r"\w+", cleaned)) >= 2:
-                out.append(cleaned)
-    return out
 
 
 def check_sentences(
