@@ -12,11 +12,14 @@ from newsloom.analyze.checker import (
     check_brief,
     check_text,
     render_report,
-    strip_citations,
-    text_sentences,
     without_attribution,
 )
-from newsloom.model import Article
+from newsloom.analyze.reading import brief_claims, read_text, strip_citations, text_kind, text_sentences
+from newsloom.model import Article, Brief, Sentence, Story
+from newsloom.present.export import html_page
+from newsloom.present.pages import page_templates
+from newsloom.present.render import brief_markdown
+from newsloom.present.views import brief_view
 from newsloom.write.extractive import write_brief
 
 
@@ -203,3 +206,113 @@ def test_every_way_of_crediting_an_outlet_is_taken_off_the_claim(sentence: str) 
         "The road is closed, the engineer wrote.",
         None,
     )
+
+
+# -- what the checker reads of a text ---------------------------------------------------------------------------
+def test_citation_marks_after_a_full_stop_belong_to_the_sentence_before() -> None:
+    assert text_sentences("The river rose. [1][2] Then it fell. [3]") == ["The river rose.", "Then it fell."]
+    assert text_sentences("The river rose.[1] Then it fell.[2, 3] It rose again [4].") == [
+        "The river rose.",
+        "Then it fell.",
+        "It rose again.",
+    ]
+    report = check_text("No one was hurt. [1][2] About 3,000 tonnes of earth and rock cover the road. [1]", story())
+    assert [s.label for s in report.sentences] == ["supported", "supported"], render_report(report)
+
+
+def brief_as(brief: Brief, articles: list[Article]) -> dict[str, str]:
+    """The brief as newsloom prints it: Markdown, JSON, the HTML export and the reader's story page."""
+    story = Story("st-sorrel", brief.headline, len(articles), sorted({a.display_outlet for a in articles}), 3)
+    page = page_templates().get_template("story.html")
+    shown = page.render(story=story, brief=brief_view(brief, articles), articles=articles, groups=3, query="")
+    return {
+        "brief.md": brief_markdown(brief),
+        "brief.json": json.dumps(brief.to_json()),
+        "export.html": html_page([(story, brief, articles)])[0],
+        "story.html": shown,
+    }
+
+
+READ_AS = {"brief.md": "markdown brief", "brief.json": "json brief", "export.html": "html", "story.html": "html"}
+
+
+@pytest.mark.parametrize("name", list(READ_AS))
+def test_a_brief_is_read_as_its_dek_and_body_in_every_format(name: str) -> None:
+    articles = story()
+    brief = write_brief(articles)
+    text = brief_as(brief, articles)[name]
+    assert text_kind(text, name) == text_kind(text) == READ_AS[name]  # by the suffix, or by the content alone
+    report = check_text(text, articles, name=name)
+    claims = [s.text for s in brief_claims(brief)]
+    assert [s.text for s in report.sentences] == claims
+    assert all(s.label == "supported" for s in report.sentences), render_report(report)
+    kinds = {item.kind for item in report.skipped}
+    assert "heading" in kinds and report.summary["skipped"] == len(report.skipped)
+    assert not any(item.text in claims for item in report.skipped)
+    data = report.to_json()
+    assert data["read_as"] == READ_AS[name] and data["skipped"][0]["kind"]
+    assert render_report(report).rstrip().endswith(report.skipped_line())
+
+
+def test_a_brief_with_a_made_up_or_changed_sentence_is_still_flagged_in_every_format() -> None:
+    articles = story()
+    brief = write_brief(articles)
+    wire = brief.citations["sorrel-wire"]
+    brief.paragraphs[0] += [
+        Sentence("About 5,000 tonnes of earth and rock cover the road for 200 metres.", [wire]),  # changed
+        Sentence("The landslide destroyed two holiday homes above the road.", []),  # made up, no citation mark
+        Sentence("The regional government has promised 4 million crowns for repairs.", [wire]),  # made up
+    ]
+    for name, text in brief_as(brief, articles).items():
+        labels = {s.text: s.label for s in check_text(text, articles, name=name).sentences}
+        assert len(labels) == len(brief_claims(brief)), name
+        assert labels["About 5,000 tonnes of earth and rock cover the road for 200 metres."] == "contradicted", name
+        assert labels["The landslide destroyed two holiday homes above the road."] == "unsupported", name
+        assert labels["The regional government has promised 4 million crowns for repairs."] == "unsupported", name
+        assert sum(label == "supported" for label in labels.values()) == len(labels) - 3, name
+
+
+def test_json_briefs_are_read_from_every_shape_newsloom_writes() -> None:
+    articles = story()
+    brief = write_brief(articles).to_json()
+    claims = len(brief_claims(Brief.from_json(brief)))
+    exported = "\n".join(json.dumps({"story": {"id": f"st-{n}"}, "brief": brief}) for n in range(2))  # export jsonl
+    for text, count in ((json.dumps(brief), claims), (exported, 2 * claims), (json.dumps([brief]), claims)):
+        reading = read_text(text, "briefs.jsonl")
+        assert reading.read_as == "json brief" and len(reading.claims) == count
+    with pytest.raises(ValueError, match="no newsloom brief"):
+        read_text(json.dumps({"sentences": []}), "report.json")
+    with pytest.raises(ValueError, match="line 2: not JSON"):
+        read_text('{"brief": {}}\n{broken', "briefs.jsonl")
+
+
+def test_html_is_read_as_a_reader_sees_it() -> None:
+    page = (
+        "<!doctype html><html><head><title>Landslide</title><script>var mark = '[4]';</script></head><body>"
+        "<h1>Landslide closes the road</h1>"
+        '<p>No one was hurt. <a href="#a">[1]</a> <strong>(disputed)</strong> Buses run on the hill route.'
+        ' <span title="Coastal Times">[2]</span></p>'
+        "<p><strong>Coverage:</strong> 3 articles</p><ul><li>Clara Fenn, person</li></ul>"
+        '<div class="popover" hidden><blockquote>A hidden source sentence.</blockquote></div>'
+        '<p>Fish &amp; chips &lt;b&gt; cost 3 crowns. <a class="cite" href="#c">3</a></p></body></html>'
+    )
+    reading = read_text(page)
+    assert reading.read_as == "html"
+    assert reading.claims == ["No one was hurt.", "Buses run on the hill route.", "Fish & chips <b> cost 3 crowns."]
+    assert [(s.kind, s.text) for s in reading.skipped] == [
+        ("heading", "Landslide closes the road"),
+        ("no citation mark", "Coverage: 3 articles"),
+        ("list", "Clara Fenn, person"),
+    ]
+    # A page without a single citation mark is read as text, every block of it.
+    assert read_text("<p>The road is closed.</p><h2>Two days of rain</h2>").claims == [
+        "The road is closed.",
+        "Two days of rain",
+    ]
+
+
+def test_plain_text_and_other_markdown_are_read_as_before() -> None:
+    assert text_kind(SYNTHESIS, "draft.md") == text_kind(SYNTHESIS) == "text"
+    report = check_text(SYNTHESIS, story(), name="draft.md")
+    assert report.read_as == "text" and not report.skipped and set(report.to_json()) == {"sentences", "summary"}
+    assert report.sentences[0].text == "Landslide cuts the coast road between Sorrel and Tarvel"  # headings count

@@ -129,6 +129,21 @@ def test_brief_markdown_has_a_heading_and_sources(capsys: pytest.CaptureFixture[
     assert "(id ferry-wire)" in out
 
 
+def test_check_reads_the_brief_that_brief_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "ferry.jsonl", records(ferry_articles()))
+    _, markdown, _ = run(capsys, "brief", str(source))
+    brief = tmp_path / "b.md"
+    brief.write_text(markdown, encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(brief), "--against", str(source), "--format", "text")
+    assert code == 0, out
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("read as markdown brief: ") and "not checked, as not claims (heading " in last
+    assert "UNSUPPORTED" not in out and "Key players" not in out and "Coverage:" not in out
+    bare = tmp_path / "b"  # no suffix: the content says it is a brief
+    bare.write_text(markdown, encoding="utf-8")
+    assert run(capsys, "check", str(bare), "--against", str(source), "--format", "text")[1] == out
+
+
 def test_brief_from_standard_input() -> None:
     text = "".join(json.dumps(r) + "\n" for r in records(ferry_articles()))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLOOM_")}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
+from newsloom.analyze.reading import Skipped, read_text
 from newsloom.analyze.support import StoryText, SupportHead, load_head, support_signs
 from newsloom.model import Article, Brief, CheckLabel
 from newsloom.text.clean import strip_dateline
@@ -29,11 +30,6 @@ from newsloom.text.sentences import split_sentences
 from newsloom.text.speech import ACCORDING_TO, AS_REPORTED_BY, CREDIT_VERBS, alternation, quote_marks
 
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
-
-_BRACKET_MARKS = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\])+\s*$")
-_PARENTHESIS = re.compile(r"\s*\(([^()]{1,300})\)\s*$")
-_EMPHASIS = re.compile(r"(?<![\\\w])[*_]+(?=\S)|(?<=\S)(?<!\\)[*_]+(?!\w)")
-_MARKDOWN = re.compile(r"\\([\\`*_{}\[\]<>#|])")
 
 
 @dataclass(frozen=True)
@@ -82,24 +78,46 @@ class CheckedSentence:
 
 @dataclass
 class CheckReport:
+    """The checked sentences; for a brief, also what it was read as and the lines passed over as not claims."""
+
     sentences: list[CheckedSentence]
+    read_as: str = "text"
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, Any]:
         counts: dict[str, int] = {label: sum(s.label == label for s in self.sentences) for label in LABELS}
         total = len(self.sentences)
-        return {
+        out = {
             "sentences": total,
             **counts,
             "share_supported": round(counts["supported"] / total, 4) if total else 0.0,
         }
+        if self.read_as != "text":
+            out["skipped"] = len(self.skipped)
+        return out
 
     def flagged(self) -> list[CheckedSentence]:
         """The sentences a reader should not trust: unsupported or contradicted."""
         return [s for s in self.sentences if s.label != "supported"]
 
     def to_json(self) -> dict[str, Any]:
-        return {"sentences": [s.to_json() for s in self.sentences], "summary": self.summary}
+        out: dict[str, Any] = {"sentences": [s.to_json() for s in self.sentences], "summary": self.summary}
+        if self.read_as != "text":
+            out["read_as"] = self.read_as
+            out["skipped"] = [item.to_json() for item in self.skipped]
+        return out
+
+    def skipped_line(self) -> str:
+        """How many lines were passed over as not claims, by kind: "14 lines not checked, as not claims: ..."."""
+        kinds: dict[str, int] = {}
+        for item in self.skipped:
+            kinds[item.kind] = kinds.get(item.kind, 0) + 1
+        count = len(self.skipped)
+        what = ", ".join(f"{kind} {n}" for kind, n in kinds.items())
+        return f"read as {self.read_as}: {count} line{'s' if count != 1 else ''} not checked, as not claims" + (
+            f" ({what})" if what else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -151,44 +169,6 @@ def _known_marks(articles: Sequence[Article]) -> set[str]:
         if article.outlet:
             marks.add(article.outlet.lower())
     return marks
-
-
-def strip_citations(sentence: str, marks: set[str] | None = None) -> str:
-    """The sentence without citation markers at its end: "[1]", "[1, 3]", "(id a1)", "(Outlet A, Outlet B)"."""
-    text = sentence.strip()
-    final = ""
-    if text and text[-1] in ".!?" and not text.endswith("..."):
-        final, text = text[-1], text[:-1].rstrip()
-    while True:
-        before = text
-        text = _BRACKET_MARKS.sub("", text)
-        match = _PARENTHESIS.search(text)
-        if match:
-            parts = [p.strip().lower() for p in re.split(r",|;|\band\b", match.group(1)) if p.strip()]
-            if parts and all(p.startswith("id ") or (marks is not None and p in marks) for p in parts):
-                text = text[: match.start()]
-        text = text.rstrip()
-        if text and text[-1] in ".!?" and not final:
-            final, text = text[-1], text[:-1].rstrip()
-        if text == before:
-            break
-    return f"{text}{final}" if text else ""
-
-
-def text_sentences(text: str, marks: set[str] | None = None) -> list[str]:
-    """The sentences of a text to check: Markdown headings and list items included, markup and citations removed."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or set(line) <= set("-*_=#> "):
-            continue
-        line = re.sub(r"^(#{1,6}|>|[-*+]|\d+[.)])\s+", "", line)
-        line = _MARKDOWN.sub(r"\1", _EMPHASIS.sub("", line))
-        for sentence in split_sentences(line):
-            cleaned = strip_citations(sentence, marks)
-            if len(re.findall(r"\w+", cleaned)) >= 2:
-                out.append(cleaned)
-    return out
 
 
 def check_sentences(
@@ -440,14 +420,22 @@ def check_text(
     articles: Sequence[Article],
     matcher: SentenceMatcher | None = None,
     settings: CheckSettings | None = None,
+    name: str | None = None,
 ) -> CheckReport:
-    """Check every sentence of a text (Markdown headings and citation markers allowed) against source articles."""
+    """Check every claim of a text against source articles: each sentence of plain text or Markdown (headings and
+    citation marks allowed), or the dek and body of a brief newsloom wrote as Markdown, JSON or HTML.
+
+    ``name`` is the text's file name: its suffix (.json, .jsonl, .html) says what the text is; without one, the
+    content does (see ``newsloom.analyze.reading``).
+    """
     if not text.strip():
         raise ValueError("the text to check is empty")
-    sentences = text_sentences(text, _known_marks(articles))
-    if not sentences:
+    reading = read_text(text, name, _known_marks(articles))
+    if not reading.claims:
         raise ValueError("the text to check has no sentence")
-    return check_sentences(sentences, articles, matcher, settings)
+    report = check_sentences(reading.claims, articles, matcher, settings)
+    report.read_as, report.skipped = reading.read_as, reading.skipped
+    return report
 
 
 def check_brief(
@@ -490,4 +478,6 @@ def render_report(report: CheckReport, markdown: bool = True) -> str:
         f"{summary['sentences']} sentences: {summary['supported']} supported, {summary['unsupported']} unsupported, "
         f"{summary['contradicted']} contradicted ({summary['share_supported']:.0%} supported)"
     )
+    if report.read_as != "text":
+        lines.append(show(report.skipped_line()))
     return "\n".join(lines) + "\n"

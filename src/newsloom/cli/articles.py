@@ -324,11 +324,18 @@ def check_arguments(parser: argparse.ArgumentParser) -> None:
         "as supported, unsupported or contradicted by the sources, with the best evidence sentence and its "
         "outlet, then a summary. The sources are a file of articles (--against FILE) or a stored story "
         "(--against STORY_ID). Names, numbers, dates, places, quotes and negation are checked exactly; wording may "
-        "differ. Exit status 0 when every sentence is supported, 3 when some are not."
+        "differ. A brief newsloom wrote (Markdown, JSON or HTML, known by its file suffix or its content) is read as "
+        "its dek and body sentences; its other lines are counted, not checked. Exit status 0 when every sentence is "
+        "supported, 3 when some are not."
     )
-    parser.add_argument("text", help="the text to check (plain text or Markdown); - for standard input")
+    parser.add_argument(
+        "text",
+        help="the text to check (plain text, Markdown, or a brief as Markdown, JSON or HTML); - for standard input",
+    )
     parser.add_argument("--against", required=True, metavar="FILE|STORY", help="articles file, or a stored story id")
-    parser.add_argument("--format", choices=("md", "json", "text"), default="md", help="md (default), json or text")
+    parser.add_argument(
+        "--format", choices=("md", "json", "text"), default="md", help="the report: md (default), json or text"
+    )
 
 
 def run_check(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
@@ -350,7 +357,7 @@ def run_check(args: argparse.Namespace, settings: Settings, out: Console, err: C
             store.close()
     if not articles:
         raise UserError(f"--against {args.against}: no readable article")
-    report = check_text(text, articles)
+    report = check_text(text, articles, name=None if args.text == "-" else args.text)
     if args.format == "json":
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     elif args.format == "text":

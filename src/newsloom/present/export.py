@@ -7,14 +7,14 @@ newest story first. Article text is escaped in every format: Markdown specials a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from markupsafe import Markup
 
-from newsloom.model import Brief, Story, format_time
+from newsloom.model import Article, Brief, Story, format_time
 from newsloom.present.render import brief_markdown
 from newsloom.store import Store
 from newsloom.store.base import StoryQuery
@@ -78,19 +78,25 @@ def export_briefs(
             out.write(brief_markdown(brief))
             written += 1
     else:
-        from newsloom.present.pages import page_templates
-        from newsloom.present.views import brief_view
-
-        templates = page_templates()
-        entry = templates.get_template("feed_entry.html")
-        rendered = []
-        for story, brief in items:
-            view = brief_view(brief, store.story_articles(story.id))
-            rendered.append((story, Markup(entry.render(brief=view, base_url=None))))
-        exported = format_time(datetime.now(UTC), human=True)
-        out.write(templates.get_template("export.html").render(title=title, stories=rendered, exported=exported))
-        written = len(rendered)
+        page, written = html_page(((story, brief, store.story_articles(story.id)) for story, brief in items), title)
+        out.write(page)
     return written
+
+
+def html_page(entries: Iterable[tuple[Story, Brief, list[Article]]], title: str = "newsloom briefs") -> tuple[str, int]:
+    """One HTML page that needs nothing else, with each story's brief (citations link to the originals); and how
+    many briefs it holds."""
+    from newsloom.present.pages import page_templates
+    from newsloom.present.views import brief_view
+
+    templates = page_templates()
+    entry = templates.get_template("feed_entry.html")
+    rendered = []
+    for story, brief, articles in entries:
+        rendered.append((story, Markup(entry.render(brief=brief_view(brief, articles), base_url=None))))
+    exported = format_time(datetime.now(UTC), human=True)
+    page = templates.get_template("export.html").render(title=title, stories=rendered, exported=exported)
+    return page, len(rendered)
 
 
 def export_to_path(

@@ -32,8 +32,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from newsloom.analyze.checker import check_sentences, strip_citations
+from newsloom.analyze.checker import check_sentences
 from newsloom.analyze.compare import SentenceMatcher, facts_of, same_name
+from newsloom.analyze.reading import strip_citations
 from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedLabel, VerifiedSentence
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import STOPWORDS, content_terms
