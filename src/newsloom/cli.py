@@ -451,7 +451,7 @@ def _read_urls(urls: Sequence[str], settings: Settings, args: argparse.Namespace
                 response = fetcher.fetch(url)
                 if looks_like_feed(response.body, response.headers.get("content-type")):
                     parsed = parse_feed(response.body, response.final_url, response.headers.get("content-type"))
-                    items.extend(parsed.articles)
+                    items.extend([*parsed.rejected, *parsed.articles])
                 else:
                     items.append(extract_article(response.body, response.final_url))
             except (FetchError, FeedError, PageError) as error:

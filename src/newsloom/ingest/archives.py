@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from newsloom.ingest.files import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, find_files, read_file
 from newsloom.ingest.web import PageError, extract_article
@@ -53,6 +54,7 @@ def read_warc(path: Path) -> Iterator[Item]:
     except ImportError:
         yield Rejected(str(path), f"reading WARC files needs warcio: {WARC_INSTALL}")
         return
+    number = 0
     try:
         with path.open("rb") as handle:
             if handle.read(5) != b"WARC/" and not _gzipped(path):
@@ -60,35 +62,52 @@ def read_warc(path: Path) -> Iterator[Item]:
                 return
             handle.seek(0)
             for number, record in enumerate(ArchiveIterator(handle), start=1):
+                where = f"{path}#{number}"
                 if record.rec_type != "response":
                     continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                origin = f"{path}#{number}"
-                content_type = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
-                if "html" not in content_type.lower():
-                    yield Rejected(origin, f"{url}: not an HTML page ({content_type or 'no content type'})")
-                    continue
-                status = record.http_headers.get_statuscode() if record.http_headers else ""
-                if status and not status.startswith("2"):
-                    yield Rejected(origin, f"{url}: HTTP status {status}, not a page")
-                    continue
-                body = record.content_stream().read(MAX_FILE_BYTES + 1)
-                if len(body) > MAX_FILE_BYTES:
-                    yield Rejected(origin, f"{url}: page over the {MAX_FILE_BYTES:,}-byte limit")
-                    continue
                 try:
-                    article = extract_article(body, url)
-                except PageError as error:
-                    yield Rejected(origin, f"{url}: {error}")
-                    continue
-                if article.published is None:
-                    article.published = _record_date(record.rec_headers.get_header("WARC-Date"), origin)
-                article.origin = origin
-                yield article
+                    item = _page(record, where)
+                except Exception as error:
+                    # A record no rule foresaw is quarantined; the records after it are still read.
+                    log.exception("%s: unexpected error while reading the record", where)
+                    item = Rejected(where, f"unreadable WARC record ({type(error).__name__}: {str(error)[:200]})")
+                yield item
     except ArchiveLoadFailed as error:
-        yield Rejected(str(path), f"not a readable WARC file: {error}")
+        yield Rejected(_after(path, number), f"not a readable WARC file: {error}")
     except OSError as error:
-        yield Rejected(str(path), f"cannot read file: {error.strerror or error}")
+        yield Rejected(_after(path, number), f"cannot read file: {error.strerror or error}")
+    except Exception as error:
+        # The crawl itself broke off (a corrupt gzip member, a mangled header): what came before it is kept.
+        log.exception("%s: unexpected error while reading the crawl", path)
+        reason = f"the rest of the crawl is unreadable ({type(error).__name__}: {str(error)[:200]})"
+        yield Rejected(_after(path, number), reason)
+
+
+def _after(path: Path, number: int) -> str:
+    """Where a crawl broke off: the file, or the record after the last one read."""
+    return f"{path}#{number + 1}" if number else str(path)
+
+
+def _page(record: Any, origin: str) -> Item:
+    """One ``response`` record of a crawl as an article, or a rejection saying why it holds none."""
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    content_type = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
+    if "html" not in content_type.lower():
+        return Rejected(origin, f"{url}: not an HTML page ({content_type or 'no content type'})")
+    status = record.http_headers.get_statuscode() if record.http_headers else ""
+    if status and not status.startswith("2"):
+        return Rejected(origin, f"{url}: HTTP status {status}, not a page")
+    body = record.content_stream().read(MAX_FILE_BYTES + 1)
+    if len(body) > MAX_FILE_BYTES:
+        return Rejected(origin, f"{url}: page over the {MAX_FILE_BYTES:,}-byte limit")
+    try:
+        article = extract_article(body, url)
+    except PageError as error:
+        return Rejected(origin, f"{url}: {error}")
+    if article.published is None:
+        article.published = _record_date(record.rec_headers.get_header("WARC-Date"), origin)
+    article.origin = origin
+    return article
 
 
 def _gzipped(path: Path) -> bool:
