@@ -246,6 +246,29 @@ def test_bad_article_bodies_are_explained(writer: TestClient) -> None:
     assert huge.status_code == 413
 
 
+def test_bodies_too_deep_or_not_valid_unicode_are_refused_with_a_clear_error_never_500(writer: TestClient) -> None:
+    as_json = {**auth(), "Content-Type": "application/json"}
+    deep = writer.post("/api/articles", headers=as_json, content=b"[" * 2000 + b"]" * 2000)
+    assert deep.status_code == 400 and "nested more than 64 levels" in deep.json()["error"]
+    deep_object = writer.post("/api/articles", headers=as_json, content=b'{"a":' * 2000 + b"1" + b"}" * 2000)
+    assert deep_object.status_code == 400
+    surrogate = writer.post(
+        "/api/articles", headers=as_json, content=b'{"id": "s1", "title": "bad \\ud800 title", "text": "x y z"}'
+    )
+    assert surrogate.status_code == 422
+    assert "item 1, field title holds a lone surrogate" in surrogate.json()["error"]
+    body = {"articles": [_lighthouse(), {"id": "s2", "source": {"name": "W\udc00"}}]}
+    nested = writer.post("/api/articles", headers=as_json, content=json.dumps(body).encode())
+    assert nested.status_code == 422 and "item 2, field source.name" in nested.json()["error"]
+    long_number = writer.post("/api/articles", headers=as_json, content=b'{"id": "n", "text": ' + b"9" * 5000 + b"}")
+    assert long_number.status_code == 400 and "not JSON" in long_number.json()["error"]
+    assert writer.get("/api/articles/lighthouse-1").status_code == 404  # a refused body stores nothing
+    long_id = writer.post("/api/articles", headers=auth(), json=[{**_lighthouse(), "id": "x" * 100_000}, _lighthouse()])
+    assert long_id.status_code == 201
+    report = long_id.json()
+    assert report["added"] == 1 and "over the 512-character limit" in report["rejected"][0]["reason"]
+
+
 # -- safety ----------------------------------------------------------------------------------------------------
 def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
     for path in ("/", "/api/stories", "/feeds/briefs.atom", "/static/reader.css", "/nowhere"):

@@ -7,6 +7,7 @@ one page at a time with ``limit``/``offset`` and a ``next`` address while there 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,7 +24,10 @@ from newsloom.present.views import safe_url, story_path
 from newsloom.serve.server import Server, server_of
 from newsloom.store import Store, open_store
 from newsloom.store.base import MATCH_END, MATCH_START, STORY_ORDERS, ArticleQuery, StoryEntry, StoryQuery
+from newsloom.text.checks import JSONTooDeep, load_json, lone_surrogates
 from newsloom.version import __version__
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -336,23 +340,61 @@ async def add_articles(request: Request) -> JSONResponse:
     server = server_of(request)
     server.check_token(request)
     body = await _read_body(request, server.serve.max_body_bytes)
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HTTPException(400, f"the body is not JSON: {error}") from error
+    data = _body_json(body)
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     records = data if isinstance(data, list) else [data]
     if not records:
         raise HTTPException(422, "no articles in the body")
+    invalid = _first_lone_surrogate(records)
+    if invalid:
+        raise HTTPException(
+            422,
+            f"{invalid} holds a lone surrogate escape (like \\ud800), which is not valid Unicode text: "
+            "send the text as UTF-8, and characters beyond U+FFFF as whole surrogate pairs",
+        )
     items: list[Article | Rejected] = []
     for number, record in enumerate(records, 1):
+        origin = f"request item {number}"
         try:
-            items.append(article_from_record(record, origin=f"request item {number}"))
-        except (ValueError, TypeError) as error:
-            items.append(Rejected(f"request item {number}", str(error), json.dumps(record)[:2000]))
+            items.append(article_from_record(record, origin=origin))
+        except ValueError as error:
+            items.append(Rejected(origin, str(error), json.dumps(record)[:2000]))
+        except Exception as error:  # a record no rule foresaw: quarantined like the others, never a 500
+            log.exception("%s: unexpected error while reading the record", origin)
+            reason = f"unreadable record ({type(error).__name__}: {str(error)[:200]})"
+            items.append(Rejected(origin, reason, json.dumps(record)[:2000]))
     report = await run_in_threadpool(_ingest, server, items)
     return JSONResponse(report, status_code=201 if report["added"] else 200)
+
+
+def _body_json(body: bytes) -> Any:
+    """The body's JSON value; 400 for a body that is not JSON, or is nested deeper than an article ever is."""
+    try:
+        return load_json(body.decode(json.detect_encoding(body)))
+    except JSONTooDeep as error:
+        raise HTTPException(400, f"the body is not JSON newsloom reads: {error}") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HTTPException(400, f"the body is not JSON: {error}") from error
+
+
+def _first_lone_surrogate(records: list[Any]) -> str | None:
+    """Where the first string holding a lone surrogate is ('item 2, field title'), or None."""
+    for number, record in enumerate(records, 1):
+        waiting: list[tuple[str, Any]] = [("", record)]
+        while waiting:  # no recursion: the depth is bounded already, but a loop needs no bound at all
+            where, value = waiting.pop()
+            if isinstance(value, str):
+                if lone_surrogates(value):
+                    return f"item {number}" + (f", field {where}" if where else "")
+            elif isinstance(value, dict):
+                for key, inner in value.items():
+                    if lone_surrogates(key):
+                        return f"item {number}, a field name"
+                    waiting.append((f"{where}.{key}" if where else key, inner))
+            elif isinstance(value, list):
+                waiting.extend((f"{where}[{index}]", inner) for index, inner in enumerate(value))
+    return None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
