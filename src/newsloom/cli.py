@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -580,7 +581,7 @@ def _read_input(path: str) -> Iterator[Article | Rejected]:
         import tempfile
 
         with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as handle:
-            handle.write(sys.stdin.buffer.read())
+            shutil.copyfileobj(sys.stdin.buffer, handle)  # a piece at a time: standard input may be any size
         try:
             yield from read_file(Path(handle.name))
         finally:

@@ -2,21 +2,24 @@
 
 A file, line or row that cannot be read becomes a ``Rejected`` naming the file, the line and the reason; the rest
 of the input goes on. Nothing in a file can stop the reading of the others: JSON is refused past a depth before
-it is parsed, a JSON line is read in pieces and one over the limit skipped without ever being held whole, a CSV
-row with a quote left open is set aside and reading resumes on the line after it, and a binary file is refused
-(a file of rows only when most of its first rows are binary: a few broken rows cost only themselves).
+it is parsed, a JSON line is read in pieces and one over the limit skipped without ever being held whole (a line
+that runs on past ``MAX_FILE_BYTES`` ends the file: no file of records holds one), a CSV row with a quote left open
+is set aside and reading resumes on the line after it, and a binary file is refused (a file of rows only when most
+of its first rows are binary: a few broken rows cost only themselves).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import NamedTuple
 
 from newsloom.ingest.records import BadRecord, article_from_record
 from newsloom.model import Article, Rejected
@@ -177,40 +180,59 @@ def _json_problem(error: ValueError) -> str:
 
 # -- .jsonl ------------------------------------------------------------------------------------------------------
 class _Line(NamedTuple):
-    """One line of a file: its bytes (None when over the limit, never held whole), its size and its start."""
+    """One line of a file: its bytes (None when over the limit, never held whole), its size, its start, and the
+    bytes of the file left unread when the line ran on past ``MAX_FILE_BYTES`` without ending."""
 
     number: int
     data: bytes | None
     size: int
     head: bytes
+    unread: int = 0
 
 
-def _lines(handle: BinaryIO, limit: int) -> Iterator[_Line]:
-    """The lines of a file, read a piece at a time: a line over ``limit`` bytes is passed over to its end, held no
-    further than the limit, and given with its size and its first bytes."""
+def _lines(handle: io.BufferedReader, limit: int) -> Iterator[_Line]:
+    """The lines of a file. A line over ``limit`` bytes is held no further than the limit and the rest of it passed
+    over in pieces, read into one buffer, to its end; a line that runs on past ``MAX_FILE_BYTES`` is no line of
+    records, and the lines end there (a 2 GiB file without a newline costs 256 MiB of reading, not 2 GiB)."""
     number = 0
+    buffer = bytearray(_PIECE)
     while True:
-        pieces: list[bytes] | None = []
-        head = b""
-        size = 0
-        ending = 0  # the bytes that end the line: none at the end of the file, else \n or \r\n
-        while not ending:
-            piece = handle.readline(_PIECE)
+        pieces = [handle.readline(_PIECE)]
+        if not pieces[0]:
+            return
+        size = len(pieces[0])
+        while not pieces[-1].endswith(b"\n") and size <= limit + 1:  # the limit, and its \r\n ending
+            piece = handle.readline(min(_PIECE, limit + 2 - size))
             if not piece:
                 break
-            if piece.endswith(b"\n"):
-                ending = 2 if piece.endswith(b"\r\n") else 1
-            if not size:
-                head = piece[:_EXCERPT]
+            pieces.append(piece)
             size += len(piece)
-            if pieces is not None:
-                pieces.append(piece)
-                if size - ending > limit:
-                    pieces = None  # over the limit: what was read is let go, the rest is only counted
-        if not size:
-            return
         number += 1
-        yield _Line(number, None if pieces is None else b"".join(pieces), size - ending, head)
+        tail = ((pieces[-2][-1:] if len(pieces) > 1 else b"") + pieces[-1][-2:])[-2:]
+        ending = 2 if tail == b"\r\n" else 1 if tail.endswith(b"\n") else 0
+        if size - ending <= limit:
+            data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            yield _Line(number, data, size - ending, data[:_EXCERPT])
+            continue
+        head, last = pieces[0][:_EXCERPT], tail[-1:]
+        del pieces
+        while not ending:
+            if size > MAX_FILE_BYTES:
+                unread = os.fstat(handle.fileno()).st_size - handle.tell()
+                if unread > 0:
+                    yield _Line(number, None, size, head, unread)
+                    return
+            read = handle.readinto(buffer)
+            if not read:
+                break
+            found = buffer.find(b"\n", 0, read)
+            if found < 0:
+                size, last = size + read, bytes(buffer[read - 1 : read])
+                continue
+            handle.seek(found + 1 - read, io.SEEK_CUR)  # back to the start of the next line
+            size += found + 1
+            ending = 2 if (buffer[found - 1 : found] if found else last) == b"\r" else 1
+        yield _Line(number, None, size - ending, head)
 
 
 def _read_jsonl(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Item]:
@@ -223,12 +245,16 @@ def _read_jsonl(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[It
         handle.seek(0)
         for line in _lines(handle, max_line_bytes):
             origin = f"{path}:{line.number}"
-            if line.data is None:
-                yield Rejected(
-                    origin,
-                    f"line is {line.size:,} bytes, over the {max_line_bytes:,}-byte limit; skipped to its end",
-                    line.head.decode("utf-8", "replace"),
+            if line.unread:
+                reason = (
+                    f"line runs on past {MAX_FILE_BYTES:,} bytes without a newline: this is no file of JSON lines, "
+                    f"and the rest of it ({line.unread:,} bytes) is not read"
                 )
+                yield Rejected(origin, reason, line.head.decode("utf-8", "replace"))
+                return
+            if line.data is None:
+                reason = f"line is {line.size:,} bytes, over the {max_line_bytes:,}-byte limit; skipped to its end"
+                yield Rejected(origin, reason, line.head.decode("utf-8", "replace"))
                 continue
             text = _decode(line.data, origin).strip()
             if not text:
