@@ -6,11 +6,14 @@ process, a WARC written with warcio.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import logging
 import random
+import re
 import sqlite3
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -336,27 +339,157 @@ def test_urls_with_control_characters_or_no_end_are_dropped_and_the_article_kept
     assert long.url is None
 
 
-def _warc(path: Path, pages: int) -> Path:
-    body = f"<html><head><title>Bridge closes</title></head><body><article><p>{ENGLISH} {ENGLISH}</p>"
-    body += f"<p>{ENGLISH}</p></article></body></html>"
-    with path.open("wb") as handle:
-        writer = WARCWriter(handle, gzip=True)
-        for number in range(pages):
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-            record = writer.create_warc_record(
-                f"https://wire.example/{number}", "response", payload=io.BytesIO(body.encode()), http_headers=headers
-            )
-            writer.write_record(record)
+# -- WARC crawls ---------------------------------------------------------------------------------------------------
+def _warc_records(pages: int) -> list[bytes]:
+    """A crawl of ``pages`` HTML responses, each record on its own (uncompressed, with the blank lines after it)."""
+    records = []
+    for number in range(1, pages + 1):
+        body = f"<html><head><title>Bridge report {number}</title></head><body><article><p>{ENGLISH} {ENGLISH}</p>"
+        body += f"<p>{ENGLISH}</p></article></body></html>"
+        out = io.BytesIO()
+        writer = WARCWriter(out, gzip=False)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        record = writer.create_warc_record(
+            f"https://wire.example/{number}", "response", payload=io.BytesIO(body.encode()), http_headers=headers
+        )
+        writer.write_record(record)
+        records.append(out.getvalue())
+    return records
+
+
+def _crawl(path: Path, records: list[bytes]) -> Path:
+    """The records as a .warc, or as a .warc.gz with one gzip member per record (as crawlers write them)."""
+    gzipped = path.name.endswith(".gz")
+    path.write_bytes(b"".join(gzip.compress(record) if gzipped else record for record in records))
     return path
 
 
-def test_a_crawl_cut_off_midway_keeps_the_pages_before_the_cut(tmp_path: Path) -> None:
-    whole = _warc(tmp_path / "whole.warc.gz", 3)
+def _with_length(record: bytes, length: str) -> bytes:
+    return re.sub(rb"Content-Length: \d+", f"Content-Length: {length}".encode(), record, count=1)
+
+
+def _declared(record: bytes) -> int:
+    found = re.search(rb"Content-Length: (\d+)", record)
+    assert found
+    return int(found.group(1))
+
+
+BROKEN_RECORDS = {
+    "a mangled first line": lambda record: b"GARBAGE!" + record[8:],
+    "a length that is no number": lambda record: _with_length(record, "many"),
+    "no length": lambda record: re.sub(rb"Content-Length: \d+\r\n", b"", record, count=1),
+    "a length too short": lambda record: _with_length(record, str(_declared(record) // 2)),
+    "a length a little too long": lambda record: _with_length(record, str(_declared(record) + 50)),
+    "a length past the end of the file": lambda record: _with_length(record, "99999999999"),
+    "an unknown type": lambda record: record.replace(b"WARC-Type: response", b"WARC-Type: rumour", 1),
+}
+
+
+@pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
+@pytest.mark.parametrize("damage", list(BROKEN_RECORDS))
+def test_a_broken_warc_record_costs_only_itself(tmp_path: Path, suffix: str, damage: str) -> None:
+    records = _warc_records(5)
+    records[1] = BROKEN_RECORDS[damage](records[1])
+    path = _crawl(tmp_path / f"crawl{suffix}", records)
+    items = list(read_warc(path))
+    assert [(type(i).__name__, i.origin) for i in items] == [
+        ("Article", f"{path}#1"),
+        ("Rejected", f"{path}#2"),
+        ("Article", f"{path}#3"),
+        ("Article", f"{path}#4"),
+        ("Article", f"{path}#5"),
+    ]
+    assert [i.title for i in items if isinstance(i, Article)] == [f"Bridge report {n}" for n in (1, 3, 4, 5)]
+    rejected = items[1]
+    assert isinstance(rejected, Rejected)
+    if damage == "an unknown type":
+        assert "unknown type 'rumour'" in rejected.reason
+    else:
+        assert rejected.reason.startswith("unreadable WARC records from byte ")
+        assert "where reading resumed" in rejected.reason
+
+
+def test_a_corrupt_gzip_member_costs_only_its_record(tmp_path: Path) -> None:
+    path = _crawl(tmp_path / "crawl.warc.gz", _warc_records(4))
+    members = [gzip.compress(record) for record in _warc_records(4)]
+    second = bytearray(members[1])
+    second[20:60] = bytes(40)
+    path.write_bytes(b"".join([members[0], bytes(second), *members[2:]]))
+    items = list(read_warc(path))
+    assert [(type(i).__name__, i.origin) for i in items] == [
+        ("Article", f"{path}#1"),
+        ("Rejected", f"{path}#2"),
+        ("Article", f"{path}#3"),
+        ("Article", f"{path}#4"),
+    ]
+    start = len(members[0])
+    assert f"from byte {start:,} to byte {start + len(members[1]):,}" in items[1].reason
+
+
+@pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
+def test_a_crawl_cut_off_midway_keeps_the_pages_before_the_cut_and_says_where(tmp_path: Path, suffix: str) -> None:
+    whole = _crawl(tmp_path / f"whole{suffix}", _warc_records(3)).read_bytes()
+    last = len(_crawl(tmp_path / f"two{suffix}", _warc_records(2)).read_bytes())
+    for cut in (last + 10, last + 200, len(whole) - 40):
+        path = tmp_path / f"cut-{cut}{suffix}"
+        path.write_bytes(whole[:cut])
+        items = list(read_warc(path))
+        assert [(type(i).__name__, i.origin) for i in items] == [
+            ("Article", f"{path}#1"),
+            ("Article", f"{path}#2"),
+            ("Rejected", f"{path}#3"),
+        ], cut
+        assert f"from byte {last:,} to the end of the file ({cut:,} bytes)" in items[2].reason
+
+
+def test_a_crawl_with_garbage_after_the_cut_keeps_the_pages_before_it(tmp_path: Path) -> None:
+    whole = _crawl(tmp_path / "whole.warc.gz", _warc_records(3)).read_bytes()
     cut = tmp_path / "cut.warc.gz"
-    data = whole.read_bytes()
-    cut.write_bytes(data[: len(data) * 2 // 3] + b"\x00garbage" * 50)
+    cut.write_bytes(whole[: len(whole) * 2 // 3 + 30] + b"\x00garbage" * 50)
     items = list(read_warc(cut))
-    articles = [i for i in items if isinstance(i, Article)]
-    rejected = [i for i in items if isinstance(i, Rejected)]
-    assert len(articles) >= 1 and articles[0].origin == f"{cut}#1"
-    assert len(rejected) == 1 and rejected[0].origin.startswith(str(cut))
+    assert [(type(i).__name__, i.origin) for i in items] == [
+        ("Article", f"{cut}#1"),
+        ("Article", f"{cut}#2"),
+        ("Rejected", f"{cut}#3"),
+    ]
+
+
+def test_a_warc_header_line_without_end_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    records = _warc_records(3)
+    endless = b"X-Endless: " + b"a" * (32 * 1024 * 1024)  # warcio alone reads it whole, copying it at every 16 KiB
+    records[1] = records[1].replace(b"WARC-Type: response\r\n", b"WARC-Type: response\r\n" + endless, 1)
+    path = _crawl(tmp_path / "crawl.warc", records)
+    tracemalloc.start()
+    try:
+        items = list(read_warc(path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(type(i).__name__, i.origin) for i in items] == [
+        ("Article", f"{path}#1"),
+        ("Rejected", f"{path}#2"),
+        ("Article", f"{path}#3"),
+    ]
+    assert "headers running on past 1,048,576 bytes" in items[1].reason
+    assert peak < 8 * 1024 * 1024
+
+
+def test_a_broken_crawl_is_backfilled_with_its_rejection_in_the_quarantine(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = _warc_records(3)
+    records[1] = _with_length(records[1], "99999999999")
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    crawl = _crawl(folder / "crawl.warc.gz", records)
+    assert main(["--db", str(db_path), "backfill", str(folder), "--no-briefs"]) == 0
+    capsys.readouterr()
+    store = open_store(db_path)
+    try:
+        [quarantined] = store.quarantined(limit=10)
+    finally:
+        store.close()
+    assert quarantined.origin == f"{crawl}#2" and "a record cut short" in quarantined.reason
+    with closing(sqlite3.connect(db_path)) as connection:
+        titles = sorted(row[0] for row in connection.execute("SELECT title FROM articles"))
+    assert titles == ["Bridge report 1", "Bridge report 3"]
