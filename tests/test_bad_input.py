@@ -23,6 +23,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from httpserver import LocalServer
 from newsloom.cli import main
 from newsloom.config import Settings
 from newsloom.drivers.pipeline import Pipeline, normalize_all
@@ -303,6 +304,48 @@ def test_a_language_that_is_no_tag_is_dropped_for_the_detected_one(
     }
     warned = [r.getMessage() for r in caplog.records if "no language tag" in r.getMessage()]
     assert len(warned) == 2 and warned[0].startswith(f"{path}:1: language")
+
+
+# -- feeds ---------------------------------------------------------------------------------------------------------
+FAST_FETCHING = {
+    "NEWSLOOM_FETCH_HOST_DELAY": "0",
+    "NEWSLOOM_FETCH_BACKOFF_SECONDS": "0.01",
+    "NEWSLOOM_FETCH_TOTAL_SECONDS": "3",
+    "NEWSLOOM_FETCH_READ_TIMEOUT": "2",
+}
+
+
+def test_feeds_with_text_that_is_not_valid_unicode_are_followed_and_their_entries_stored_repaired(
+    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in FAST_FETCHING.items():
+        monkeypatch.setenv(key, value)
+    with LocalServer() as server:
+        rss = (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour &#xD800; Wire</title>'
+            f"<link>{server.url('/')}</link>"
+            f"<item><title>Bridge &#xDC00; closes</title><link>{server.url('/rss/1')}</link>"
+            f"<description>{ENGLISH} &#55296; &#x110000; &#x{'0' * 30}41;</description></item>"
+            f"<item><title>Ferries run</title><link>{server.url('/rss/2')}</link><description>{ENGLISH}</description>"
+            "</item></channel></rss>"
+        )
+        items = [
+            {"id": "j1", "url": server.url("/json/1"), "title": "Crane \ud800 falls", "content_text": ENGLISH},
+            {"id": "x" * 100_000, "url": server.url("/json/2"), "title": "Long id", "content_text": ENGLISH},
+            {"id": "j3", "url": server.url("/json/3"), "title": {"not": "text"}, "content_text": ENGLISH},
+        ]
+        feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Quay \udc00 Post", "items": items}
+        server.static("/feed.xml", rss.encode(), headers={"Content-Type": "application/rss+xml"})
+        server.static("/feed.json", json.dumps(feed).encode(), headers={"Content-Type": "application/feed+json"})
+        urls = [server.url("/feed.xml"), server.url("/feed.json")]
+        assert main(["--db", str(db_path), "feeds", "add", *urls, "--allow-private"]) == 0
+        assert main(["--db", str(db_path), "watch", "--once", "--allow-private", "--interval", "0s"]) == 0
+    capsys.readouterr()
+    with closing(sqlite3.connect(db_path)) as connection:
+        feeds = dict(connection.execute("SELECT url, title FROM feeds").fetchall())
+        titles = sorted(row[0] for row in connection.execute("SELECT title FROM articles"))
+    assert feeds == {urls[0]: "Harbour \ufffd Wire", urls[1]: "Quay \ufffd Post"}
+    assert titles == ["", "Bridge \ufffd closes", "Crane \ufffd falls", "Ferries run", "Long id"]
 
 
 # -- the last lines of defence -------------------------------------------------------------------------------------

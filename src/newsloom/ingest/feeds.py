@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from newsloom.model import Article, Rejected
-from newsloom.text.checks import JSONTooDeep, load_json
+from newsloom.text.checks import JSONTooDeep, load_json, lone_surrogates, repair_unicode
 from newsloom.text.clean import clean_line, clean_text
 from newsloom.text.dates import UnreadableDate, parse_date
 
@@ -49,6 +49,7 @@ _ENTRY_END = re.compile(rb"</(?:[\w-]+:)?(?:item|entry)\s*>")
 # instructions, comments, and a DOCTYPE with or without an internal subset.
 _PROLOG_PART = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 
 class FeedError(ValueError):
@@ -124,6 +125,13 @@ def _parse(body: bytes, url: str, content_type: str | None, max_entries: int, no
             feed.articles.append(_article(entry, index, url, now, problems))
         except Exception as error:
             feed.rejected.append(_unreadable(url, index, error))
+    if feed.title:
+        feed.title, replaced = repair_unicode(feed.title)
+        if replaced:
+            problems.append(f"the feed's title holds text that is not valid Unicode: {replaced} lone surrogates replaced")
+    if feed.site_url and lone_surrogates(feed.site_url):
+        feed.site_url = None
+        problems.append("the feed's site address holds text that is not valid Unicode; left out")
     feed.problems = problems
     log.debug("%s: %s feed, %d entries, %d problems", url, feed.kind, len(feed.articles), len(problems))
     return feed
@@ -154,6 +162,7 @@ def _read_xml_feed(
     body: bytes, url: str, content_type: str | None
 ) -> tuple[ParsedFeed, list[tuple[int, _Entry]], list[str]]:
     _refuse_entities(body)
+    body, references = _repair_references(body)
     headers = {"content-type": content_type} if content_type else {}
     # Bytes in a BytesIO: a str could be taken for a URL or a path. No Content-Location header, so feedparser
     # leaves relative links as written and a guid that is no URL can be told from a link (see _entry_link).
@@ -192,6 +201,8 @@ def _read_xml_feed(
             f"this is not a feed (the document starts with <{_root_element(_decode_head(body)) or '?'}>): "
             "newsloom reads RSS, Atom, RSS 1.0 (RDF) and JSON Feed"
         )
+    if references:
+        problems.append(f"{references:,} character references to no character (like &#xD800;) read as U+FFFD")
     language = _language(data.get("language"))
     site_url = _web_link(data.get("link"), url)
     feed = ParsedFeed(title=title, site_url=site_url, kind=_kind(version, body), articles=[], problems=[])
@@ -246,6 +257,26 @@ def _entry_link(raw: Mapping[str, Any], index: int, url: str, problems: list[str
     if link is None:
         problems.append(f"entry {index}: link {written[:80]!r} is not a web address; left out")
     return link
+
+
+def _repair_references(body: bytes) -> tuple[bytes, int]:
+    """The body with each character reference to no character (a lone surrogate like ``&#xD800;``, or a number
+    past U+10FFFF), on which the feed parser stumbles, made ``&#xFFFD;``; and how many there were."""
+    if b"&#" not in body:
+        return body, 0
+    repaired = 0
+
+    def repair(match: re.Match[bytes]) -> bytes:
+        nonlocal repaired
+        hexadecimal, decimal = match.groups()
+        digits = (hexadecimal or decimal).lstrip(b"0")
+        code = int(digits or b"0", 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            repaired += 1
+            return b"&#xFFFD;"
+        return match.group()
+
+    return _CHARACTER_REFERENCE.sub(repair, body), repaired
 
 
 def _refuse_entities(body: bytes) -> None:
