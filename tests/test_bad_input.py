@@ -306,6 +306,89 @@ def test_a_language_that_is_no_tag_is_dropped_for_the_detected_one(
     assert len(warned) == 2 and warned[0].startswith(f"{path}:1: language")
 
 
+# -- news-please ---------------------------------------------------------------------------------------------------
+def _news_please(number: int, **fields: object) -> dict[str, object]:
+    """An article as news-please writes it, every field it writes present."""
+    return {
+        "authors": ["Ann Reed"],
+        "date_download": "2031-01-05 08:00:00",
+        "date_modify": None,
+        "date_publish": "2031-01-05 07:15:00",
+        "description": "A crack in a girder.",
+        "filename": f"{number}.json",
+        "image_url": None,
+        "language": "en",
+        "localpath": None,
+        "maintext": ENGLISH,
+        "source_domain": "courier.example",
+        "text": None,
+        "title": f"Bridge report {number}",
+        "title_page": None,
+        "title_rss": None,
+        "url": f"https://courier.example/{number}",
+        **fields,
+    }
+
+
+def test_a_news_please_folder_with_broken_files_is_backfilled_file_by_file(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "news-please" / "courier.example"
+    site.mkdir(parents=True)
+    files: dict[str, object] = {
+        "01": _news_please(1),
+        "02": _news_please(2, date_publish="None"),  # kept, undated
+        "03": _news_please(3, title="Bridge \ud800 report 3", language='"><scrip'),  # kept, repaired, detected
+        "04": _news_please(4, title=None, maintext=None, description=None),
+        "05": json.dumps(_news_please(5))[:120],
+        "06": '{"title": ' + "[" * 5000 + "]" * 5000 + "}",
+        "07": bytes(range(256)) * 20,
+        "08": "",
+        "09": [1, None, _news_please(9)],
+        "10": _news_please(10, id=["a", "b"]),
+        "11": _news_please(11, id="x" * 100_000),
+    }
+    for name, content in files.items():
+        path = site / f"{name}.json"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    assert main(["--db", str(db_path), "backfill", str(tmp_path / "news-please"), "--no-briefs"]) == 0
+    capsys.readouterr()
+    store = open_store(db_path)
+    try:
+        quarantine = {q.origin: q.reason for q in store.quarantined(limit=100)}
+    finally:
+        store.close()
+    with closing(sqlite3.connect(db_path)) as connection:
+        stored = {
+            row[0]: row[1:] for row in connection.execute("SELECT origin, title, language, published FROM articles")
+        }
+    where = f"{site}/"
+    assert stored == {
+        f"{where}01.json": ("Bridge report 1", "en", "2031-01-05T07:15:00Z"),
+        f"{where}02.json": ("Bridge report 2", "en", None),
+        f"{where}03.json": ("Bridge \ufffd report 3", "en", "2031-01-05T07:15:00Z"),
+        f"{where}09.json[2]": ("Bridge report 9", "en", "2031-01-05T07:15:00Z"),
+    }
+    assert set(quarantine) == {
+        f"{where}04.json",
+        f"{where}05.json:1",
+        f"{where}06.json",
+        f"{where}07.json",
+        f"{where}08.json:1",
+        f"{where}09.json[0]",
+        f"{where}09.json[1]",
+        f"{where}10.json",
+        f"{where}11.json",
+    }
+    assert "nested more than 64 levels" in quarantine[f"{where}06.json"]
+    assert "binary file" in quarantine[f"{where}07.json"]
+    assert quarantine[f"{where}10.json"] == "field 'id' should be text, got list"
+    assert "over the 512-character limit" in quarantine[f"{where}11.json"]
+
+
 # -- feeds ---------------------------------------------------------------------------------------------------------
 FAST_FETCHING = {
     "NEWSLOOM_FETCH_HOST_DELAY": "0",

@@ -42,6 +42,11 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The fields a list of strings may give: paragraphs of text (news-please, some exports) or the names of authors. An
+# id, a headline or an address given as a list is no id, headline or address.
+_LISTS = frozenset({"text", "dek", "author"})
+
+
 class BadRecord(ValueError):
     """A record that cannot become an article; the message says why and how to fix it."""
 
@@ -61,7 +66,7 @@ def _as_text(value: Any, field: str) -> str | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if isinstance(value, list) and field in _LISTS and all(isinstance(v, str) for v in value):
         return ", ".join(value) if field == "author" else "\n\n".join(value)
     if isinstance(value, Mapping) and isinstance(value.get("name"), str):
         return str(value["name"])
