@@ -536,7 +536,7 @@ def test_a_broken_warc_record_costs_only_itself(tmp_path: Path, suffix: str, dam
 
 
 def test_a_corrupt_gzip_member_costs_only_its_record(tmp_path: Path) -> None:
-    path = _crawl(tmp_path / "crawl.warc.gz", _warc_records(4))
+    path = tmp_path / "crawl.warc.gz"
     members = [gzip.compress(record) for record in _warc_records(4)]
     second = bytearray(members[1])
     second[20:60] = bytes(40)
@@ -554,8 +554,9 @@ def test_a_corrupt_gzip_member_costs_only_its_record(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
 def test_a_crawl_cut_off_midway_keeps_the_pages_before_the_cut_and_says_where(tmp_path: Path, suffix: str) -> None:
-    whole = _crawl(tmp_path / f"whole{suffix}", _warc_records(3)).read_bytes()
-    last = len(_crawl(tmp_path / f"two{suffix}", _warc_records(2)).read_bytes())
+    records = _warc_records(3)
+    whole = _crawl(tmp_path / f"whole{suffix}", records).read_bytes()
+    last = len(_crawl(tmp_path / f"two{suffix}", records[:2]).read_bytes())
     for cut in (last + 10, last + 200, len(whole) - 40):
         path = tmp_path / f"cut-{cut}{suffix}"
         path.write_bytes(whole[:cut])
