@@ -128,7 +128,9 @@ def _parse(body: bytes, url: str, content_type: str | None, max_entries: int, no
     if feed.title:
         feed.title, replaced = repair_unicode(feed.title)
         if replaced:
-            problems.append(f"the feed's title holds text that is not valid Unicode: {replaced} lone surrogates replaced")
+            problems.append(
+                f"the feed's title holds text that is not valid Unicode: {replaced} lone surrogates replaced"
+            )
     if feed.site_url and lone_surrogates(feed.site_url):
         feed.site_url = None
         problems.append("the feed's site address holds text that is not valid Unicode; left out")
