@@ -346,26 +346,34 @@ async def add_articles(request: Request) -> JSONResponse:
     records = data if isinstance(data, list) else [data]
     if not records:
         raise HTTPException(422, "no articles in the body")
-    invalid = _first_lone_surrogate(records)
-    if invalid:
-        raise HTTPException(
-            422,
-            f"{invalid} holds a lone surrogate escape (like \\ud800), which is not valid Unicode text: "
-            "send the text as UTF-8, and characters beyond U+FFFF as whole surrogate pairs",
-        )
     items: list[Article | Rejected] = []
+    repaired: list[dict[str, str]] = []
     for number, record in enumerate(records, 1):
         origin = f"request item {number}"
         try:
             items.append(article_from_record(record, origin=origin))
         except ValueError as error:
             items.append(Rejected(origin, str(error), json.dumps(record)[:2000]))
+            continue
         except Exception as error:  # a record no rule foresaw: quarantined like the others, never a 500
             log.exception("%s: unexpected error while reading the record", origin)
             reason = f"unreadable record ({type(error).__name__}: {str(error)[:200]})"
             items.append(Rejected(origin, reason, json.dumps(record)[:2000]))
+            continue
+        fields = _with_lone_surrogates(record)
+        if fields:
+            reason = f"lone surrogates (text that is not valid Unicode) in {', '.join(fields)} replaced with U+FFFD"
+            repaired.append({"origin": origin, "reason": reason})
     report = await run_in_threadpool(_ingest, server, items)
-    return JSONResponse(report, status_code=201 if report["added"] else 200)
+    if repaired:
+        report["repaired"] = repaired
+    if report["added"]:
+        return JSONResponse(report, status_code=201)
+    if len(report["rejected"]) >= len(records):
+        # Nothing in the body could be read as an article: the request was bad, and the answer says why, article by
+        # article (the rejections are in the quarantine too).
+        return JSONResponse({"error": "no article in the body could be read: see rejected", **report}, status_code=400)
+    return JSONResponse(report, status_code=200)
 
 
 def _body_json(body: bytes) -> Any:
@@ -378,23 +386,20 @@ def _body_json(body: bytes) -> Any:
         raise HTTPException(400, f"the body is not JSON: {error}") from error
 
 
-def _first_lone_surrogate(records: list[Any]) -> str | None:
-    """Where the first string holding a lone surrogate is ('item 2, field title'), or None."""
-    for number, record in enumerate(records, 1):
-        waiting: list[tuple[str, Any]] = [("", record)]
-        while waiting:  # no recursion: the depth is bounded already, but a loop needs no bound at all
-            where, value = waiting.pop()
-            if isinstance(value, str):
-                if lone_surrogates(value):
-                    return f"item {number}" + (f", field {where}" if where else "")
-            elif isinstance(value, dict):
-                for key, inner in value.items():
-                    if lone_surrogates(key):
-                        return f"item {number}, a field name"
-                    waiting.append((f"{where}.{key}" if where else key, inner))
-            elif isinstance(value, list):
-                waiting.extend((f"{where}[{index}]", inner) for index, inner in enumerate(value))
-    return None
+def _with_lone_surrogates(record: Any) -> list[str]:
+    """The fields of a record holding lone surrogates (a JSON escape like \\ud800 that is no character), by path
+    ('title', 'source.name'); normalize replaces them."""
+    found: list[str] = []
+    waiting: list[tuple[str, Any]] = [("", record)]
+    while waiting:  # a loop, not recursion: the depth is bounded already, but a loop needs no bound at all
+        where, value = waiting.pop()
+        if isinstance(value, str) and lone_surrogates(value):
+            found.append(where or "the record")
+        elif isinstance(value, dict):
+            waiting.extend((f"{where}.{key}" if where else str(key), inner) for key, inner in value.items())
+        elif isinstance(value, list):
+            waiting.extend((f"{where}[{index}]", inner) for index, inner in enumerate(value))
+    return sorted(found)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
