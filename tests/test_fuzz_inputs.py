@@ -1,18 +1,22 @@
-"""Fuzzing the readers: malformed records mixed with good ones, in real files, through the real pipeline.
+"""Fuzzing the readers: malformed input mixed with good, in real files, over real HTTP, through the real pipeline.
 
-A seeded generator (the same seed, the same files) writes JSON lines, JSON, CSV and text files in which each record
-is either good (it must be stored, repaired where it needs it: a lone surrogate, a language that is no tag, a date
-no one can read, Windows-1252 bytes) or bad (it must be quarantined with its file and line: JSON cut short or
-nested 3,000 deep, garbage bytes, ids too long, quotes left open, binary files, a line over the size limit...).
-The pipeline reads the folder into a SQLite store; nothing may raise, and the store must hold exactly the good
-records and its quarantine exactly the bad ones.
+A seeded generator (the same seed, the same input) writes JSON lines, JSON (news-please among it), CSV, text and WARC
+files in which each record is either good (it must be stored, repaired where it needs it: a lone surrogate, a
+language that is no tag, a date no one can read, Windows-1252 bytes) or bad (it must be quarantined with its file and
+line or record: JSON cut short or nested 3,000 deep, garbage bytes, ids too long, quotes left open, binary files, a
+line over the size limit, WARC records of a wrong length or cut off...). The pipeline reads the folder into a SQLite
+store as a backfill does; nothing may raise, the store must hold exactly the good records and its quarantine exactly
+the bad ones, and the process's peak memory may grow by no more than ``FUZZ_BOUND``. Each test prints what it tried.
 
-A second test reads a 64 MiB line in a fresh process and measures the memory it took.
+Bodies are posted to the API served on 127.0.0.1 (each answered 201 or 400, never 500, with every article counted),
+and mangled feeds and pages must fail as a ``FeedError`` or ``PageError`` or be read, never otherwise. Two more
+tests read a 64 MiB line and a 2 GiB file without a newline in a fresh process and measure the memory they took.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import logging
@@ -22,19 +26,30 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from contextlib import closing
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 import newsloom
 from newsloom.config import Settings
 from newsloom.drivers.pipeline import Pipeline
-from newsloom.ingest import read_paths
+from newsloom.ingest.archives import find_archive_files, read_archive_file
+from newsloom.ingest.feeds import FeedError, parse_feed
 from newsloom.ingest.files import MAX_FILE_BYTES, MAX_LINE_BYTES
+from newsloom.ingest.web import PageError, extract_article
+from newsloom.model import Article, Rejected
+from newsloom.serve.app import create_app
 from newsloom.store import open_store
 
 SEED = 20310512
@@ -47,6 +62,25 @@ _LANGUAGE_TAG = re.compile(r"[a-z]{1,8}(?:-[a-z0-9]{1,8})*")
 # What reading one hostile file may add to a process's peak memory: twice the line limit (the line being read and
 # the text decoded from it), well under the 64 MiB line and the 2 GiB file the tests read.
 MEMORY_BOUND = 2 * MAX_LINE_BYTES
+# What the whole fuzz may add to the peak memory of the process that reads it: the models the pipeline loads on
+# first use (language identification, page extraction), a line held to the limit, and the batches on their way.
+FUZZ_BOUND = 256 * 1024 * 1024
+
+
+def _with_length(record: bytes, length: Callable[[int], object]) -> bytes:
+    declared = re.search(rb"Content-Length: (\d+)", record)
+    assert declared
+    return record.replace(declared.group(), f"Content-Length: {length(int(declared.group(1)))}".encode(), 1)
+
+
+# Records whose framing is broken: where they end cannot be trusted, and the reader must find the next record.
+FRAMING_DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "mangled first line": lambda record: b"GARBAGE!" + record[8:],
+    "length no number": lambda record: _with_length(record, lambda _: "many"),
+    "length too short": lambda record: _with_length(record, lambda n: n // 2),
+    "length too long": lambda record: _with_length(record, lambda n: n + 50),
+    "length past the end": lambda record: _with_length(record, lambda _: 99_999_999_999),
+}
 
 
 @dataclass
@@ -92,7 +126,9 @@ class Newsroom:
     def good_json(self) -> tuple[bytes, bool]:
         """A good record as JSON, some needing repair; and whether it holds a lone surrogate."""
         record = self.good()
-        kind = self.rng.choice(["plain", "plain", "surrogate", "language", "date", "port", "markup", "name", "int"])
+        kind = self.rng.choice(
+            ["plain", "plain", "surrogate", "language", "date", "port", "markup", "name", "int", "news-please"]
+        )
         if kind == "surrogate":
             record["title"] = f"{record['title']} \ud800 {self.rng.choice(WORDS)}"
         elif kind == "language":
@@ -107,6 +143,26 @@ class Newsroom:
             record["source"] = {"name": self.rng.choice(OUTLETS)}
         elif kind == "int":
             record["id"] = 10**9 + self.serial
+        elif kind == "news-please":  # news-please's names, and every other field it writes, most of them empty
+            published = str(record.pop("published")).replace("T", " ").rstrip("Z")
+            record = {
+                "authors": [self.rng.choice(WORDS).capitalize()],
+                "date_download": published,
+                "date_modify": None,
+                "date_publish": self.rng.choice([published, None, "None"]),
+                "description": None,
+                "filename": f"{record['id']}.json",
+                "image_url": None,
+                "language": record["language"],
+                "localpath": None,
+                "maintext": record["text"],
+                "source_domain": "courier.example",
+                "text": None,
+                "title": record["title"],
+                "title_page": None,
+                "title_rss": None,
+                "url": record["url"],
+            }
         data = json.dumps(record).encode()
         if kind == "plain" and self.rng.random() < 0.2:
             data = data.replace(b'"title": "', b'"title": "Caf\xe9 ', 1)  # Windows-1252, not UTF-8
@@ -281,11 +337,114 @@ class Newsroom:
         path.write_bytes(data)
         expected.quarantined.add(str(path))
 
+    # -- WARC crawls ---------------------------------------------------------------------------------------------
+    def page(self) -> str:
+        """A news page whose article the extraction finds: a headline and three paragraphs of 24 words or more."""
+        self.serial += 1
+        paragraphs = "".join(f"<p>{' '.join(self.sentence() for _ in range(4))}</p>" for _ in range(3))
+        title = f"{self.sentence()} ({self.serial})"
+        article = f"<article><h1>{title}</h1>{paragraphs}</article>"
+        return f"<html><head><title>{title}</title></head><body>{article}</body></html>"
+
+    def warc_record(self, kind: str = "response", status: str = "200 OK", content_type: str = "text/html") -> bytes:
+        """One record, uncompressed, with the blank lines after it; a response holds a page, or no article."""
+        self.serial += 1
+        out = io.BytesIO()
+        writer = WARCWriter(out, gzip=False)
+        url = f"https://crawl.example/{self.serial}"
+        if kind == "request":
+            headers = StatusAndHeaders("GET / HTTP/1.1", [("Host", "crawl.example")], is_http_request=True)
+            record = writer.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=headers)
+        else:
+            page = self.page() if content_type == "text/html" else "%PDF-1.4 not a page"
+            headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(url, kind, payload=io.BytesIO(page.encode()), http_headers=headers)
+        writer.write_record(record)
+        return out.getvalue()
+
+    def warc_file(self, path: Path, records: int, expected: Expected) -> None:
+        """A crawl (gzip member per record for .warc.gz): pages, requests, records that hold no article, records
+        whose framing is broken (never two in a row: a stretch passed over is one rejection), maybe cut off."""
+        chunks: list[bytes] = []
+        broken = True  # the first record is a page: a crawl that does not begin with one is no crawl
+        for number in range(1, records + 1):
+            origin = f"{path}#{number}"
+            roll = self.rng.random()
+            if roll < 0.55 or broken:
+                chunks.append(self.warc_record())
+                expected.stored.add(origin)
+                broken = False
+            elif roll < 0.65:
+                chunks.append(self.warc_record("request"))  # no page: neither stored nor quarantined
+            elif roll < 0.8:
+                chunks.append(
+                    self.rng.choice(
+                        [
+                            lambda: self.warc_record(content_type="application/pdf"),
+                            lambda: self.warc_record(status="404 Not Found"),
+                            lambda: self.warc_record(kind="rumour"),
+                        ]
+                    )()
+                )
+                expected.quarantined.add(origin)
+            else:
+                chunks.append(self.rng.choice(list(FRAMING_DAMAGE.values()))(self.warc_record()))
+                expected.quarantined.add(origin)
+                broken = True
+        gzipped = path.name.endswith(".gz")
+        data = [gzip.compress(chunk) if gzipped else chunk for chunk in chunks]
+        if self.rng.random() < 0.3:  # cut off in the middle of one more page
+            if broken:
+                data.append(gzip.compress(self.warc_record()) if gzipped else self.warc_record())
+                expected.stored.add(f"{path}#{records + 1}")
+                records += 1
+            last = gzip.compress(self.warc_record()) if gzipped else self.warc_record()
+            data.append(last[: self.rng.randint(10, len(last) // 2)])
+            expected.quarantined.add(f"{path}#{records + 1}")
+        path.write_bytes(b"".join(data))
+
+    # -- bodies for POST /api/articles ---------------------------------------------------------------------------
+    def post_body(self) -> tuple[bytes, int, int]:
+        """A request body, and how many good and bad articles it holds; (body, 0, 0) for a body that cannot be read
+        at all."""
+        if self.rng.random() < 0.15:
+            whole = json.dumps([self.good(), self.good()]).encode()
+            unreadable = [
+                b"[" * 3000 + b"]" * 3000,
+                b'{"a":' * 3000 + b"1" + b"}" * 3000,
+                b"{oops",
+                whole[: self.rng.randint(1, len(whole) - 1)],
+                b'{"id": "c", "title": "Caf\xe9 closes"}',  # Windows-1252: a body is UTF-8 or nothing
+                b'{"id": "n", "title": "T", "count": ' + b"9" * 5000 + b"}",
+            ]
+            return self.rng.choice(unreadable), 0, 0
+        records: list[bytes] = []
+        good = bad = 0
+        for _ in range(self.rng.randint(1, 4)):
+            if self.rng.random() < 0.6:
+                records.append(self.good_json()[0].replace(b"Caf\xe9 ", b""))
+                good += 1
+            else:
+                records.append(self._bad_item())
+                bad += 1
+        listed = b"[" + b", ".join(records) + b"]"
+        if len(records) == 1 and records[0].startswith(b"{") and self.rng.random() < 0.5:
+            return records[0], good, bad
+        return (b'{"articles": ' + listed + b"}" if self.rng.random() < 0.5 else listed), good, bad
+
 
 def _shift(origin: str, path: Path, at: int) -> str:
     """The origin of a line after a line was inserted at index ``at``."""
     number = int(origin.rsplit(":", 1)[1])
     return f"{path}:{number + 1}" if number > at else origin
+
+
+def _kind(origin: str) -> str:
+    """The format a record came in, from its origin (file:line, file[index], file#record or file)."""
+    name = re.sub(r"(:\d+|\[\d+\]|#\d+)$", "", origin)
+    if name.endswith(".jsonl"):
+        return "JSON lines"
+    return "WARC" if name.endswith((".warc", ".warc.gz")) else name.rsplit(".", 1)[-1].upper()
 
 
 def _stored(db: Path) -> tuple[set[str], list[tuple[str, str, str | None]]]:
@@ -312,6 +471,14 @@ def test_malformed_records_are_quarantined_and_every_good_one_is_stored(
         newsroom.csv_file(folder / f"sheet-{number}.csv", 80, expected)
     for number in range(30):
         newsroom.txt_file(folder / "txt" / f"story-{number}.txt", expected)
+    for number in range(4):
+        newsroom.warc_file(folder / f"crawl-{number}.warc{'.gz' if number % 2 else ''}", 25, expected)
+    files, refused = find_archive_files([folder])
+    assert refused == []
+
+    def items() -> Iterator[Article | Rejected]:
+        for path in files:
+            yield from read_archive_file(path)
 
     db = tmp_path / "store" / "newsloom.db"
     settings = Settings(db=str(db))
@@ -319,15 +486,20 @@ def test_malformed_records_are_quarantined_and_every_good_one_is_stored(
     store = open_store(db)
     try:
         with caplog.at_level(logging.WARNING, logger="newsloom"):
-            report = Pipeline(settings, store).ingest(read_paths([folder]), write_briefs=False)
+            before = _peak_rss(reset=True)
+            report = Pipeline(settings, store).ingest(items(), write_briefs=False)
+            growth = None if before is None else (_peak_rss() or 0) - before
         quarantined = {q.origin for q in store.quarantined(limit=100_000)}
     finally:
         store.close()
     stored, articles = _stored(db)
     seconds = time.perf_counter() - started
+    kinds = Counter(_kind(origin) for origin in expected.stored | expected.quarantined)
     print(
         f"\nfuzz: {expected.tried:,} records tried ({len(expected.stored):,} good, {len(expected.quarantined):,} bad, "
-        f"{expected.repaired_unicode} with lone surrogates) in {seconds:.1f} s"
+        f"{expected.repaired_unicode} with lone surrogates; "
+        f"{', '.join(f'{count:,} {kind}' for kind, count in sorted(kinds.items()))}) in {seconds:.1f} s; "
+        f"peak RSS grew {'(not measured here)' if growth is None else _mib(growth)}, the bound is {_mib(FUZZ_BOUND)}"
     )
 
     assert stored == expected.stored
@@ -338,6 +510,22 @@ def test_malformed_records_are_quarantined_and_every_good_one_is_stored(
     repairs = [r for r in caplog.records if "lone surrogate" in r.getMessage()]
     assert len(repairs) == expected.repaired_unicode
     assert expected.tried > 1000
+    assert growth is None or growth < FUZZ_BOUND
+    assert seconds < 120  # a few seconds here: a reader gone quadratic or stuck would show
+
+
+def _peak_rss(reset: bool = False) -> int | None:
+    """The peak resident memory of this process in bytes (Linux), started again from the current first when
+    ``reset``; None where /proc does not tell."""
+    try:
+        if reset:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")
+        with open("/proc/self/status") as status:
+            found = re.search(r"VmHWM:\s+(\d+) kB", status.read())
+    except OSError:
+        return None
+    return int(found.group(1)) * 1024 if found else None
 
 
 MEASURE = """
@@ -458,3 +646,141 @@ def test_a_2_gib_file_without_a_newline_is_refused_quickly_in_bounded_memory(tmp
     assert measured["traced_peak"] < MEMORY_BOUND
     assert measured["rss_growth"] < MEMORY_BOUND
     assert measured["seconds"] < 60
+
+
+@contextmanager
+def _serving(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free port of 127.0.0.1, for as long as the block runs."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_posted_bodies_are_answered_201_or_400_never_500(tmp_path: Path) -> None:
+    newsroom = Newsroom(SEED + 3)
+    db = tmp_path / "api.db"
+    settings = Settings(db=str(db))
+    settings.cluster = replace(settings.cluster, embedding="none")
+    settings.serve = replace(settings.serve, token="fuzz-token")
+    headers = {"Authorization": "Bearer fuzz-token", "Content-Type": "application/json"}
+    bodies = good_total = bad_total = 0
+    started = time.perf_counter()
+    with _serving(create_app(str(db), settings)) as address, httpx.Client(base_url=address, timeout=60) as client:
+        for _ in range(60):
+            body, good, bad = newsroom.post_body()
+            answer = client.post("/api/articles", content=body, headers=headers)
+            bodies, good_total, bad_total = bodies + 1, good_total + good, bad_total + bad
+            assert answer.status_code == (201 if good else 400), (body[:300], answer.text[:500])
+            report = answer.json()
+            if good or bad:
+                assert (report["added"], len(report["rejected"])) == (good, bad), (body[:300], report)
+            else:
+                assert "not JSON" in report["error"] and "rejected" not in report
+    with closing(sqlite3.connect(db)) as connection:
+        [(stored,)] = connection.execute("SELECT count(*) FROM articles").fetchall()
+    print(
+        f"\nfuzz: {bodies} bodies posted to 127.0.0.1 ({good_total} good articles, {bad_total} bad, the rest "
+        f"unreadable bodies) in {time.perf_counter() - started:.1f} s"
+    )
+    assert stored == good_total
+
+
+HOSTILE_SNIPPETS = [
+    b"&#xD800;",
+    b"&#55296;",
+    b"&#99999999999;",
+    b"&#x110000;",
+    b"\\ud800",
+    b"\x00",
+    b"\xff\xfe",
+    b"<![CDATA[",
+    b"]]>",
+    b"<" * 200,
+    b"[" * 3000,
+    b"<div>" * 3000,
+    b"<!DOCTYPE x [<!ENTITY a 'b'>]>",
+    b'"' * 50,
+    "\u2028\u0085\ufeff".encode(),
+]
+
+
+def _mangled(rng: random.Random, data: bytes) -> bytes:
+    """The data with one to three random cuts, deletions, copies, insertions or hostile snippets."""
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(data) + 1)
+        kind = rng.randrange(6)
+        if kind == 0:
+            data = data[:at]
+        elif kind == 1:
+            data = data[:at] + data[at + rng.randint(1, 200) :]
+        elif kind == 2:
+            data = data[:at] + data[at : at + rng.randint(1, 500)] * rng.randint(2, 4) + data[at:]
+        elif kind == 3:
+            data = data[:at] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 40))) + data[at:]
+        else:
+            data = data[:at] + rng.choice(HOSTILE_SNIPPETS) + data[at:]
+    return data
+
+
+def test_mangled_feeds_and_pages_fail_only_as_a_feed_or_page_error(tmp_path: Path) -> None:
+    newsroom = Newsroom(SEED + 4)
+    rng = random.Random(SEED + 5)
+    entries = [newsroom.good() for _ in range(4)]
+    rss = "".join(
+        f"<item><title>{e['title']}</title><link>{e['url']}</link><guid>{e['id']}</guid>"
+        f"<pubDate>Mon, 03 Mar 2031 09:00:00 GMT</pubDate><description>{e['text']}</description></item>"
+        for e in entries
+    )
+    atom = "".join(
+        f'<entry><title>{e["title"]}</title><link href="{e["url"]}"/><id>{e["id"]}</id>'
+        f'<updated>2031-03-03T09:00:00Z</updated><content type="html">{e["text"]}</content></entry>'
+        for e in entries
+    )
+    items = [{"id": e["id"], "url": e["url"], "title": e["title"], "content_text": e["text"]} for e in entries]
+    feeds = [
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{rss}</channel></rss>'.encode(),
+        f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>{atom}</feed>'.encode(),
+        json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Wire", "items": items}).encode(),
+    ]
+    pages = [newsroom.page().encode() for _ in range(3)]
+    read: list[Article | Rejected] = []
+    outcomes: Counter[str] = Counter()
+    started = time.perf_counter()
+    for number in range(300):
+        url = f"https://wire.example/feed/{number}"
+        try:
+            parsed = parse_feed(_mangled(rng, rng.choice(feeds)), url)
+        except FeedError:
+            outcomes["feeds refused"] += 1
+            continue
+        outcomes["feeds read"] += 1
+        read.extend([*parsed.rejected, *parsed.articles])
+    for number in range(150):
+        try:
+            read.append(extract_article(_mangled(rng, rng.choice(pages)), f"https://wire.example/page/{number}"))
+            outcomes["pages read"] += 1
+        except PageError:
+            outcomes["pages refused"] += 1
+    db = tmp_path / "feeds.db"
+    settings = Settings(db=str(db))
+    settings.cluster = replace(settings.cluster, embedding="none")
+    store = open_store(db)
+    try:
+        report = Pipeline(settings, store).ingest(read, write_briefs=False)
+    finally:
+        store.close()
+    print(
+        f"\nfuzz: 450 mangled feeds and pages tried ({', '.join(f'{n} {k}' for k, n in sorted(outcomes.items()))}; "
+        f"{len(read)} entries and pages ingested: {report.added} added, {report.already_known} already known, "
+        f"{report.rejected} rejected) in {time.perf_counter() - started:.1f} s"
+    )
+    assert report.added + report.already_known + report.rejected == len(read)
