@@ -50,7 +50,7 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
     """A cleaned copy of the article; raises ``EmptyArticle`` when nothing readable is left and ``BadArticle`` for
     an id unfit to be a key. Text that is not valid Unicode is repaired, and a language that is no language tag
     dropped for the detected one; both with a warning, the article kept."""
-    article = _valid_unicode(article)
+    article = valid_unicode(article)
     problem = id_problem(article.id)
     if problem:
         raise BadArticle(problem)
@@ -104,7 +104,7 @@ def _fit_url(article: Article) -> str | None:
     return url or None
 
 
-def _valid_unicode(article: Article) -> Article:
+def valid_unicode(article: Article) -> Article:
     """The article with every lone surrogate (which no UTF-8 text can hold) replaced by U+FFFD, and a warning."""
     repaired: dict[str, Any] = {}
     replaced = 0

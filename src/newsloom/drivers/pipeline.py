@@ -57,17 +57,17 @@ def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], l
     rejected: list[Rejected] = []
     for item in items:
         if isinstance(item, Rejected):
-            rejected.append(_storable(item))
+            rejected.append(storable(item))
             continue
         try:
             articles.append(normalize(item))
         except BadArticle as error:
-            rejected.append(_storable(Rejected(_origin(item), str(error), _excerpt(item))))
+            rejected.append(storable(Rejected(_origin(item), str(error), _excerpt(item))))
         except Exception as error:
             # The last line of defence: an article no rule foresaw is quarantined, and the run goes on.
             log.exception("%s: unexpected error while normalizing; the article is quarantined", _origin(item))
             reason = f"unexpected error while normalizing ({type(error).__name__}: {str(error)[:200]})"
-            rejected.append(_storable(Rejected(_origin(item), reason, _excerpt(item))))
+            rejected.append(storable(Rejected(_origin(item), reason, _excerpt(item))))
     return articles, rejected
 
 
@@ -84,7 +84,7 @@ def _excerpt(article: Article) -> str:
     return ""
 
 
-def _storable(rejected: Rejected) -> Rejected:
+def storable(rejected: Rejected) -> Rejected:
     """The rejection as text every store can hold: lone surrogates and NUL characters (which PostgreSQL refuses in
     text) replaced with U+FFFD."""
     origin, reason, raw = (
