@@ -466,12 +466,12 @@ def test_urls_with_control_characters_or_no_end_are_dropped_and_the_article_kept
 
 
 # -- WARC crawls ---------------------------------------------------------------------------------------------------
-def _warc_records(pages: int) -> list[bytes]:
+def _warc_records(pages: int, paragraphs: int = 1) -> list[bytes]:
     """A crawl of ``pages`` HTML responses, each record on its own (uncompressed, with the blank lines after it)."""
     records = []
     for number in range(1, pages + 1):
         body = f"<html><head><title>Bridge report {number}</title></head><body><article><p>{ENGLISH} {ENGLISH}</p>"
-        body += f"<p>{ENGLISH}</p></article></body></html>"
+        body += f"<p>{ENGLISH}</p>" * paragraphs + "</article></body></html>"
         out = io.BytesIO()
         writer = WARCWriter(out, gzip=False)
         headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
@@ -599,6 +599,30 @@ def test_a_warc_header_line_without_end_is_refused_in_bounded_memory(tmp_path: P
     ]
     assert "headers running on past 1,048,576 bytes" in items[1].reason
     assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("damage", ["no length", "a length past the end of the file"])
+def test_records_without_an_end_are_passed_over_without_reading_the_crawl_again_for_each(
+    tmp_path: Path, damage: str
+) -> None:
+    records = [BROKEN_RECORDS[damage](record) for record in _warc_records(100, paragraphs=200)]  # 40 KiB each
+    path = _crawl(tmp_path / "crawl.warc", [_warc_records(1)[0], *records])
+    before = _bytes_read()
+    items = list(read_warc(path))
+    read = _bytes_read() - before
+    assert [type(i).__name__ for i in items] == ["Article", "Rejected"]  # 100 broken in a row: one stretch
+    assert read < 3 * path.stat().st_size  # read once (and scanned once for the next record), not 100 times
+
+
+def _bytes_read() -> int:
+    """The bytes this process has read so far (Linux)."""
+    try:
+        status = Path("/proc/self/io").read_text()
+    except OSError:
+        pytest.skip("no /proc/self/io here")
+    found = re.search(r"rchar:\s+(\d+)", status)
+    assert found
+    return int(found.group(1))
 
 
 def test_a_broken_crawl_is_backfilled_with_its_rejection_in_the_quarantine(

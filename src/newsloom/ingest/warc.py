@@ -115,7 +115,8 @@ def read_crawl(path: Path) -> Iterator[Item]:
             problem: str | None = None
             try:
                 for record in crawl:
-                    item, problem = _record(record, crawl, f"{path}#{number + 1}")
+                    room = None if gzipped else size - at
+                    item, problem = _record(record, crawl, f"{path}#{number + 1}", room)
                     if problem:
                         break
                     if broken:
@@ -148,9 +149,17 @@ def read_crawl(path: Path) -> Iterator[Item]:
             yield broken.rejected(path, None, size)
 
 
-def _record(record: Any, crawl: _Crawl, origin: str) -> tuple[Item | None, str | None]:
+def _record(record: Any, crawl: _Crawl, origin: str, room: int | None) -> tuple[Item | None, str | None]:
     """What one record holds (an article, a rejection, or nothing for a record that is no page), and what is
-    wrong with its framing, if anything (then what it holds cannot be trusted)."""
+    wrong with its framing, if anything (then what it holds cannot be trusted). ``room``: the bytes of the file
+    from the record on, for an uncompressed crawl."""
+    declared = record.rec_headers.get_header("Content-Length")
+    if declared is None or not declared.strip().isdigit():
+        # Read on, it would run to the end of the file: passed over to the next record at once instead.
+        return None, f"a record whose Content-Length is {'missing' if declared is None else repr(declared[:40])}"
+    length = int(declared)
+    if room is not None and length > room:
+        return None, f"a record cut short: the file ends before the {length:,} bytes it declares"
     inconsistent = crawl.err_count
     try:
         item = _item(record, origin)
@@ -158,13 +167,10 @@ def _record(record: Any, crawl: _Crawl, origin: str) -> tuple[Item | None, str |
         log.exception("%s: unexpected error while reading the record", origin)
         item = Rejected(origin, f"unreadable WARC record ({type(error).__name__}: {str(error)[:200]})")
     crawl.read_to_end()
-    declared = record.rec_headers.get_header("Content-Length")
-    if declared is None or not declared.strip().isdigit():
-        return None, f"a record whose Content-Length is {'missing' if declared is None else repr(declared[:40])}"
     if getattr(record.raw_stream, "limit", 0) > 0:
-        return None, f"a record cut short: the file ends before the {int(declared):,} bytes it declares"
+        return None, f"a record cut short: the file ends before the {length:,} bytes it declares"
     if crawl.err_count > inconsistent:
-        return None, f"a record longer or shorter than the {int(declared):,} bytes it declares"
+        return None, f"a record longer or shorter than the {length:,} bytes it declares"
     return item, None
 
 
@@ -203,13 +209,14 @@ def _page(record: Any, origin: str) -> Item:
 
 def _next_record(handle: io.BufferedReader, position: int, gzipped: bool) -> int | None:
     """Where the next record at or after ``position`` may begin (the next gzip member of a ``.warc.gz``, the next
-    line beginning ``WARC/`` of a ``.warc``), or None when the file holds no more; read a piece at a time into one
-    buffer."""
+    line beginning ``WARC/`` of a ``.warc``), or None when the file holds no more. Read into one buffer, a piece at
+    a time, the pieces growing: the next record is most often near, and a long stretch of garbage is read once."""
     marker, skip = (_GZIP_MEMBER, 0) if gzipped else (_RECORD_LINE, 1)
     overlap = len(marker) - 1  # a marker may straddle two pieces: the end of one is searched again with the next
     buffer = bytearray(_PIECE)
+    piece = 16 * 1024
     handle.seek(position)
-    while read := handle.readinto(buffer):
+    while read := handle.readinto(memoryview(buffer)[:piece]):
         found = buffer.find(marker, 0, read)
         if found >= 0:
             return position + found + skip
@@ -217,6 +224,7 @@ def _next_record(handle: io.BufferedReader, position: int, gzipped: bool) -> int
             return None
         position += read - overlap
         handle.seek(position)
+        piece = min(piece * 2, _PIECE)
     return None
 
 
