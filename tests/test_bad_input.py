@@ -258,19 +258,27 @@ def test_ids_too_long_or_with_control_characters_are_rejected(tmp_path: Path) ->
             json.dumps(good(2, id="line\nbreak")),
             json.dumps(good(3, id="nul\u0000")),
             json.dumps(good(4, id="y" * 512)),
+            json.dumps(good(5, id="half \ud800")),  # repaired, it would be one key with "half \udc00"
         ],
     )
     articles, rejected = items_of(path)
     assert [a.id for a in articles] == ["y" * 512]
-    assert [r.origin for r in rejected] == [f"{path}:1", f"{path}:2", f"{path}:3"]
+    assert [r.origin for r in rejected] == [f"{path}:1", f"{path}:2", f"{path}:3", f"{path}:5"]
     assert "100,000 characters, over the 512-character limit" in rejected[0].reason
     assert "control character U+000A" in rejected[1].reason
     assert "control character U+0000" in rejected[2].reason
+    assert "lone surrogate (U+D800, not valid Unicode) at position 6" in rejected[3].reason
 
 
 def test_an_article_made_in_python_with_a_bad_id_is_rejected_by_normalize() -> None:
-    articles, [rejected] = normalize_all([Article(id="a\tb", title="T", text=ENGLISH, origin="script")])
-    assert articles == [] and rejected.origin == "script" and "U+0009" in rejected.reason
+    articles, rejected = normalize_all(
+        [
+            Article(id="a\tb", title="T", text=ENGLISH, origin="script"),
+            Article(id="a\udc00", title="T", text=ENGLISH, origin="script:2"),
+        ]
+    )
+    assert articles == [] and [r.origin for r in rejected] == ["script", "script:2"]
+    assert "U+0009" in rejected[0].reason and "lone surrogate (U+DC00" in rejected[1].reason
 
 
 def test_a_language_that_is_no_tag_is_dropped_for_the_detected_one(

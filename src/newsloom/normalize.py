@@ -50,10 +50,10 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
     """A cleaned copy of the article; raises ``EmptyArticle`` when nothing readable is left and ``BadArticle`` for
     an id unfit to be a key. Text that is not valid Unicode is repaired, and a language that is no language tag
     dropped for the detected one; both with a warning, the article kept."""
-    article = valid_unicode(article)
     problem = id_problem(article.id)
     if problem:
         raise BadArticle(problem)
+    article = valid_unicode(article)
     outlet = clean_line(article.outlet) or None
     title = strip_outlet_suffix(clean_line(article.title), outlet)[:MAX_TITLE_CHARS]
     text = clean_text(article.text[: max_text_chars * 2])

@@ -123,7 +123,7 @@ def read_crawl(path: Path) -> Iterator[Item]:
                         yield broken.rejected(path, at, size)
                         broken = None
                     number += 1
-                    if item:
+                    if item is not None:
                         yield item
                     at = crawl.offset
                     crawl.reader.header_bytes = 0

@@ -99,10 +99,17 @@ def repair_unicode(text: str) -> tuple[str, int]:
 
 
 def id_problem(article_id: str) -> str | None:
-    """Why an article id cannot be a key in the store (too long, or holding a control character), or None."""
+    """Why an article id cannot be a key in the store (too long, or holding a control character or a lone
+    surrogate), or None. A lone surrogate is refused, not repaired: two ids repaired alike would be one key."""
     if len(article_id) > MAX_ID_CHARS:
         return f"id is {len(article_id):,} characters, over the {MAX_ID_CHARS:,}-character limit"
     control = _CONTROL.search(article_id)
     if control:
         return f"id holds the control character U+{ord(control.group()):04X} at position {control.start() + 1}"
+    surrogate = _SURROGATE.search(article_id)
+    if surrogate:
+        return (
+            f"id holds a lone surrogate (U+{ord(surrogate.group()):04X}, not valid Unicode) at position "
+            f"{surrogate.start() + 1}"
+        )
     return None
