@@ -276,6 +276,34 @@ def test_cluster_command_with_the_ray_engine(
     assert ray_lines == local_lines
 
 
+def test_the_ray_engine_stores_text_that_is_not_valid_unicode_repaired(ray_cluster: None, tmp_path: Path) -> None:
+    """Lone surrogates (JSON escapes like \\ud800) in articles and in rejected records: Arrow, like the stores, takes
+    only valid Unicode, so they are replaced before the rows are made."""
+    text = " ".join(_PARAGRAPHS)
+    lines = [
+        {"id": "s1", "title": "Crane \ud800 topples", "text": text, "published": "2031-01-05T07:00:00Z"},
+        {
+            "id": "s2",
+            "title": "Landing shut",
+            "text": text,
+            "source": "Wire \udc00",
+            "published": "2031-01-05T08:00:00Z",
+        },
+    ]
+    path = tmp_path / "archive" / "wire.jsonl"
+    path.parent.mkdir()
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")  # the escapes kept
+    (path.parent / "list.json").write_text(json.dumps([{"id": "bad", "title": {"x": "\ud800"}}]), encoding="utf-8")
+    files, _ = find_archive_files([path.parent])
+    with open_store(str(tmp_path / "ray.db")) as store:
+        report = backfill(files, FAST, store, engine="ray", write_briefs=False)
+        titles = sorted(a.title for a in _stored(store))
+        [quarantined] = store.quarantined()
+    assert report.added == 2 and report.rejected == 1
+    assert titles == ["Crane \ufffd topples", "Landing shut"]
+    assert quarantined.origin == f"{path.parent / 'list.json'}[0]" and "\ufffd" in quarantined.raw
+
+
 def _fast_config(folder: Path) -> Path:
     config = folder / "fast.toml"
     config.write_text('[cluster]\nembedding = "none"\n', encoding="utf-8")

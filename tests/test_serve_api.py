@@ -276,6 +276,49 @@ def test_bad_article_bodies_are_explained(writer: TestClient) -> None:
     assert huge.status_code == 413
 
 
+def test_bodies_that_cannot_be_read_answer_400_never_500(writer: TestClient) -> None:
+    as_json = {**auth(), "Content-Type": "application/json"}
+    deep = writer.post("/api/articles", headers=as_json, content=b"[" * 2000 + b"]" * 2000)
+    assert deep.status_code == 400 and "nested more than 64 levels" in deep.json()["error"]
+    deep_object = writer.post("/api/articles", headers=as_json, content=b'{"a":' * 2000 + b"1" + b"}" * 2000)
+    assert deep_object.status_code == 400
+    long_number = writer.post("/api/articles", headers=as_json, content=b'{"id": "n", "text": ' + b"9" * 5000 + b"}")
+    assert long_number.status_code == 400 and "not JSON" in long_number.json()["error"]
+    not_utf8 = writer.post("/api/articles", headers=as_json, content=b'{"id": "u", "title": "Caf\xe9"}')
+    assert not_utf8.status_code == 400 and "not JSON" in not_utf8.json()["error"]
+    long_id = writer.post("/api/articles", headers=auth(), json={**_lighthouse(), "id": "x" * 100_000})
+    assert long_id.status_code == 400
+    assert "no article in the body could be read" in long_id.json()["error"]
+    assert "over the 512-character limit" in long_id.json()["rejected"][0]["reason"]
+    control_id = writer.post("/api/articles", headers=auth(), json=[{**_lighthouse(), "id": "a\u0000b"}, "nothing"])
+    assert control_id.status_code == 400 and len(control_id.json()["rejected"]) == 2
+    assert writer.get("/api/articles/lighthouse-1").status_code == 404  # nothing refused was stored
+    mixed = writer.post("/api/articles", headers=auth(), json=[{**_lighthouse(), "id": "x" * 100_000}, _lighthouse()])
+    assert mixed.status_code == 201
+    assert mixed.json()["added"] == 1 and "over the 512-character limit" in mixed.json()["rejected"][0]["reason"]
+
+
+def test_posted_text_that_is_not_valid_unicode_is_repaired_and_reported(writer: TestClient) -> None:
+    body = {**_lighthouse(), "title": "Lighthouse \ud800 keeper", "source": {"name": "Pinecrest \udc00"}}
+    as_json = {**auth(), "Content-Type": "application/json"}
+    posted = writer.post("/api/articles", headers=as_json, content=json.dumps({"articles": [body]}).encode())
+    assert posted.status_code == 201
+    assert posted.json()["repaired"] == [
+        {
+            "origin": "request item 1",
+            "reason": "lone surrogates (text that is not valid Unicode) in source.name, title replaced with U+FFFD",
+        }
+    ]
+    article = writer.get("/api/articles/lighthouse-1").json()
+    assert article["title"] == "Lighthouse \ufffd keeper" and article["source"] == "Pinecrest \ufffd"
+
+
+def test_a_posted_language_that_is_no_language_tag_is_dropped_for_the_detected_one(writer: TestClient) -> None:
+    posted = writer.post("/api/articles", headers=auth(), json={**_lighthouse(), "language": '"><scrip'})
+    assert posted.status_code == 201
+    assert writer.get("/api/articles/lighthouse-1").json()["language"] == "en"
+
+
 # -- safety ----------------------------------------------------------------------------------------------------
 def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
     for path in ("/", "/api/stories", "/feeds/briefs.atom", "/static/reader.css", "/nowhere"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -251,7 +252,8 @@ def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Consol
         source = Path(args.input)
         if args.input == "-":
             source = Path(folder) / "stdin.jsonl"
-            source.write_bytes(sys.stdin.buffer.read())
+            with source.open("wb") as handle:
+                shutil.copyfileobj(sys.stdin.buffer, handle)  # a piece at a time: standard input may be any size
         elif not source.is_file():
             raise UserError(f"no such file: {args.input}")
         placed, rejected = assign_stories_by_window(
@@ -277,7 +279,7 @@ def _read_input(path: str) -> Iterator[Article | Rejected]:
         import tempfile
 
         with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as handle:
-            handle.write(sys.stdin.buffer.read())
+            shutil.copyfileobj(sys.stdin.buffer, handle)  # a piece at a time: standard input may be any size
         try:
             yield from read_file(Path(handle.name))
         finally:

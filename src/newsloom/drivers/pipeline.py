@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from newsloom.config import Settings
 from newsloom.desk import Desk
 from newsloom.model import Article, Brief, Rejected
-from newsloom.normalize import EmptyArticle, normalize
+from newsloom.normalize import BadArticle, normalize
 from newsloom.store.base import Store
 from newsloom.syndication import SyndicationIndex
+from newsloom.text.checks import repair_unicode
 from newsloom.write.writer import Writer, load_writer
 
 if TYPE_CHECKING:
@@ -56,13 +57,41 @@ def normalize_all(items: Iterable[Article | Rejected]) -> tuple[list[Article], l
     rejected: list[Rejected] = []
     for item in items:
         if isinstance(item, Rejected):
-            rejected.append(item)
+            rejected.append(storable(item))
             continue
         try:
             articles.append(normalize(item))
-        except EmptyArticle as error:
-            rejected.append(Rejected(item.origin or item.id or "input", str(error), (item.title or item.text)[:2000]))
+        except BadArticle as error:
+            rejected.append(storable(Rejected(_origin(item), str(error), _excerpt(item))))
+        except Exception as error:
+            # The last line of defence: an article no rule foresaw is quarantined, and the run goes on.
+            log.exception("%s: unexpected error while normalizing; the article is quarantined", _origin(item))
+            reason = f"unexpected error while normalizing ({type(error).__name__}: {str(error)[:200]})"
+            rejected.append(storable(Rejected(_origin(item), reason, _excerpt(item))))
     return articles, rejected
+
+
+def _origin(article: Article) -> str:
+    origin = article.origin if isinstance(article.origin, str) and article.origin else None
+    identity = article.id if isinstance(article.id, str) and article.id else None
+    return (origin or identity or "input")[:2000]
+
+
+def _excerpt(article: Article) -> str:
+    for value in (article.title, article.text):
+        if isinstance(value, str) and value:
+            return value[:2000]
+    return ""
+
+
+def storable(rejected: Rejected) -> Rejected:
+    """The rejection as text every store can hold: lone surrogates and NUL characters (which PostgreSQL refuses in
+    text) replaced with U+FFFD."""
+    origin, reason, raw = (
+        repair_unicode(str(text))[0].replace("\x00", "\ufffd")
+        for text in (rejected.origin, rejected.reason, rejected.raw)
+    )
+    return Rejected(origin, reason, raw)
 
 
 class Pipeline:
@@ -111,7 +140,7 @@ class Pipeline:
         """
         store = self._require_store()
         report = IngestReport()
-        iterator = iter(items)
+        iterator = _until_broken(items)
         while batch := list(islice(iterator, self.settings.batch_size)):
             articles, rejected = normalize_all(batch)
             report.read += len(articles)
@@ -166,6 +195,27 @@ class Pipeline:
         if self.store is None:
             raise RuntimeError("this pipeline has no store: open one with newsloom.open_store(path)")
         return self.store
+
+
+def _until_broken(items: Iterable[Article | Rejected]) -> Iterator[Article | Rejected]:
+    """The items, until their source fails: then a rejection saying where it stopped, and the end of the input.
+
+    The readers turn bad input into rejections themselves; this is for a source that breaks anyway, so what it
+    gave before is still stored and the run ends with a report instead of a traceback.
+    """
+    last = "the start of the input"
+    iterator = iter(items)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:
+            log.exception("the input broke off after %s", last)
+            yield Rejected(last, f"the input broke off after this: {type(error).__name__}: {str(error)[:200]}")
+            return
+        last = item.origin or last
+        yield item
 
 
 # -- without a store: the scripted contract -----------------------------------------------------------------

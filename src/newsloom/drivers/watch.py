@@ -25,7 +25,7 @@ from newsloom.ingest.feeds import FEED_ACCEPT, FeedError, ParsedFeed, parse_feed
 from newsloom.ingest.fetch import Fetcher, FetchError
 from newsloom.ingest.web import PageError, extract_article
 from newsloom.model import Article, Feed
-from newsloom.normalize import EmptyArticle, normalize
+from newsloom.normalize import normalize
 from newsloom.store.base import Store
 
 if TYPE_CHECKING:
@@ -139,8 +139,9 @@ class Watcher:
         if self.settings.fetch_pages:
             fresh = self._with_full_text(fresh, pool, parsed.problems)
         started = time.perf_counter()
-        # Briefs once per round, not once per feed; each batch counts its articles on the feed as it is stored.
-        report = self.pipeline.ingest(fresh, write_briefs=False, feed=feed.url)
+        # Briefs once per round, not once per feed; entries that could not be read go to the quarantine; each batch
+        # counts its articles on the feed as it is stored.
+        report = self.pipeline.ingest([*parsed.rejected, *fresh], write_briefs=False, feed=feed.url)
         self._spent("pipeline", started)
         for problem in parsed.problems:
             log.info("%s: %s", feed.url, problem)
@@ -159,8 +160,8 @@ class Watcher:
         for position, article in enumerate(articles):
             try:
                 normalized.append(normalize(article))
-            except EmptyArticle:
-                continue  # ingest will quarantine it with its reason
+            except Exception:  # whatever stops it, ingest quarantines it with its reason
+                continue
             ids[position] = normalized[-1].id
         known = self.store.known(normalized)
         return [

@@ -3,7 +3,8 @@
 A WARC file (``.warc``, ``.warc.gz``) holds the pages a crawler fetched; each ``response`` record with an HTML body
 becomes an article through the same extraction as a fetched page (trafilatura), dated by the page's own markup or,
 failing that, by the record's ``WARC-Date``. A record that holds no article (an index page, an error page, a PDF)
-becomes a ``Rejected`` naming the file, the record and the reason; the rest of the crawl goes on. news-please output
+becomes a ``Rejected`` naming the file, the record and the reason, and so does a stretch of broken records, passed
+over to the next record the file holds (``newsloom.ingest.warc``); the rest of the crawl goes on. news-please output
 (one ``.json`` per article, in folders) and JSON lines are read by ``newsloom.ingest.files``.
 """
 
@@ -11,13 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 
-from newsloom.ingest.files import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, find_files, read_file
-from newsloom.ingest.web import PageError, extract_article
+from newsloom.ingest.files import SUPPORTED_SUFFIXES, find_files, read_file
 from newsloom.model import Article, Rejected
-from newsloom.text.dates import UnreadableDate, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -46,62 +44,21 @@ def read_archive_file(path: Path) -> Iterator[Item]:
 
 
 def read_warc(path: Path) -> Iterator[Item]:
-    """Each HTML ``response`` record of a WARC file as an article (or a ``Rejected`` saying why it is none)."""
+    """Each HTML ``response`` record of a WARC file as an article (or a ``Rejected`` saying why it is none), the
+    crawl read on past any broken record (``newsloom.ingest.warc``)."""
     try:
-        from warcio.archiveiterator import ArchiveIterator
-        from warcio.exceptions import ArchiveLoadFailed
-    except ImportError:
+        from newsloom.ingest.warc import read_crawl
+    except ImportError as error:
+        if not (error.name or "").startswith("warcio"):
+            raise
         yield Rejected(str(path), f"reading WARC files needs warcio: {WARC_INSTALL}")
         return
     try:
-        with path.open("rb") as handle:
-            if handle.read(5) != b"WARC/" and not _gzipped(path):
-                yield Rejected(str(path), "not a WARC file: it does not begin with a WARC/1.x record")
-                return
-            handle.seek(0)
-            for number, record in enumerate(ArchiveIterator(handle), start=1):
-                if record.rec_type != "response":
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                origin = f"{path}#{number}"
-                content_type = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
-                if "html" not in content_type.lower():
-                    yield Rejected(origin, f"{url}: not an HTML page ({content_type or 'no content type'})")
-                    continue
-                status = record.http_headers.get_statuscode() if record.http_headers else ""
-                if status and not status.startswith("2"):
-                    yield Rejected(origin, f"{url}: HTTP status {status}, not a page")
-                    continue
-                body = record.content_stream().read(MAX_FILE_BYTES + 1)
-                if len(body) > MAX_FILE_BYTES:
-                    yield Rejected(origin, f"{url}: page over the {MAX_FILE_BYTES:,}-byte limit")
-                    continue
-                try:
-                    article = extract_article(body, url)
-                except PageError as error:
-                    yield Rejected(origin, f"{url}: {error}")
-                    continue
-                if article.published is None:
-                    article.published = _record_date(record.rec_headers.get_header("WARC-Date"), origin)
-                article.origin = origin
-                yield article
-    except ArchiveLoadFailed as error:
-        yield Rejected(str(path), f"not a readable WARC file: {error}")
+        yield from read_crawl(path)
     except OSError as error:
         yield Rejected(str(path), f"cannot read file: {error.strerror or error}")
-
-
-def _gzipped(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
-
-
-def _record_date(value: str | None, origin: str) -> datetime | None:
-    """When the crawler fetched the page: a stand-in for a publication date the page does not give."""
-    if not value:
-        return None
-    try:
-        return parse_date(value)
-    except UnreadableDate:
-        log.warning("%s: unreadable WARC-Date %r", origin, value)
-        return None
+    except Exception as error:
+        # The last line of defence: the reader turns broken records into rejections; this keeps its own failure
+        # from stopping the files after this one.
+        log.exception("%s: unexpected error while reading the crawl", path)
+        yield Rejected(str(path), f"reading stopped by an unexpected error ({type(error).__name__}: {error})")

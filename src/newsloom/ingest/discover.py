@@ -89,7 +89,8 @@ def read_urls(urls: Sequence[str], fetcher: Fetcher) -> list[Article | Rejected]
             response = fetcher.fetch(url)
             content_type = response.headers.get("content-type")
             if looks_like_feed(response.body, content_type):
-                items.extend(parse_feed(response.body, response.final_url, content_type).articles)
+                parsed = parse_feed(response.body, response.final_url, content_type)
+                items.extend([*parsed.rejected, *parsed.articles])
             else:
                 items.append(extract_article(response.body, response.final_url))
         except (FetchError, FeedError, PageError) as error:

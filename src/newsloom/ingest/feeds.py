@@ -2,8 +2,9 @@
 
 ``parse_feed`` works on bytes already fetched and never touches the network or the file system. Each entry becomes
 one raw ``Article``; what was odd about the feed but did not stop it being read is listed in
-``ParsedFeed.problems``. A body that is not a feed at all, or that must not be parsed (too large, declaring XML
-entities), raises ``FeedError``.
+``ParsedFeed.problems``, and an entry that could not be read at all is a ``Rejected`` in ``ParsedFeed.rejected``,
+for the quarantine. A body that is not a feed at all, or that must not be parsed (too large, declaring XML
+entities, JSON nested deeper than any feed), raises ``FeedError``; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from newsloom.model import Article
+from newsloom.model import Article, Rejected
+from newsloom.text.checks import JSONTooDeep, load_json, lone_surrogates, repair_unicode
 from newsloom.text.clean import clean_line, clean_text
 from newsloom.text.dates import UnreadableDate, parse_date
 
@@ -49,6 +51,7 @@ _ENTRY_END = re.compile(rb"</(?:[\w-]+:)?(?:item|entry)\s*>")
 # instructions, comments, and a DOCTYPE with or without an internal subset.
 _PROLOG_PART = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(r"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 
 class FeedError(ValueError):
@@ -64,6 +67,7 @@ class ParsedFeed:
     kind: str
     articles: list[Article] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # entries that could not be read at all
 
 
 @dataclass
@@ -100,6 +104,17 @@ def parse_feed(
         raise FeedError("the response is empty: there is no feed to read")
     now = now or datetime.now(UTC)
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    try:
+        return _parse(body, url, content_type, max_entries, now)
+    except FeedError:
+        raise
+    except Exception as error:
+        # The last line of defence: a feed no rule foresaw fails as a feed, with a reason, and the round goes on.
+        log.exception("%s: unexpected error while reading the feed", url)
+        raise FeedError(f"the feed could not be read ({type(error).__name__}: {str(error)[:200]})") from error
+
+
+def _parse(body: bytes, url: str, content_type: str | None, max_entries: int, now: datetime) -> ParsedFeed:
     if _is_json(body, content_type):
         feed, entries, problems = _read_json_feed(body, url)
     else:
@@ -107,10 +122,29 @@ def parse_feed(
     if len(entries) > max_entries:
         problems.append(f"{len(entries) - max_entries:,} entries over the {max_entries:,}-entry cap were left out")
         entries = entries[:max_entries]
-    feed.articles = [_article(entry, index, url, now, problems) for index, entry in enumerate(entries, start=1)]
+    for index, entry in entries:
+        try:
+            feed.articles.append(_article(entry, index, url, now, problems))
+        except Exception as error:
+            feed.rejected.append(_unreadable(url, index, error))
+    if feed.title:
+        feed.title, replaced = repair_unicode(feed.title)
+        if replaced:
+            problems.append(
+                f"the feed's title holds text that is not valid Unicode: {replaced} lone surrogates replaced"
+            )
+    if feed.site_url and lone_surrogates(feed.site_url):
+        feed.site_url = None
+        problems.append("the feed's site address holds text that is not valid Unicode; left out")
     feed.problems = problems
     log.debug("%s: %s feed, %d entries, %d problems", url, feed.kind, len(feed.articles), len(problems))
     return feed
+
+
+def _unreadable(url: str, index: int, error: Exception) -> Rejected:
+    """An entry that could not be read, for the quarantine; the rest of the feed goes on."""
+    log.warning("%s: entry %d could not be read (%s: %s)", url, index, type(error).__name__, error)
+    return Rejected(f"{url}#entry-{index}", f"unreadable feed entry ({type(error).__name__}: {str(error)[:200]})")
 
 
 def looks_like_feed(body: bytes, content_type: str | None = None) -> bool:
@@ -128,8 +162,11 @@ def looks_like_feed(body: bytes, content_type: str | None = None) -> bool:
 
 
 # -- XML feeds (feedparser) --------------------------------------------------------------------------------------
-def _read_xml_feed(body: bytes, url: str, content_type: str | None) -> tuple[ParsedFeed, list[_Entry], list[str]]:
+def _read_xml_feed(
+    body: bytes, url: str, content_type: str | None
+) -> tuple[ParsedFeed, list[tuple[int, _Entry]], list[str]]:
     _refuse_entities(body)
+    body, references = _repair_references(body)
     headers = {"content-type": content_type} if content_type else {}
     # Bytes in a BytesIO: a str could be taken for a URL or a path. No Content-Location header, so feedparser
     # leaves relative links as written and a guid that is no URL can be told from a link (see _entry_link).
@@ -168,10 +205,17 @@ def _read_xml_feed(body: bytes, url: str, content_type: str | None) -> tuple[Par
             f"this is not a feed (the document starts with <{_root_element(_decode_head(body)) or '?'}>): "
             "newsloom reads RSS, Atom, RSS 1.0 (RDF) and JSON Feed"
         )
+    if references:
+        problems.append(f"{references:,} character references to no character (like &#xD800;) read as U+FFFD")
     language = _language(data.get("language"))
     site_url = _web_link(data.get("link"), url)
     feed = ParsedFeed(title=title, site_url=site_url, kind=_kind(version, body), articles=[], problems=[])
-    entries = [_xml_entry(raw, index, url, title, language, problems) for index, raw in enumerate(raw_entries, 1)]
+    entries: list[tuple[int, _Entry]] = []
+    for index, raw in enumerate(raw_entries, 1):
+        try:
+            entries.append((index, _xml_entry(raw, index, url, title, language, problems)))
+        except Exception as error:
+            feed.rejected.append(_unreadable(url, index, error))
     return feed, entries, problems
 
 
@@ -219,6 +263,26 @@ def _entry_link(raw: Mapping[str, Any], index: int, url: str, problems: list[str
     return link
 
 
+def _repair_references(body: bytes) -> tuple[bytes, int]:
+    """The body with each character reference to no character (a lone surrogate like ``&#xD800;``, or a number
+    past U+10FFFF), on which the feed parser stumbles, made ``&#xFFFD;``; and how many there were."""
+    if b"&#" not in body:
+        return body, 0
+    repaired = 0
+
+    def repair(match: re.Match[bytes]) -> bytes:
+        nonlocal repaired
+        hexadecimal, decimal = match.groups()
+        digits = (hexadecimal or decimal).lstrip(b"0")
+        code = int(digits or b"0", 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            repaired += 1
+            return b"&#xFFFD;"
+        return match.group()
+
+    return _CHARACTER_REFERENCE.sub(repair, body), repaired
+
+
 def _refuse_entities(body: bytes) -> None:
     """Raise before any parser sees a DOCTYPE that declares entities (billion laughs and friends)."""
     text = body
@@ -253,9 +317,11 @@ def _from_struct_time(value: time.struct_time) -> datetime:
 
 
 # -- JSON Feed ---------------------------------------------------------------------------------------------------
-def _read_json_feed(body: bytes, url: str) -> tuple[ParsedFeed, list[_Entry], list[str]]:
+def _read_json_feed(body: bytes, url: str) -> tuple[ParsedFeed, list[tuple[int, _Entry]], list[str]]:
     try:
-        data = json.loads(body)
+        data = load_json(body.decode(json.detect_encoding(body)))
+    except JSONTooDeep as error:
+        raise FeedError(f"the JSON Feed is not a feed newsloom reads: {error}") from error
     except json.JSONDecodeError as error:
         raise FeedError(
             f"the JSON Feed is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
@@ -276,12 +342,15 @@ def _read_json_feed(body: bytes, url: str) -> tuple[ParsedFeed, list[_Entry], li
     feed_authors = _json_authors(data)
     feed = ParsedFeed(title=title, site_url=_web_link(_text(data.get("home_page_url")), url), kind="json")
     problems: list[str] = []
-    entries: list[_Entry] = []
+    entries: list[tuple[int, _Entry]] = []
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             problems.append(f"entry {index}: not a JSON object but {type(item).__name__}; left out")
             continue
-        entries.append(_json_entry(item, index, url, title, language, feed_authors, problems))
+        try:
+            entries.append((index, _json_entry(item, index, url, title, language, feed_authors, problems)))
+        except Exception as error:
+            feed.rejected.append(_unreadable(url, index, error))
     return feed, entries, problems
 
 

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from newsloom.model import Article
+from newsloom.text.checks import id_problem
 from newsloom.text.dates import UnreadableDate, parse_date
+from newsloom.text.language import language_tag
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,11 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The fields a list of strings may give: paragraphs of text (news-please, some exports) or the names of authors. An
+# id, a headline or an address given as a list is no id, headline or address.
+_LISTS = frozenset({"text", "dek", "author"})
+
+
 class BadRecord(ValueError):
     """A record that cannot become an article; the message says why and how to fix it."""
 
@@ -59,7 +66,7 @@ def _as_text(value: Any, field: str) -> str | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if isinstance(value, list) and field in _LISTS and all(isinstance(v, str) for v in value):
         return ", ".join(value) if field == "author" else "\n\n".join(value)
     if isinstance(value, Mapping) and isinstance(value.get("name"), str):
         return str(value["name"])
@@ -67,7 +74,8 @@ def _as_text(value: Any, field: str) -> str | None:
 
 
 def article_from_record(record: Any, origin: str = "") -> Article:
-    """Map one record to an ``Article``; raises ``BadRecord`` when it has neither title nor text."""
+    """Map one record to an ``Article``; raises ``BadRecord`` when it has neither title nor text, or an id unfit
+    to be a key. A language that is no language tag is dropped (and detected later), with a warning."""
     if not isinstance(record, Mapping):
         raise BadRecord(f"expected a JSON object with 'title' or 'text', got {type(record).__name__}")
     values = {field: _as_text(_first(record, names), field) for field, names in FIELD_NAMES.items()}
@@ -77,21 +85,37 @@ def article_from_record(record: Any, origin: str = "") -> Article:
         text, dek = dek, None  # a feed entry with only a summary: the summary is all the text there is
     if not (values["title"] or "").strip() and not (text or "").strip():
         raise BadRecord("no 'title' or 'text': an article needs at least one of them")
+    article_id = (values["id"] or "").strip()
+    problem = id_problem(article_id)
+    if problem:
+        raise BadRecord(f"{problem}; give each article a short id without control characters")
     published = None
     raw_date = _first(record, FIELD_NAMES["published"])
     try:
         published = parse_date(raw_date)
     except UnreadableDate as error:
         log.warning("%s: %s; the article is kept without a publication time", origin or "input", error)
+    language = language_tag(values["language"])
+    if language is None and (values["language"] or "").strip():
+        log.warning(
+            "%s: language %s is no language tag (like 'en' or 'pt-BR'); dropped, the language will be detected",
+            origin or "input",
+            _shown(values["language"]),
+        )
     return Article(
-        id=(values["id"] or "").strip(),
+        id=article_id,
         title=values["title"] or "",
         text=text or "",
         url=values["url"],
         outlet=values["outlet"],
         published=published,
-        language=(values["language"] or "").strip().lower()[:8] or None,
+        language=language,
         dek=dek,
         author=values["author"],
         origin=origin or None,
     )
+
+
+def _shown(value: str | None) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:60]}… ({len(shown):,} characters)"

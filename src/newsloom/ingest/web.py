@@ -48,8 +48,20 @@ class PageError(ValueError):
 
 
 def extract_article(html: bytes | str, url: str) -> Article:
-    """The article on a news page: full text and metadata; raises ``PageError`` when there is none."""
+    """The article on a news page: full text and metadata; raises ``PageError`` when there is none, and for any
+    page the extraction cannot take (nothing else escapes)."""
     _check_size(html)
+    try:
+        return _extract(html, url)
+    except PageError:
+        raise
+    except Exception as error:
+        # The last line of defence: a page no rule foresaw is a page without an article, and the rest goes on.
+        log.exception("%s: unexpected error while extracting the article", url)
+        raise PageError(f"the page could not be read ({type(error).__name__}: {str(error)[:200]})") from error
+
+
+def _extract(html: bytes | str, url: str) -> Article:
     page = _decode(html)
     head = _read_head(page)
     document = trafilatura.bare_extraction(
@@ -163,10 +175,13 @@ class _HeadReader(HTMLParser):
 def _read_head(page: str) -> _Head:
     reader = _HeadReader()
     # Fed in chunks and stopped at the body: the head is all that is needed, and a big page's body is most of it.
-    for start in range(0, len(page), _CHUNK):
-        reader.feed(page[start : start + _CHUNK])
-        if reader.done:
-            break
+    try:
+        for start in range(0, len(page), _CHUNK):
+            reader.feed(page[start : start + _CHUNK])
+            if reader.done:
+                break
+    except Exception as error:  # markup the parser chokes on: what was read of the head is still good
+        log.debug("the page head could not be read past a point (%s: %s)", type(error).__name__, error)
     return reader.head
 
 

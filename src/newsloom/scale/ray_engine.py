@@ -35,10 +35,11 @@ import numpy as np
 from newsloom.config import Settings
 from newsloom.desk import Desk, Prepared
 from newsloom.drivers.backfill import BackfillReport, EngineUnavailable, Progress, order_key
-from newsloom.drivers.pipeline import Pipeline, normalize_all
+from newsloom.drivers.pipeline import Pipeline, normalize_all, storable
 from newsloom.embeddings import Encoder, article_text, encoder_for, load_encoder
 from newsloom.ingest.archives import find_archive_files, read_archive_file
 from newsloom.model import Article, Fingerprint, Rejected
+from newsloom.normalize import valid_unicode
 from newsloom.store.base import Store
 from newsloom.stories.terms import describe
 from newsloom.syndication import SyndicationIndex, group_id_for
@@ -159,6 +160,7 @@ def _row(article: Article, file_no: int, record_no: int) -> dict[str, Any]:
 def _rejected_row(
     item: Rejected, file_no: int, record_no: int, at: str = "read", published: float | None = None
 ) -> dict[str, Any]:
+    item = storable(item)  # Arrow, like the stores, takes only valid Unicode
     row = dict.fromkeys(_schema().names)
     row.update(origin=item.origin, rejected=item.reason, rejected_at=at, raw=item.raw, file_no=file_no)
     row.update(record_no=record_no, published=published, sentences=[], part=0, lead=False)
@@ -188,7 +190,7 @@ def _read_rows(task: dict[str, Any]) -> Iterator[dict[str, Any]]:
         if isinstance(item, Rejected):
             yield _rejected_row(item, file_no, record_no)
         else:
-            yield _row(item, file_no, record_no)
+            yield _row(valid_unicode(item), file_no, record_no)  # repaired (and said so) before Arrow refuses it
 
 
 def window_of(published: float | None, window_days: float) -> int:

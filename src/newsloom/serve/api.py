@@ -7,6 +7,7 @@ one page at a time with ``limit``/``offset`` and a ``next`` address while there 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -23,8 +24,11 @@ from newsloom.present.views import story_path
 from newsloom.serve.server import Server, server_of
 from newsloom.store import Store, open_store
 from newsloom.store.base import MATCH_END, MATCH_START, STORY_ORDERS, ArticleQuery, StoryEntry, StoryQuery
+from newsloom.text.checks import JSONTooDeep, load_json, lone_surrogates
 from newsloom.text.urls import safe_link
 from newsloom.version import __version__
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -376,23 +380,66 @@ async def add_articles(request: Request) -> JSONResponse:
     server = server_of(request)
     server.check_token(request)
     body = await _read_body(request, server.serve.max_body_bytes)
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HTTPException(400, f"the body is not JSON: {error}") from error
+    data = _body_json(body)
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     records = data if isinstance(data, list) else [data]
     if not records:
         raise HTTPException(422, "no articles in the body")
     items: list[Article | Rejected] = []
+    repaired: list[dict[str, str]] = []
     for number, record in enumerate(records, 1):
+        origin = f"request item {number}"
         try:
-            items.append(article_from_record(record, origin=f"request item {number}"))
-        except (ValueError, TypeError) as error:
-            items.append(Rejected(f"request item {number}", str(error), json.dumps(record)[:2000]))
+            items.append(article_from_record(record, origin=origin))
+        except ValueError as error:
+            items.append(Rejected(origin, str(error), json.dumps(record)[:2000]))
+            continue
+        except Exception as error:  # a record no rule foresaw: quarantined like the others, never a 500
+            log.exception("%s: unexpected error while reading the record", origin)
+            reason = f"unreadable record ({type(error).__name__}: {str(error)[:200]})"
+            items.append(Rejected(origin, reason, json.dumps(record)[:2000]))
+            continue
+        fields = _with_lone_surrogates(record)
+        if fields:
+            reason = f"lone surrogates (text that is not valid Unicode) in {', '.join(fields)} replaced with U+FFFD"
+            repaired.append({"origin": origin, "reason": reason})
     report = await run_in_threadpool(_ingest, server, items)
-    return JSONResponse(report, status_code=201 if report["added"] else 200)
+    if repaired:
+        report["repaired"] = repaired
+    if report["added"]:
+        return JSONResponse(report, status_code=201)
+    if len(report["rejected"]) >= len(records):
+        # Nothing in the body could be read as an article: the request was bad, and the answer says why, article by
+        # article (the rejections are in the quarantine too).
+        return JSONResponse({"error": "no article in the body could be read: see rejected", **report}, status_code=400)
+    return JSONResponse(report, status_code=200)
+
+
+def _body_json(body: bytes) -> Any:
+    """The body's JSON value; 400 for a body that is not JSON, or is nested deeper than an article ever is."""
+    try:
+        return load_json(body.decode(json.detect_encoding(body)))
+    except JSONTooDeep as error:
+        raise HTTPException(400, f"the body is not JSON newsloom reads: {error}") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HTTPException(400, f"the body is not JSON: {error}") from error
+
+
+def _with_lone_surrogates(record: Any) -> list[str]:
+    """The fields of a record holding lone surrogates (a JSON escape like \\ud800 that is no character), by path
+    ('title', 'source.name'); normalize replaces them."""
+    found: list[str] = []
+    waiting: list[tuple[str, Any]] = [("", record)]
+    while waiting:  # a loop, not recursion: the depth is bounded already, but a loop needs no bound at all
+        where, value = waiting.pop()
+        if isinstance(value, str) and lone_surrogates(value):
+            found.append(where or "the record")
+        elif isinstance(value, dict):
+            waiting.extend((f"{where}.{key}" if where else str(key), inner) for key, inner in value.items())
+        elif isinstance(value, list):
+            waiting.extend((f"{where}[{index}]", inner) for index, inner in enumerate(value))
+    return sorted(found)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -6,9 +6,16 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+_LONGEST_DATE = 100  # "Wednesday, 12 November 2031 09:15:00.000000 +0100" and its like are half that
+
 
 class UnreadableDate(ValueError):
     """A date that none of the known forms can read."""
+
+
+def _shown(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"{shown[:80]}… ({len(shown):,} characters)"
 
 
 def parse_date(value: object) -> datetime | None:
@@ -18,11 +25,15 @@ def parse_date(value: object) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        moment = _from_epoch(float(value))
+        try:
+            seconds = float(value)
+        except OverflowError as error:  # an integer no float can hold
+            raise UnreadableDate(f"unreadable timestamp: an integer of {int(value).bit_length():,} bits") from error
+        moment = _from_epoch(seconds)
     elif isinstance(value, str):
         moment = _from_string(value.strip())
     else:
-        raise UnreadableDate(f"unreadable date {value!r}")
+        raise UnreadableDate(f"unreadable date {_shown(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0)
@@ -38,6 +49,8 @@ def _from_epoch(seconds: float) -> datetime:
 
 
 def _from_string(text: str) -> datetime:
+    if len(text) > _LONGEST_DATE:
+        raise UnreadableDate(f"unreadable date {_shown(text)}: no date is that long")
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         return _from_epoch(float(text))
     iso = text.replace(" UTC", "+00:00").replace(" GMT", "+00:00")
@@ -54,7 +67,7 @@ def _from_string(text: str) -> datetime:
             return datetime.strptime(text, form)
         except ValueError:
             continue
-    raise UnreadableDate(f"unreadable date {text!r}")
+    raise UnreadableDate(f"unreadable date {_shown(text)}")
 
 
 def epoch_seconds(moment: datetime | None) -> float | None:

@@ -60,7 +60,10 @@ def canonical_url(url: str | None) -> str | None:
     host = parts.hostname.lower()
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    try:
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:  # a port out of range or not a number: no page lives there
+        return None
     netloc = f"{host}:{port}" if port else host
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in TRACKING_PARAMETERS
