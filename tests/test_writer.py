@@ -397,3 +397,47 @@ def test_a_sentence_written_right_after_a_chosen_one_reads_on_from_it() -> None:
     assert body(Weights(reads_on=0.0)) == [shared]
     [next_sentence] = body(Weights())
     assert next_sentence.startswith(("Harbourmaster", "Fishing"))
+
+
+def _levee_story() -> list[Article]:
+    """Two outlets on a fictional flood in Orsk, each adding facts, opening with a common word or a name."""
+    when = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
+    return prepared(
+        [
+            Article(
+                id="levee-wire",
+                outlet="Meridian Wire",
+                title="Orsk river rises past the levee as Governor Hallam visits",
+                published=when,
+                text=(
+                    "The Vessa River rose past the levee at Orsk on Tuesday, flooding about 200 homes in the old town. "
+                    "Barriers went up along the quay before dawn, and volunteers filled sandbags at the fire station. "
+                    "Turnout at the sandbag depots was higher than officials had expected, the town hall said. "
+                    "Sandor said the pumps at the quay had been running since Monday night. "
+                    "Governor Viktor Hallam toured the quay with the mayor, Ilka Sandor, on Tuesday afternoon."
+                ),
+            ),
+            Article(
+                id="levee-courier",
+                outlet="The Lakeshore Courier",
+                title="Flood in Orsk: 200 homes under water",
+                published=when,
+                text=(
+                    "The Vessa River rose past the levee at Orsk on Tuesday, flooding about 200 homes in the old town. "
+                    "Schools in the old town will stay closed until Friday, the education office said. "
+                    "Kestrel, headquartered in Orsk, lent three pumps to the fire service. "
+                    "The fire service said its crews had checked the barriers twice overnight and the schools were dry."
+                ),
+            ),
+        ]
+    )
+
+
+def test_an_attributed_sentence_lowers_a_common_first_word_and_keeps_a_name() -> None:
+    brief = write_brief(_levee_story(), max_words=1000)
+    attributed = {s.text.split(", ", 1)[1].split()[0].strip(",") for s in brief.all_sentences() if s.attributed_to}
+    # Common words, capitalised only where the story's sentences begin (or written in lower case elsewhere): lowered.
+    assert {"barriers", "turnout", "schools"} <= attributed, attributed
+    # Names, written with a capital in the middle of the story's sentences, and a title before a name: kept.
+    assert {"Sandor", "Governor", "Kestrel"} <= attributed, attributed
+    assert not {"Barriers", "Turnout", "Schools", "sandor", "governor", "kestrel"} & attributed

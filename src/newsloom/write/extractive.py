@@ -92,14 +92,14 @@ def coverage_of(articles: Sequence[Article]) -> Coverage:
     )
 
 
-def _sentence(claim: Claim, story_sources: int, follows: bool = False) -> Sentence:
+def _sentence(claim: Claim, story_sources: int, follows: bool = False, story_text: str = "") -> Sentence:
     """A claim as a sentence of the brief: its source's words, its label, and its attribution when single-source.
 
     A sentence that follows the one before it in its article (``follows``) goes on in that sentence's voice.
     """
     outlet = None if follows else needs_attribution(claim, story_sources)
     words = paired_marks(claim.text) if follows else mended_quote(claim.text) or claim.text
-    text = attributed(words, outlet, claim.representative.article.text) if outlet else words
+    text = attributed(words, outlet, story_text or claim.representative.article.text) if outlet else words
     return Sentence(text, citations_of(claim.statements), label=claim.label, attributed_to=outlet)
 
 
@@ -282,13 +282,14 @@ def write_brief(
     ranked = rank_claims(claims, rank, weights, reported_by)
     candidates = rank_claims(merge_disputes(ranked), rank, weights, reported_by)
     sources = coverage.independent_sources
+    story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}
 
     dek = _dek(candidates, settings, budget)
     used = 0
     taken: list[Candidate] = []
     if dek is not None:
-        sentences[id(dek)] = _sentence(dek.claim, sources)
+        sentences[id(dek)] = _sentence(dek.claim, sources, story_text=story_text)
         if sentences[id(dek)].words() > budget:  # the attribution made it too long
             sentences[id(dek)] = Sentence(
                 mended_quote(dek.text) or dek.text, citations_of(dek.claim.statements), label=dek.claim.label
@@ -326,7 +327,7 @@ def write_brief(
         else:
             if len(body) >= sentence_limit:
                 continue
-            sentence = _sentence(candidate.claim, sources, leaning)
+            sentence = _sentence(candidate.claim, sources, leaning, story_text)
             words = sentence.words()
             if used + words > budget:
                 follows.pop(id(candidate), None)

@@ -123,19 +123,69 @@ def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, 
 def attributed(text: str, outlet: str, story_text: str = "") -> str:
     """'According to OUTLET, ...' before a sentence, with its first word lowered unless it is a name.
 
-    A first word is a common word when it is a stopword or a usual subject, or when the story writes it in lower case.
+    What the story's articles write tells names from common words (``story_casing``): a word written with a capital
+    in the middle of a sentence somewhere is a name ("Sandor", "Kestrel") and keeps it, as does a title before a name
+    ("Governor Viktor Hallam"); a word written in lower case somewhere, or capitalised only where a sentence begins
+    ("Barriers", "Turnout"), is a common word and is lowered. Stopwords and usual subjects are always common.
     """
-    first = text.split(maxsplit=1)[0] if text.split() else ""
-    bare = first.strip("\"'\u201c\u2018,")
-    common = fold(bare) in STOPWORDS or fold(bare) in _COMMON_OPENERS
-    if not common and bare[1:].islower() and bare.isalpha():
-        common = re.search(rf"(?<![\w-]){re.escape(bare.lower())}(?![\w-])", story_text) is not None
-    following = text.split()[1:2]
-    if following and following[0][:1].isupper() and fold(bare) not in STOPWORDS:
-        common = False  # "Governor Viktor Hallam": a title before a name stays capital; "The Maren Star" does not
-    if common and text[:1].isupper():
+    words = text.split()
+    if words and common_opener(words[0], words[1:2], story_text) and text[:1].isupper():
         text = text[:1].lower() + text[1:]
     return f"According to {outlet}, {text}"
+
+
+def common_opener(first: str, following: Sequence[str], story_text: str) -> bool:
+    """Whether a sentence's first word is a common word (to be lowered inside a sentence) rather than a name.
+
+    A word the story never writes in lower case nor with a capital mid-sentence is a name when it reads like the
+    subject of an apposition or of speech ("Kestrel, headquartered in ...", "Kestrel's", "Kestrel said"), else common.
+    """
+    word = first.strip("\"'\u201c\u2018,;:")
+    possessive = re.search(r"['\u2019]s$", word) is not None
+    word = re.sub(r"['\u2019]s$", "", word)
+    folded = fold(word)
+    if folded in STOPWORDS:
+        return True
+    if not word.isalpha() or not word[1:].islower():
+        return False  # "NATO", "McAllister", "E.", "12": written as they are
+    names, lowered = story_casing(story_text)
+    after = re.sub(r"['\u2019]s$", "", following[0].strip(",;:.")) if following else ""
+    if after[:1].isupper() and (after in names or not story_text):
+        return False  # "Governor Viktor Hallam": a title before a name stays capital
+    if word in names:
+        return word.lower() in lowered and folded in _COMMON_OPENERS  # "Police" of "Police Chief" mid-sentence
+    if word.lower() in lowered or folded in _COMMON_OPENERS or not story_text:
+        return True
+    speech = bool(following) and fold(following[0].strip(",;:")) in {"said", "says", "told", "added", "announced"}
+    return not (first.endswith(",") or possessive or speech)  # capitalised only where sentences begin
+
+
+_WORD = re.compile(r"[\"'\u201c\u2018(\[]*([A-Za-z][\w'\u2019-]*)([^\s]*)")
+_SENTENCE_END = re.compile(r"[.!?:;\u2014]['\")\u201d\u2019]*$|^[\u2014\u2013-]+$")
+
+
+@lru_cache(maxsize=16)
+def story_casing(story_text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a story writes with a capital in the middle of a sentence (names) and those it writes in lower case.
+
+    A word right after a sentence's end, a colon, a dash or an opening quote is not read: a capital there says
+    nothing. An abbreviation's full stop ("Dr. Amari") only loses a sign, it never makes a common word a name.
+    """
+    names: set[str] = set()
+    lowered: set[str] = set()
+    start = True
+    for token in story_text.split():
+        match = _WORD.match(token)
+        if match is not None:
+            word = match.group(1).rstrip("'\u2019")
+            word = re.sub(r"['\u2019]s$", "", word)
+            opens_quote = token[:1] in '"\u201c\u2018('
+            if word[:1].islower():
+                lowered.add(word)
+            elif not start and not opens_quote:
+                names.add(word)
+        start = _SENTENCE_END.search(token) is not None
+    return frozenset(names), frozenset(lowered)
 
 
 def needs_attribution(claim: Claim, story_sources: int) -> str | None:
