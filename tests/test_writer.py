@@ -441,3 +441,33 @@ def test_an_attributed_sentence_lowers_a_common_first_word_and_keeps_a_name() ->
     # Names, written with a capital in the middle of the story's sentences, and a title before a name: kept.
     assert {"Sandor", "Governor", "Kestrel"} <= attributed, attributed
     assert not {"Barriers", "Turnout", "Schools", "sandor", "governor", "kestrel"} & attributed
+
+
+def _demo_briefs() -> list[Brief]:
+    from collections import defaultdict
+
+    from conftest import DEMO
+    from newsloom.drivers.pipeline import Pipeline, assign_stories
+    from newsloom.ingest import read_file
+
+    pipeline = Pipeline()
+    stories: dict[str, list[Article]] = defaultdict(list)
+    for item in assign_stories(read_file(DEMO / "articles.jsonl"), pipeline=pipeline):
+        if isinstance(item, Article):
+            stories[pipeline.story_of(item) or item.story_id or item.id].append(item)
+    return [write_brief(articles, story_id=story) for story, articles in sorted(stories.items())]
+
+
+def test_each_section_heading_is_shown_once_and_what_happened_does_not_open_with_a_quote() -> None:
+    from newsloom.present.views import brief_view
+
+    for brief in _demo_briefs():
+        titles = [section.title for section in brief_view(brief).sections if section.title]
+        assert len(titles) == len(set(titles)), (brief.headline, titles)
+        # A section's paragraphs follow one another: a heading never comes back further down.
+        names = brief.sections
+        assert all(names.index(name) == i or names[i - 1] == name for i, name in enumerate(names)), names
+        for name, paragraph in zip(brief.sections, brief.paragraphs, strict=True):
+            if name in ("what happened", "details"):
+                opening = paragraph[0].text.split(", ", 1)[-1] if paragraph[0].attributed_to else paragraph[0].text
+                assert not opening.startswith(('"', "\u201c")), (name, paragraph[0].text)

@@ -186,6 +186,8 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
     for index, paragraph in enumerate(brief.paragraphs):
         name = brief.sections[index] if index < len(brief.sections) else ""
         title = SECTION_TITLES.get(name, name.capitalize()) if name else ""
+        if index and index - 1 < len(brief.sections) and brief.sections[index - 1] == name:
+            title = ""  # a section of more than one paragraph: its heading once, over the first
         sections.append(SectionView(title, [view(s) for s in paragraph]))
     differences = [DifferenceView(d.about, [view(v) for v in d.versions]) for d in brief.differences]
     timeline = [TimelineView(e.published, e.outlet, view(e.added)) for e in brief.timeline]

@@ -59,7 +59,7 @@ __all__ = ["WriterSettings", "align_claims", "coverage_of", "strip_dateline", "w
 _SPEECH = re.compile(r"[\"\u201c\u201d]|\b" + alternation(PLAIN_SPEECH) + r"\b", re.IGNORECASE)
 _CONTEXT = re.compile(
     r"\b(last (year|month|week|spring|summer|autumn|fall|winter)|in (19|20)\d\d|earlier this|previously|"
-    r"has been|had been|have been|was the (first|last|latest)|the latest|comes after|came after|follows|amid|"
+    r"was the (first|last|latest)|the latest|comes after|came after|follows|amid|"
     r"since (19|20)\d\d|for years|for decades|history|historically|in recent (years|months|weeks))\b",
     re.IGNORECASE,
 )
@@ -147,11 +147,30 @@ def _dek(candidates: Sequence[Candidate], settings: WriterSettings, budget: int)
     return best[0] if best else None
 
 
-def _section(candidate: Candidate, quoted: set[tuple[str, int]]) -> str:
-    statements = candidate.claim.statements
-    if any((s.article.id, s.position) in quoted for s in statements) or _SPEECH.search(candidate.text):
+def _speech(candidate: Candidate, quoted: set[tuple[str, int]] | None) -> bool:
+    """Whether a sentence tells what someone said: it quotes someone, or the quote finder read a person's speech in it.
+
+    A fact credited to its source ("the bacteria showed up in samples, the water board said") is not speech. Without
+    the entity model (``quoted`` None), reported speech is read by its verbs, not counting an instruction given to
+    people ("residents were told to boil water").
+    """
+    if _QUOTATION.search(candidate.text):
+        return True
+    if quoted is not None:
+        return any((s.article.id, s.position) in quoted for s in candidate.claim.statements)
+    return _SPEECH.search(_PASSIVE_SPEECH.sub(" ", candidate.text)) is not None
+
+
+_QUOTATION = re.compile(r"[\"\u201c][^\"\u201c\u201d]{12,}[\"\u201d]|^[\"\u201c]")
+_PASSIVE_SPEECH = re.compile(r"\b(?:been|were|was|are|is|being|be|get|got)\s+(?:\w+ly\s+)?told\b", re.IGNORECASE)
+
+
+def _section(run: Sequence[Candidate], quoted: set[tuple[str, int]] | None) -> str:
+    """What a run of sentences tells, named by its first sentence: who said what when it opens with speech, context
+    when it opens with background, else details."""
+    if _speech(run[0], quoted):
         return "who said what"
-    if _CONTEXT.search(candidate.text):
+    if _CONTEXT.search(run[0].text):
         return "context"
     return "details"
 
@@ -159,12 +178,13 @@ def _section(candidate: Candidate, quoted: set[tuple[str, int]]) -> str:
 def _paragraphs(
     chosen: Sequence[Candidate],
     sentences: dict[int, Sentence],
-    quoted: set[tuple[str, int]],
+    quoted: set[tuple[str, int]] | None,
     follows: dict[int, Candidate],
 ) -> tuple[list[list[Sentence]], list[str]]:
     """Body paragraphs by what they tell: what happened (the best-supported facts), details, who said what, context.
 
-    A sentence that leans on the one before it stays right after it, in its paragraph.
+    A sentence that leans on the one before it stays right after it, in its paragraph. A section too long for one
+    paragraph goes on in the next under the same name (shown once); at most seven paragraphs, joined within a section.
     """
     runs: list[list[Candidate]] = []
     run_of: dict[int, list[Candidate]] = {}
@@ -180,8 +200,12 @@ def _paragraphs(
             runs.append(run)
         run_of[id(candidate)] = run
     by_section: dict[str, list[list[Candidate]]] = {name: [] for name in SECTIONS}
-    for index, run in enumerate(runs):
-        section = "what happened" if index < 2 else _section(run[0], quoted)
+    facts = 0
+    for run in runs:
+        section = _section(run, quoted)
+        if section == "details" and facts < 2:  # the two best-supported runs of facts tell what happened
+            section = "what happened"
+            facts += 1
         by_section[section].append(run)
     size = 2 if len(chosen) < 10 else 3
     paragraphs: list[list[Sentence]] = []
@@ -197,8 +221,9 @@ def _paragraphs(
         if paragraph:
             paragraphs.append(paragraph)
             names.append(name)
-    while len(paragraphs) > 7:  # at most seven paragraphs: the shortest joins the one before it
-        shortest = min(range(1, len(paragraphs)), key=lambda i: len(paragraphs[i]))
+    while len(paragraphs) > 7:  # at most seven paragraphs: the shortest joins the one before it, in its section if any
+        joinable = [i for i in range(1, len(paragraphs)) if names[i] == names[i - 1]] or range(1, len(paragraphs))
+        shortest = min(joinable, key=lambda i: len(paragraphs[i]))
         paragraphs[shortest - 1].extend(paragraphs.pop(shortest))
         names.pop(shortest)
     return paragraphs, names
@@ -341,7 +366,7 @@ def write_brief(
         taken.append(candidate)
         used += words
 
-    quoted: set[tuple[str, int]] = set()
+    quoted: set[tuple[str, int]] | None = None  # sentences where a person speaks (None: not read)
     players = []
     if settings.key_players:
         # Entities are read only in the sentences the brief prints, as every outlet wrote them: the spellings that
@@ -353,7 +378,12 @@ def write_brief(
         focused = [_focused(article, wanted[article.id]) for article in reading if article.id in wanted]
         entities, quotes = story_entities(focused, settings.entity_model, settings.sentences_per_article)
         players = key_players(entities, settings.key_players)
-        quoted = {(q.article_id, q.sentence_index) for q in quotes}
+        people = {e.id for e in entities if e.kind == "person"}
+        quoted = (
+            {(q.article_id, q.sentence_index) for q in quotes if q.kind == "direct" or q.speaker in people}
+            if entities
+            else None
+        )
 
     if dek is not None and not body:  # a brief of one claim says it in the body, not in a dek over nothing
         body.append(dek)
