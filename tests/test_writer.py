@@ -471,3 +471,38 @@ def test_each_section_heading_is_shown_once_and_what_happened_does_not_open_with
             if name in ("what happened", "details"):
                 opening = paragraph[0].text.split(", ", 1)[-1] if paragraph[0].attributed_to else paragraph[0].text
                 assert not opening.startswith(('"', "\u201c")), (name, paragraph[0].text)
+
+
+def test_a_title_loses_its_kicker_and_its_site_suffix_but_keeps_a_real_colon() -> None:
+    from newsloom.write.sections import clean_title
+
+    assert clean_title("Orsk floods: Governor Hallam orders the quay closed", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    assert clean_title("Governor Hallam orders the quay closed | World News", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    assert clean_title("Governor Hallam orders the quay closed - The Meridian Wire", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    assert clean_title("Governor Hallam orders the quay closed \u2013 Politics", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    # A speaker's words after the colon, a description of what the label names, a dash inside the headline: kept.
+    assert clean_title("Mayor: 'We will rebuild the quay'") == "Mayor: 'We will rebuild the quay'"
+    assert (
+        clean_title("Kestrel's Orsk plant: a 420 million euro wager")
+        == "Kestrel's Orsk plant: a 420 million euro wager"
+    )
+    assert clean_title("Orsk quay - a history of floods", "Meridian Wire") == "Orsk quay - a history of floods"
+
+
+def test_the_brief_headline_is_a_title_without_kicker_or_site_suffix() -> None:
+    story = _levee_story()
+    story[0].title = "Vessa floods: Orsk River rises past the levee as Governor Hallam visits | Meridian Wire"
+    story[1].title = "Orsk river rises past the levee, flooding 200 homes - The Lakeshore Courier"
+    brief = write_brief(story)
+    assert brief.headline in {
+        "Orsk River rises past the levee as Governor Hallam visits",
+        "Orsk river rises past the levee, flooding 200 homes",
+    }, brief.headline

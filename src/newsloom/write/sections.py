@@ -87,13 +87,57 @@ def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
     return " ".join(tail).rstrip(" .;,:") or " ".join(words[:limit])
 
 
+_SITE_SEPARATOR = re.compile(r"\s+(\||-|\u2013|\u2014|\u00b7)\s+(?=[^|\u2013\u2014\u00b7]*$)")
+_SECTION_WORDS = frozenset(
+    """news world national international local regional uk us europe business economy money markets finance
+    politics sport sports football culture arts entertainment opinion comment lifestyle health science tech
+    technology travel weather home latest top stories breaking live""".split()
+)
+_KICKER_WORDS = frozenset({"and", "&", "of"})
+_OPEN_QUOTES = "\"'\u201c\u2018"
+
+
+def clean_title(title: str, outlet: str | None = None) -> str:
+    """A title without a site's suffix ("... | World News", "... - The Outlet") and without a topic kicker.
+
+    A suffix goes when it follows " | " and is short, or follows a dash and names the outlet or a section. A kicker
+    ("Russia-Ukraine conflict: ...", "Review: ...") goes when it is a short label (no verb-like small words) and what
+    follows the colon is a headline of its own: a name in it, not a quotation the label's speaker said ("Mayor: 'We
+    will rebuild'"), nor a description of the label ("Kestrel's plant: a 420 million euro wager").
+    """
+    title = " ".join(title.split())
+    while (match := _SITE_SEPARATOR.search(title)) is not None:
+        head, tail = title[: match.start()], title[match.end() :]
+        words = [fold(w) for w in re.findall(r"[\w']+", tail)]
+        names_outlet = bool(outlet) and fold(tail).removeprefix("the ") in fold(outlet or "")
+        section = bool(words) and len(words) <= 4 and all(w in _SECTION_WORDS for w in words)
+        short_pipe = match.group(1) in "|\u00b7" and len(words) <= 5
+        if len(head.split()) < 4 or not (names_outlet or section or short_pipe):
+            break
+        title = head.rstrip()
+    label, colon, rest = title.partition(": ")
+    if not colon or not rest:
+        return title
+    label_words = label.split()
+    rest_words = rest.split()
+    is_label = 1 <= len(label_words) <= 4 and not any(
+        fold(w) in STOPWORDS and fold(w) not in _KICKER_WORDS for w in label_words
+    )
+    quoted = rest[:1] in _OPEN_QUOTES and rest.rstrip(".")[-1:] in "\"'\u201d\u2019"
+    named = any(w[:1].isupper() for w in rest_words[1:])
+    if is_label and not quoted and len(rest_words) >= 4 and named and rest.lstrip(_OPEN_QUOTES)[:1].isupper():
+        return rest
+    return title
+
+
 def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, str | None]:
     """The most representative neutral title (shared terms with other independent reports), shortened if need be.
 
     Without a usable title, the dek's opening clause.
     """
-    titled = [a for a in articles if a.title and len(a.title.split()) >= 3]
-    terms = {a.id: set(content_terms(a.title)) for a in titled}
+    titles = {a.id: clean_title(a.title, a.outlet) for a in articles if a.title}
+    titled = [a for a in articles if a.title and len(titles[a.id].split()) >= 3]
+    terms = {a.id: set(content_terms(titles[a.id])) for a in titled}
     by_group: dict[str, set[str]] = {}
     for a in titled:
         by_group.setdefault(a.syndication_group or a.id, set()).update(terms[a.id])
@@ -102,18 +146,18 @@ def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, 
         own = terms[article.id]
         group = article.syndication_group or article.id
         shared = sum(len(own & other) for g, other in by_group.items() if g != group)
-        fits = len(article.title.split()) <= HEADLINE_WORDS
+        fits = len(titles[article.id].split()) <= HEADLINE_WORDS
         return (fits, shared / (len(own) + 2), -(article.published.timestamp() if article.published else 0.0))
 
     for article in sorted(titled, key=score, reverse=True):
-        headline = shorten_headline(article.title)
+        headline = shorten_headline(titles[article.id])
         if neutral(headline) and len(headline.split()) >= 3:
             return headline, article.id
     if dek:
         return shorten_headline(dek), None
     fallback = next((a for a in articles if a.title), None)
     if fallback is not None:
-        return shorten_headline(fallback.title), fallback.id
+        return shorten_headline(titles[fallback.id]), fallback.id
     return "Untitled story", None
 
 
