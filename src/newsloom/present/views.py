@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time
+from newsloom.text.counts import plural
 from newsloom.text.urls import safe_link
 
 _WORD = re.compile(r"\w+")
@@ -289,7 +290,9 @@ def coverage_chart(articles: list[Article], width: int = 640, row_height: int = 
     counts = ", ".join(f"{outlet}: {len(items)}" for outlet, items in by_outlet.items())
     start = format_time(datetime.fromtimestamp(first, UTC), human=True)
     end = format_time(datetime.fromtimestamp(last, UTC), human=True)
-    summary = f"{len(dated)} articles from {len(by_outlet)} outlets between {start} and {end}. {counts}."
+    summary = (
+        f"{plural(len(dated), 'article')} from {plural(len(by_outlet), 'outlet')} between {start} and {end}. {counts}."
+    )
     return CoverageChart(width, len(rows) * row_height + 30, left, rows, start, end, summary)
 
 
