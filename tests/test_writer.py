@@ -506,3 +506,73 @@ def test_the_brief_headline_is_a_title_without_kicker_or_site_suffix() -> None:
         "Orsk River rises past the levee as Governor Hallam visits",
         "Orsk river rises past the levee, flooding 200 homes",
     }, brief.headline
+
+
+def _speeches() -> list[Article]:
+    """Two outlets on a fictional council vote in Orsk: two speakers, one quoted with only "she said"."""
+    when = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
+    return prepared(
+        [
+            Article(
+                id="vote-wire",
+                outlet="Meridian Wire",
+                title="Orsk council votes to rebuild the flooded quay",
+                published=when,
+                text=(
+                    "Orsk city council voted 11-4 on Wednesday to rebuild the quay the Vessa River flooded last week. "
+                    'Councillor Bram Oster, who voted against, said: "We are pouring money into the river." '
+                    "The work will cost about 30 million euros and take two years. "
+                    "Mayor Ilka Sandor thanked the volunteers who filled sandbags during the flood. "
+                    '"This town held together when the water came," she said. '
+                    "Repairs to the old town's homes will be paid from a separate fund, the council said."
+                ),
+            ),
+            Article(
+                id="vote-courier",
+                outlet="The Lakeshore Courier",
+                title="Orsk will rebuild its quay after the flood",
+                published=when,
+                text=(
+                    "Orsk city council voted 11-4 on Wednesday to rebuild the quay the Vessa River flooded last week. "
+                    "The work will cost about 30 million euros and take two years. "
+                    "A full survey of the quay walls would take a month, he said. "
+                    "Shops on the quay reopened on Monday."
+                ),
+            ),
+        ]
+    )
+
+
+def test_a_sentence_whose_speaker_is_only_a_pronoun_follows_the_sentence_naming_the_speaker() -> None:
+    from newsloom.write.select import pronoun_speaker, stands_alone
+
+    assert pronoun_speaker('"This town held together when the water came," she said.')
+    assert pronoun_speaker("A full survey of the quay walls would take a month, he said.")
+    assert not pronoun_speaker("Mayor Ilka Sandor said she would ask the province for help.")
+    assert not stands_alone('"This town held together when the water came," she said.')
+    brief = write_brief(_speeches(), max_words=1000)
+    texts = [s.text for s in brief.all_sentences()]
+    assert not any("a month, he said" in t for t in texts), texts  # its speaker is in no sentence before it
+    for paragraph in brief.paragraphs:
+        for before, sentence in zip([None, *paragraph], paragraph, strict=False):
+            if pronoun_speaker(sentence.text):
+                assert before is not None and "Sandor" in before.text, (before, sentence.text)
+                assert not sentence.attributed_to  # it goes on in the voice of the sentence before
+    said = [t for t in texts if "she said" in t]
+    assert said, texts
+    assert brief.dek is None or not pronoun_speaker(brief.dek.text)
+    assert not any(pronoun_speaker(entry.added.text) for entry in brief.timeline)
+
+
+def test_no_demo_brief_prints_a_pronoun_speaker_away_from_the_sentence_before_it_in_its_article() -> None:
+    from newsloom.write.select import pronoun_speaker
+
+    for brief in _demo_briefs():
+        assert brief.dek is None or not pronoun_speaker(brief.dek.text)
+        assert not any(pronoun_speaker(entry.added.text) for entry in brief.timeline), brief.headline
+        for paragraph in brief.paragraphs:
+            for index, sentence in enumerate(paragraph):
+                if pronoun_speaker(sentence.text):
+                    assert index > 0, (brief.headline, sentence.text)
+                    own = {c.article_id for c in sentence.sources}
+                    assert own & {c.article_id for c in paragraph[index - 1].sources}, (brief.headline, sentence.text)

@@ -45,6 +45,8 @@ from newsloom.write.select import (
     jaccard,
     mended_quote,
     merge_disputes,
+    names_someone,
+    needs_a_person,
     paired_marks,
     rank_claims,
     settled,
@@ -340,9 +342,15 @@ def write_brief(
             # A sentence opening "He said" or a quotation's piece without its speaker is printed only after the
             # sentence its article wrote before it, so the reader knows who is meant.
             key = (before.article.id, before.position - 1)
+            if needs_a_person(candidate.text) and not (
+                0 <= key[1] < len(before.article.sentences) and names_someone(before.article.sentences[key[1]])
+            ):
+                continue  # "he said" after a sentence naming no one: who is meant was told further back
             if key not in printed_at or printed_at[key] is dek or printed_at[key].claim.label == "disputed":
                 waiting.setdefault(key, []).append(candidate)
                 continue
+            if needs_a_person(candidate.text) and not names_someone(printed_at[key].text):
+                continue  # the sentence before it is printed in words naming no one
             follows[id(candidate)] = printed_at[key]
         if candidate.claim.label == "disputed":
             words = _difference_words(candidate)
