@@ -576,3 +576,20 @@ def test_no_demo_brief_prints_a_pronoun_speaker_away_from_the_sentence_before_it
                     assert index > 0, (brief.headline, sentence.text)
                     own = {c.article_id for c in sentence.sources}
                     assert own & {c.article_id for c in paragraph[index - 1].sources}, (brief.headline, sentence.text)
+
+
+def test_a_word_that_is_part_of_a_title_somewhere_is_lowered_before_a_common_word() -> None:
+    from newsloom.write.sections import attributed
+
+    story = (
+        "The accord was signed by Vestavian Foreign Minister Dana Mirek in Kyrava. "
+        "The deal was signed by foreign ministers of both countries. "
+        "Foreign ministers Dana Mirek and Pavel Roszak shook hands. "
+        "Hope said the talks were hard. The hope is that the river stays full."
+    )
+    assert attributed("Foreign ministers Dana Mirek and Pavel Roszak shook hands.", "Northgate Post", story) == (
+        "According to Northgate Post, foreign ministers Dana Mirek and Pavel Roszak shook hands."
+    )
+    assert attributed("Foreign Minister Dana Mirek signed.", "Northgate Post", story).endswith(
+        ", Foreign Minister Dana Mirek signed."
+    )

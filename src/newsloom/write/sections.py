@@ -196,11 +196,12 @@ def common_opener(first: str, following: Sequence[str], story_text: str) -> bool
     after = re.sub(r"['\u2019]s$", "", following[0].strip(",;:.")) if following else ""
     if after[:1].isupper() and (after in names or not story_text):
         return False  # "Governor Viktor Hallam": a title before a name stays capital
-    if word in names:
-        return word.lower() in lowered and folded in _COMMON_OPENERS  # "Police" of "Police Chief" mid-sentence
+    speech = bool(following) and fold(following[0].strip(",;:")) in {"said", "says", "told", "added", "announced"}
+    if word in names:  # "Police" of "Police Chief", "Foreign" of "Foreign Minister": common before a common word
+        lower_next = bool(following) and following[0][:1].islower() and not speech
+        return word.lower() in lowered and (folded in _COMMON_OPENERS or lower_next)
     if word.lower() in lowered or folded in _COMMON_OPENERS or not story_text:
         return True
-    speech = bool(following) and fold(following[0].strip(",;:")) in {"said", "says", "told", "added", "announced"}
     return not (first.endswith(",") or possessive or speech)  # capitalised only where sentences begin
 
 
