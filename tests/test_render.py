@@ -91,3 +91,44 @@ def test_an_article_id_cannot_inject_markup() -> None:
         brief(dek=Sentence("The Harl Dam opened on Monday.", [evil]), citations={evil.article_id: evil})
     )
     assert "<script>" not in text
+
+
+def test_counts_of_one_are_singular_in_the_brief_the_export_and_the_chart() -> None:
+    from factories import prepared
+    from newsloom.model import Article, Story
+    from newsloom.present.export import html_page
+    from newsloom.present.views import coverage_chart
+    from newsloom.text.counts import plural
+    from newsloom.write.extractive import write_brief
+
+    assert [
+        plural(1, "story"),
+        plural(2, "story"),
+        plural(1, "independent source"),
+        plural(3, "independent source"),
+    ] == [
+        "1 story",
+        "2 stories",
+        "1 independent source",
+        "3 independent sources",
+    ]
+    article = prepared(
+        [
+            Article(
+                id="orsk-1",
+                outlet="Meridian Wire",
+                title="Orsk quay closed as the Vessa River rises",
+                published=datetime(2026, 4, 2, 9, 0, tzinfo=UTC),
+                text="The Vessa River rose past the levee at Orsk on Tuesday, flooding about 200 homes in the old "
+                "town. Barriers went up along the quay before dawn.",
+            )
+        ]
+    )
+    brief = write_brief(article, story_id="st-orsk")
+    assert "1 article from 1 outlet (1 independent source)" in brief_markdown(brief)
+    story = Story("st-orsk", brief.headline, articles=1, outlets=["Meridian Wire"], independent_sources=1)
+    page, _ = html_page([(story, brief, article)])
+    assert "1 story ·" in page and "1 independent source · 1 article ·" in page
+    assert "1 stories" not in page and "1 independent sources" not in page and "1 articles" not in page
+    chart = coverage_chart(article)
+    assert chart is None or chart.summary.startswith("1 article from 1 outlet ")

@@ -397,3 +397,199 @@ def test_a_sentence_written_right_after_a_chosen_one_reads_on_from_it() -> None:
     assert body(Weights(reads_on=0.0)) == [shared]
     [next_sentence] = body(Weights())
     assert next_sentence.startswith(("Harbourmaster", "Fishing"))
+
+
+def _levee_story() -> list[Article]:
+    """Two outlets on a fictional flood in Orsk, each adding facts, opening with a common word or a name."""
+    when = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
+    return prepared(
+        [
+            Article(
+                id="levee-wire",
+                outlet="Meridian Wire",
+                title="Orsk river rises past the levee as Governor Hallam visits",
+                published=when,
+                text=(
+                    "The Vessa River rose past the levee at Orsk on Tuesday, flooding about 200 homes in the old town. "
+                    "Barriers went up along the quay before dawn, and volunteers filled sandbags at the fire station. "
+                    "Turnout at the sandbag depots was higher than officials had expected, the town hall said. "
+                    "Sandor said the pumps at the quay had been running since Monday night. "
+                    "Governor Viktor Hallam toured the quay with the mayor, Ilka Sandor, on Tuesday afternoon."
+                ),
+            ),
+            Article(
+                id="levee-courier",
+                outlet="The Lakeshore Courier",
+                title="Flood in Orsk: 200 homes under water",
+                published=when,
+                text=(
+                    "The Vessa River rose past the levee at Orsk on Tuesday, flooding about 200 homes in the old town. "
+                    "Schools in the old town will stay closed until Friday, the education office said. "
+                    "Kestrel, headquartered in Orsk, lent three pumps to the fire service. "
+                    "The fire service said its crews had checked the barriers twice overnight and the schools were dry."
+                ),
+            ),
+        ]
+    )
+
+
+def test_an_attributed_sentence_lowers_a_common_first_word_and_keeps_a_name() -> None:
+    brief = write_brief(_levee_story(), max_words=1000)
+    attributed = {s.text.split(", ", 1)[1].split()[0].strip(",") for s in brief.all_sentences() if s.attributed_to}
+    # Common words, capitalised only where the story's sentences begin (or written in lower case elsewhere): lowered.
+    assert {"barriers", "turnout", "schools"} <= attributed, attributed
+    # Names, written with a capital in the middle of the story's sentences, and a title before a name: kept.
+    assert {"Sandor", "Governor", "Kestrel"} <= attributed, attributed
+    assert not {"Barriers", "Turnout", "Schools", "sandor", "governor", "kestrel"} & attributed
+
+
+def _demo_briefs() -> list[Brief]:
+    from collections import defaultdict
+
+    from conftest import DEMO
+    from newsloom.drivers.pipeline import Pipeline, assign_stories
+    from newsloom.ingest import read_file
+
+    pipeline = Pipeline()
+    stories: dict[str, list[Article]] = defaultdict(list)
+    for item in assign_stories(read_file(DEMO / "articles.jsonl"), pipeline=pipeline):
+        if isinstance(item, Article):
+            stories[pipeline.story_of(item) or item.story_id or item.id].append(item)
+    return [write_brief(articles, story_id=story) for story, articles in sorted(stories.items())]
+
+
+def test_each_section_heading_is_shown_once_and_what_happened_does_not_open_with_a_quote() -> None:
+    from newsloom.present.views import brief_view
+
+    for brief in _demo_briefs():
+        titles = [section.title for section in brief_view(brief).sections if section.title]
+        assert len(titles) == len(set(titles)), (brief.headline, titles)
+        # A section's paragraphs follow one another: a heading never comes back further down.
+        names = brief.sections
+        assert all(names.index(name) == i or names[i - 1] == name for i, name in enumerate(names)), names
+        for name, paragraph in zip(brief.sections, brief.paragraphs, strict=True):
+            if name in ("what happened", "details"):
+                opening = paragraph[0].text.split(", ", 1)[-1] if paragraph[0].attributed_to else paragraph[0].text
+                assert not opening.startswith(('"', "\u201c")), (name, paragraph[0].text)
+
+
+def test_a_title_loses_its_kicker_and_its_site_suffix_but_keeps_a_real_colon() -> None:
+    from newsloom.write.sections import clean_title
+
+    assert clean_title("Orsk floods: Governor Hallam orders the quay closed", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    assert clean_title("Governor Hallam orders the quay closed | World News", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    assert clean_title("Governor Hallam orders the quay closed - The Meridian Wire", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    assert clean_title("Governor Hallam orders the quay closed \u2013 Politics", "Meridian Wire") == (
+        "Governor Hallam orders the quay closed"
+    )
+    # A speaker's words after the colon, a description of what the label names, a dash inside the headline: kept.
+    assert clean_title("Mayor: 'We will rebuild the quay'") == "Mayor: 'We will rebuild the quay'"
+    assert (
+        clean_title("Kestrel's Orsk plant: a 420 million euro wager")
+        == "Kestrel's Orsk plant: a 420 million euro wager"
+    )
+    assert clean_title("Orsk quay - a history of floods", "Meridian Wire") == "Orsk quay - a history of floods"
+
+
+def test_the_brief_headline_is_a_title_without_kicker_or_site_suffix() -> None:
+    story = _levee_story()
+    story[0].title = "Vessa floods: Orsk River rises past the levee as Governor Hallam visits | Meridian Wire"
+    story[1].title = "Orsk river rises past the levee, flooding 200 homes - The Lakeshore Courier"
+    brief = write_brief(story)
+    assert brief.headline in {
+        "Orsk River rises past the levee as Governor Hallam visits",
+        "Orsk river rises past the levee, flooding 200 homes",
+    }, brief.headline
+
+
+def _speeches() -> list[Article]:
+    """Two outlets on a fictional council vote in Orsk: two speakers, one quoted with only "she said"."""
+    when = datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
+    return prepared(
+        [
+            Article(
+                id="vote-wire",
+                outlet="Meridian Wire",
+                title="Orsk council votes to rebuild the flooded quay",
+                published=when,
+                text=(
+                    "Orsk city council voted 11-4 on Wednesday to rebuild the quay the Vessa River flooded last week. "
+                    'Councillor Bram Oster, who voted against, said: "We are pouring money into the river." '
+                    "The work will cost about 30 million euros and take two years. "
+                    "Mayor Ilka Sandor thanked the volunteers who filled sandbags during the flood. "
+                    '"This town held together when the water came," she said. '
+                    "Repairs to the old town's homes will be paid from a separate fund, the council said."
+                ),
+            ),
+            Article(
+                id="vote-courier",
+                outlet="The Lakeshore Courier",
+                title="Orsk will rebuild its quay after the flood",
+                published=when,
+                text=(
+                    "Orsk city council voted 11-4 on Wednesday to rebuild the quay the Vessa River flooded last week. "
+                    "The work will cost about 30 million euros and take two years. "
+                    "A full survey of the quay walls would take a month, he said. "
+                    "Shops on the quay reopened on Monday."
+                ),
+            ),
+        ]
+    )
+
+
+def test_a_sentence_whose_speaker_is_only_a_pronoun_follows_the_sentence_naming_the_speaker() -> None:
+    from newsloom.write.select import pronoun_speaker, stands_alone
+
+    assert pronoun_speaker('"This town held together when the water came," she said.')
+    assert pronoun_speaker("A full survey of the quay walls would take a month, he said.")
+    assert not pronoun_speaker("Mayor Ilka Sandor said she would ask the province for help.")
+    assert not stands_alone('"This town held together when the water came," she said.')
+    brief = write_brief(_speeches(), max_words=1000)
+    texts = [s.text for s in brief.all_sentences()]
+    assert not any("a month, he said" in t for t in texts), texts  # its speaker is in no sentence before it
+    for paragraph in brief.paragraphs:
+        for before, sentence in zip([None, *paragraph], paragraph, strict=False):
+            if pronoun_speaker(sentence.text):
+                assert before is not None and "Sandor" in before.text, (before, sentence.text)
+                assert not sentence.attributed_to  # it goes on in the voice of the sentence before
+    said = [t for t in texts if "she said" in t]
+    assert said, texts
+    assert brief.dek is None or not pronoun_speaker(brief.dek.text)
+    assert not any(pronoun_speaker(entry.added.text) for entry in brief.timeline)
+
+
+def test_no_demo_brief_prints_a_pronoun_speaker_away_from_the_sentence_before_it_in_its_article() -> None:
+    from newsloom.write.select import pronoun_speaker
+
+    for brief in _demo_briefs():
+        assert brief.dek is None or not pronoun_speaker(brief.dek.text)
+        assert not any(pronoun_speaker(entry.added.text) for entry in brief.timeline), brief.headline
+        for paragraph in brief.paragraphs:
+            for index, sentence in enumerate(paragraph):
+                if pronoun_speaker(sentence.text):
+                    assert index > 0, (brief.headline, sentence.text)
+                    own = {c.article_id for c in sentence.sources}
+                    assert own & {c.article_id for c in paragraph[index - 1].sources}, (brief.headline, sentence.text)
+
+
+def test_a_word_that_is_part_of_a_title_somewhere_is_lowered_before_a_common_word() -> None:
+    from newsloom.write.sections import attributed
+
+    story = (
+        "The accord was signed by Vestavian Foreign Minister Dana Mirek in Kyrava. "
+        "The deal was signed by foreign ministers of both countries. "
+        "Foreign ministers Dana Mirek and Pavel Roszak shook hands. "
+        "Hope said the talks were hard. The hope is that the river stays full."
+    )
+    assert attributed("Foreign ministers Dana Mirek and Pavel Roszak shook hands.", "Northgate Post", story) == (
+        "According to Northgate Post, foreign ministers Dana Mirek and Pavel Roszak shook hands."
+    )
+    assert attributed("Foreign Minister Dana Mirek signed.", "Northgate Post", story).endswith(
+        ", Foreign Minister Dana Mirek signed."
+    )

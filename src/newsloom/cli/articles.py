@@ -32,6 +32,7 @@ from newsloom.cli.common import (
 from newsloom.config import Settings
 from newsloom.model import Article, Rejected
 from newsloom.store import open_store
+from newsloom.text.counts import plural
 
 
 # -- ingest -------------------------------------------------------------------------------------------------------
@@ -89,12 +90,12 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: Console, err: 
     out.print(
         f"{report.added} new article{'s' if report.added != 1 else ''} "
         f"({report.already_known} already stored, {report.rejected} rejected) · "
-        f"{len(report.stories_touched)} stories updated, {report.new_stories} new · "
+        f"{plural(len(report.stories_touched), 'story')} updated, {report.new_stories} new · "
         f"{report.briefs_written} briefs written"
     )
     out.print(
-        f"store {settings.db}: {counts['articles']} articles, {counts['syndication_groups']} syndication groups, "
-        f"{counts['stories']} stories"
+        f"store {settings.db}: {plural(counts['articles'], 'article')}, "
+        f"{plural(counts['syndication_groups'], 'syndication group')}, {plural(counts['stories'], 'story')}"
     )
     report_rejections(report.rejections, err)
     return 0
@@ -157,9 +158,10 @@ def run_backfill(args: argparse.Namespace, settings: Settings, out: Console, err
     report_rejections(report.rejections, err)
     windows = f" in {report.windows} time windows" if report.engine == "ray" else ""
     out.print(
-        f"{report.engine}: {report.files} files, {report.read} articles read, {report.added} added, "
-        f"{report.already_known} already known, {report.rejected} rejected; {report.stories} stories{windows}, "
-        f"{report.briefs_written} briefs; {report.seconds:.1f} s ({report.articles_per_second:.0f} articles/s)"
+        f"{report.engine}: {plural(report.files, 'file')}, {plural(report.read, 'article')} read, "
+        f"{report.added} added, {report.already_known} already known, {report.rejected} rejected; "
+        f"{plural(report.stories, 'story')}{windows}, {plural(report.briefs_written, 'brief')}; "
+        f"{report.seconds:.1f} s ({report.articles_per_second:.0f} articles/s)"
     )
     return 0
 
@@ -233,7 +235,7 @@ def run_cluster(args: argparse.Namespace, settings: Settings, out: Console, err:
         if target is not sys.stdout:
             target.close()
     if args.output != "-":
-        err.print(f"{len(placed)} articles, {rejected} skipped -> {args.output}")
+        err.print(f"{plural(len(placed), 'article')}, {rejected} skipped -> {args.output}")
     return 0
 
 
@@ -268,7 +270,7 @@ def _cluster_by_window(args: argparse.Namespace, settings: Settings, err: Consol
         if target is not sys.stdout:
             target.close()
     if args.output != "-":
-        err.print(f"{len(placed)} articles, {len(rejected)} skipped -> {args.output}")
+        err.print(f"{plural(len(placed), 'article')}, {len(rejected)} skipped -> {args.output}")
     return 0
 
 
@@ -434,5 +436,8 @@ def run_evaluate(args: argparse.Namespace, settings: Settings, out: Console, err
     out.print(f"NMI {report.nmi:.3f} · ARI {report.ari:.3f}")
     out.print(f"stories found {report.stories} · in gold {report.gold_stories}")
     unlabelled = f" ({report.unlabelled} without a gold label, left out)" if report.unlabelled else ""
-    out.print(f"{report.articles} articles{unlabelled} in {report.seconds:.1f} s: {report.articles_per_second:.0f}/s")
+    out.print(
+        f"{plural(report.articles, 'article')}{unlabelled} in {report.seconds:.1f} s: "
+        f"{report.articles_per_second:.0f}/s"
+    )
     return 0

@@ -19,6 +19,7 @@ from newsloom.cli.common import UserError, common_options, fetcher_for
 from newsloom.config import Settings
 from newsloom.model import Feed, format_time
 from newsloom.store import Store, open_store
+from newsloom.text.counts import plural
 
 if TYPE_CHECKING:
     from newsloom.drivers.watch import PollResult
@@ -178,7 +179,7 @@ def run_watch(args: argparse.Namespace, settings: Settings, out: Console, err: C
         counts = store.counts()
         out.print(
             f"round done: {len(results)} feeds polled, {new} new articles, {failed} failed · store: "
-            f"{counts['articles']} articles, {counts['stories']} stories"
+            f"{plural(counts['articles'], 'article')}, {plural(counts['stories'], 'story')}"
         )
 
     try:

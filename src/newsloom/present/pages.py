@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from newsloom.model import format_time
 from newsloom.present.views import article_path, story_path
 from newsloom.store.base import MATCH_END, MATCH_START
+from newsloom.text.counts import plural
 from newsloom.version import __version__
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,4 +57,4 @@ def _marked(snippet: str) -> Markup:
 
 
 def _plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (many or word + 's')}"
+    return plural(count, word, many)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time
+from newsloom.text.counts import plural
 from newsloom.text.urls import safe_link
 
 _WORD = re.compile(r"\w+")
@@ -186,6 +187,8 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
     for index, paragraph in enumerate(brief.paragraphs):
         name = brief.sections[index] if index < len(brief.sections) else ""
         title = SECTION_TITLES.get(name, name.capitalize()) if name else ""
+        if index and index - 1 < len(brief.sections) and brief.sections[index - 1] == name:
+            title = ""  # a section of more than one paragraph: its heading once, over the first
         sections.append(SectionView(title, [view(s) for s in paragraph]))
     differences = [DifferenceView(d.about, [view(v) for v in d.versions]) for d in brief.differences]
     timeline = [TimelineView(e.published, e.outlet, view(e.added)) for e in brief.timeline]
@@ -287,7 +290,9 @@ def coverage_chart(articles: list[Article], width: int = 640, row_height: int = 
     counts = ", ".join(f"{outlet}: {len(items)}" for outlet, items in by_outlet.items())
     start = format_time(datetime.fromtimestamp(first, UTC), human=True)
     end = format_time(datetime.fromtimestamp(last, UTC), human=True)
-    summary = f"{len(dated)} articles from {len(by_outlet)} outlets between {start} and {end}. {counts}."
+    summary = (
+        f"{plural(len(dated), 'article')} from {plural(len(by_outlet), 'outlet')} between {start} and {end}. {counts}."
+    )
     return CoverageChart(width, len(rows) * row_height + 30, left, rows, start, end, summary)
 
 

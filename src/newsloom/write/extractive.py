@@ -45,6 +45,8 @@ from newsloom.write.select import (
     jaccard,
     mended_quote,
     merge_disputes,
+    names_someone,
+    needs_a_person,
     paired_marks,
     rank_claims,
     settled,
@@ -59,7 +61,7 @@ __all__ = ["WriterSettings", "align_claims", "coverage_of", "strip_dateline", "w
 _SPEECH = re.compile(r"[\"\u201c\u201d]|\b" + alternation(PLAIN_SPEECH) + r"\b", re.IGNORECASE)
 _CONTEXT = re.compile(
     r"\b(last (year|month|week|spring|summer|autumn|fall|winter)|in (19|20)\d\d|earlier this|previously|"
-    r"has been|had been|have been|was the (first|last|latest)|the latest|comes after|came after|follows|amid|"
+    r"was the (first|last|latest)|the latest|comes after|came after|follows|amid|"
     r"since (19|20)\d\d|for years|for decades|history|historically|in recent (years|months|weeks))\b",
     re.IGNORECASE,
 )
@@ -92,14 +94,14 @@ def coverage_of(articles: Sequence[Article]) -> Coverage:
     )
 
 
-def _sentence(claim: Claim, story_sources: int, follows: bool = False) -> Sentence:
+def _sentence(claim: Claim, story_sources: int, follows: bool = False, story_text: str = "") -> Sentence:
     """A claim as a sentence of the brief: its source's words, its label, and its attribution when single-source.
 
     A sentence that follows the one before it in its article (``follows``) goes on in that sentence's voice.
     """
     outlet = None if follows else needs_attribution(claim, story_sources)
     words = paired_marks(claim.text) if follows else mended_quote(claim.text) or claim.text
-    text = attributed(words, outlet, claim.representative.article.text) if outlet else words
+    text = attributed(words, outlet, story_text or claim.representative.article.text) if outlet else words
     return Sentence(text, citations_of(claim.statements), label=claim.label, attributed_to=outlet)
 
 
@@ -147,11 +149,30 @@ def _dek(candidates: Sequence[Candidate], settings: WriterSettings, budget: int)
     return best[0] if best else None
 
 
-def _section(candidate: Candidate, quoted: set[tuple[str, int]]) -> str:
-    statements = candidate.claim.statements
-    if any((s.article.id, s.position) in quoted for s in statements) or _SPEECH.search(candidate.text):
+def _speech(candidate: Candidate, quoted: set[tuple[str, int]] | None) -> bool:
+    """Whether a sentence tells what someone said: it quotes someone, or the quote finder read a person's speech in it.
+
+    A fact credited to its source ("the bacteria showed up in samples, the water board said") is not speech. Without
+    the entity model (``quoted`` None), reported speech is read by its verbs, not counting an instruction given to
+    people ("residents were told to boil water").
+    """
+    if _QUOTATION.search(candidate.text):
+        return True
+    if quoted is not None:
+        return any((s.article.id, s.position) in quoted for s in candidate.claim.statements)
+    return _SPEECH.search(_PASSIVE_SPEECH.sub(" ", candidate.text)) is not None
+
+
+_QUOTATION = re.compile(r"[\"\u201c][^\"\u201c\u201d]{12,}[\"\u201d]|^[\"\u201c]")
+_PASSIVE_SPEECH = re.compile(r"\b(?:been|were|was|are|is|being|be|get|got)\s+(?:\w+ly\s+)?told\b", re.IGNORECASE)
+
+
+def _section(run: Sequence[Candidate], quoted: set[tuple[str, int]] | None) -> str:
+    """What a run of sentences tells, named by its first sentence: who said what when it opens with speech, context
+    when it opens with background, else details."""
+    if _speech(run[0], quoted):
         return "who said what"
-    if _CONTEXT.search(candidate.text):
+    if _CONTEXT.search(run[0].text):
         return "context"
     return "details"
 
@@ -159,12 +180,13 @@ def _section(candidate: Candidate, quoted: set[tuple[str, int]]) -> str:
 def _paragraphs(
     chosen: Sequence[Candidate],
     sentences: dict[int, Sentence],
-    quoted: set[tuple[str, int]],
+    quoted: set[tuple[str, int]] | None,
     follows: dict[int, Candidate],
 ) -> tuple[list[list[Sentence]], list[str]]:
     """Body paragraphs by what they tell: what happened (the best-supported facts), details, who said what, context.
 
-    A sentence that leans on the one before it stays right after it, in its paragraph.
+    A sentence that leans on the one before it stays right after it, in its paragraph. A section too long for one
+    paragraph goes on in the next under the same name (shown once); at most seven paragraphs, joined within a section.
     """
     runs: list[list[Candidate]] = []
     run_of: dict[int, list[Candidate]] = {}
@@ -180,8 +202,12 @@ def _paragraphs(
             runs.append(run)
         run_of[id(candidate)] = run
     by_section: dict[str, list[list[Candidate]]] = {name: [] for name in SECTIONS}
-    for index, run in enumerate(runs):
-        section = "what happened" if index < 2 else _section(run[0], quoted)
+    facts = 0
+    for run in runs:
+        section = _section(run, quoted)
+        if section == "details" and facts < 2:  # the two best-supported runs of facts tell what happened
+            section = "what happened"
+            facts += 1
         by_section[section].append(run)
     size = 2 if len(chosen) < 10 else 3
     paragraphs: list[list[Sentence]] = []
@@ -197,8 +223,9 @@ def _paragraphs(
         if paragraph:
             paragraphs.append(paragraph)
             names.append(name)
-    while len(paragraphs) > 7:  # at most seven paragraphs: the shortest joins the one before it
-        shortest = min(range(1, len(paragraphs)), key=lambda i: len(paragraphs[i]))
+    while len(paragraphs) > 7:  # at most seven paragraphs: the shortest joins the one before it, in its section if any
+        joinable = [i for i in range(1, len(paragraphs)) if names[i] == names[i - 1]] or range(1, len(paragraphs))
+        shortest = min(joinable, key=lambda i: len(paragraphs[i]))
         paragraphs[shortest - 1].extend(paragraphs.pop(shortest))
         names.pop(shortest)
     return paragraphs, names
@@ -282,13 +309,14 @@ def write_brief(
     ranked = rank_claims(claims, rank, weights, reported_by)
     candidates = rank_claims(merge_disputes(ranked), rank, weights, reported_by)
     sources = coverage.independent_sources
+    story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}
 
     dek = _dek(candidates, settings, budget)
     used = 0
     taken: list[Candidate] = []
     if dek is not None:
-        sentences[id(dek)] = _sentence(dek.claim, sources)
+        sentences[id(dek)] = _sentence(dek.claim, sources, story_text=story_text)
         if sentences[id(dek)].words() > budget:  # the attribution made it too long
             sentences[id(dek)] = Sentence(
                 mended_quote(dek.text) or dek.text, citations_of(dek.claim.statements), label=dek.claim.label
@@ -314,9 +342,15 @@ def write_brief(
             # A sentence opening "He said" or a quotation's piece without its speaker is printed only after the
             # sentence its article wrote before it, so the reader knows who is meant.
             key = (before.article.id, before.position - 1)
+            if needs_a_person(candidate.text) and not (
+                0 <= key[1] < len(before.article.sentences) and names_someone(before.article.sentences[key[1]])
+            ):
+                continue  # "he said" after a sentence naming no one: who is meant was told further back
             if key not in printed_at or printed_at[key] is dek or printed_at[key].claim.label == "disputed":
                 waiting.setdefault(key, []).append(candidate)
                 continue
+            if needs_a_person(candidate.text) and not names_someone(printed_at[key].text):
+                continue  # the sentence before it is printed in words naming no one
             follows[id(candidate)] = printed_at[key]
         if candidate.claim.label == "disputed":
             words = _difference_words(candidate)
@@ -326,7 +360,7 @@ def write_brief(
         else:
             if len(body) >= sentence_limit:
                 continue
-            sentence = _sentence(candidate.claim, sources, leaning)
+            sentence = _sentence(candidate.claim, sources, leaning, story_text)
             words = sentence.words()
             if used + words > budget:
                 follows.pop(id(candidate), None)
@@ -340,7 +374,7 @@ def write_brief(
         taken.append(candidate)
         used += words
 
-    quoted: set[tuple[str, int]] = set()
+    quoted: set[tuple[str, int]] | None = None  # sentences where a person speaks (None: not read)
     players = []
     if settings.key_players:
         # Entities are read only in the sentences the brief prints, as every outlet wrote them: the spellings that
@@ -352,7 +386,12 @@ def write_brief(
         focused = [_focused(article, wanted[article.id]) for article in reading if article.id in wanted]
         entities, quotes = story_entities(focused, settings.entity_model, settings.sentences_per_article)
         players = key_players(entities, settings.key_players)
-        quoted = {(q.article_id, q.sentence_index) for q in quotes}
+        people = {e.id for e in entities if e.kind == "person"}
+        quoted = (
+            {(q.article_id, q.sentence_index) for q in quotes if q.kind == "direct" or q.speaker in people}
+            if entities
+            else None
+        )
 
     if dek is not None and not body:  # a brief of one claim says it in the body, not in a dek over nothing
         body.append(dek)

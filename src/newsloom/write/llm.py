@@ -36,6 +36,7 @@ from newsloom.analyze.checker import check_sentences
 from newsloom.analyze.compare import SentenceMatcher, facts_of, same_name
 from newsloom.analyze.reading import strip_citations
 from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedLabel, VerifiedSentence
+from newsloom.text.counts import plural
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import STOPWORDS, content_terms
 from newsloom.write.extractive import write_brief
@@ -145,7 +146,7 @@ def material_of(pool: Brief) -> Material:
 def _support(sentence: Sentence, section: str) -> str:
     outlets = ", ".join(sentence.outlets)
     if sentence.independent_sources > 1:
-        support = f"corroborated by {sentence.independent_sources} independent sources: {outlets}"
+        support = f"corroborated by {plural(sentence.independent_sources, 'independent source')}: {outlets}"
     else:
         support = f"single source: {outlets}"
     return f"{section}; {support}" if section and section != "details" else support

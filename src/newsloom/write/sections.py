@@ -87,13 +87,57 @@ def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
     return " ".join(tail).rstrip(" .;,:") or " ".join(words[:limit])
 
 
+_SITE_SEPARATOR = re.compile(r"\s+(\||-|\u2013|\u2014|\u00b7)\s+(?=[^|\u2013\u2014\u00b7]*$)")
+_SECTION_WORDS = frozenset(
+    """news world national international local regional uk us europe business economy money markets finance
+    politics sport sports football culture arts entertainment opinion comment lifestyle health science tech
+    technology travel weather home latest top stories breaking live""".split()
+)
+_KICKER_WORDS = frozenset({"and", "&", "of"})
+_OPEN_QUOTES = "\"'\u201c\u2018"
+
+
+def clean_title(title: str, outlet: str | None = None) -> str:
+    """A title without a site's suffix ("... | World News", "... - The Outlet") and without a topic kicker.
+
+    A suffix goes when it follows " | " and is short, or follows a dash and names the outlet or a section. A kicker
+    ("Russia-Ukraine conflict: ...", "Review: ...") goes when it is a short label (no verb-like small words) and what
+    follows the colon is a headline of its own: a name in it, not a quotation the label's speaker said ("Mayor: 'We
+    will rebuild'"), nor a description of the label ("Kestrel's plant: a 420 million euro wager").
+    """
+    title = " ".join(title.split())
+    while (match := _SITE_SEPARATOR.search(title)) is not None:
+        head, tail = title[: match.start()], title[match.end() :]
+        words = [fold(w) for w in re.findall(r"[\w']+", tail)]
+        names_outlet = bool(outlet) and fold(tail).removeprefix("the ") in fold(outlet or "")
+        section = bool(words) and len(words) <= 4 and all(w in _SECTION_WORDS for w in words)
+        short_pipe = match.group(1) in "|\u00b7" and len(words) <= 5
+        if len(head.split()) < 4 or not (names_outlet or section or short_pipe):
+            break
+        title = head.rstrip()
+    label, colon, rest = title.partition(": ")
+    if not colon or not rest:
+        return title
+    label_words = label.split()
+    rest_words = rest.split()
+    is_label = 1 <= len(label_words) <= 4 and not any(
+        fold(w) in STOPWORDS and fold(w) not in _KICKER_WORDS for w in label_words
+    )
+    quoted = rest[:1] in _OPEN_QUOTES and rest.rstrip(".")[-1:] in "\"'\u201d\u2019"
+    named = any(w[:1].isupper() for w in rest_words[1:])
+    if is_label and not quoted and len(rest_words) >= 4 and named and rest.lstrip(_OPEN_QUOTES)[:1].isupper():
+        return rest
+    return title
+
+
 def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, str | None]:
     """The most representative neutral title (shared terms with other independent reports), shortened if need be.
 
     Without a usable title, the dek's opening clause.
     """
-    titled = [a for a in articles if a.title and len(a.title.split()) >= 3]
-    terms = {a.id: set(content_terms(a.title)) for a in titled}
+    titles = {a.id: clean_title(a.title, a.outlet) for a in articles if a.title}
+    titled = [a for a in articles if a.title and len(titles[a.id].split()) >= 3]
+    terms = {a.id: set(content_terms(titles[a.id])) for a in titled}
     by_group: dict[str, set[str]] = {}
     for a in titled:
         by_group.setdefault(a.syndication_group or a.id, set()).update(terms[a.id])
@@ -102,18 +146,18 @@ def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, 
         own = terms[article.id]
         group = article.syndication_group or article.id
         shared = sum(len(own & other) for g, other in by_group.items() if g != group)
-        fits = len(article.title.split()) <= HEADLINE_WORDS
+        fits = len(titles[article.id].split()) <= HEADLINE_WORDS
         return (fits, shared / (len(own) + 2), -(article.published.timestamp() if article.published else 0.0))
 
     for article in sorted(titled, key=score, reverse=True):
-        headline = shorten_headline(article.title)
+        headline = shorten_headline(titles[article.id])
         if neutral(headline) and len(headline.split()) >= 3:
             return headline, article.id
     if dek:
         return shorten_headline(dek), None
     fallback = next((a for a in articles if a.title), None)
     if fallback is not None:
-        return shorten_headline(fallback.title), fallback.id
+        return shorten_headline(titles[fallback.id]), fallback.id
     return "Untitled story", None
 
 
@@ -123,19 +167,70 @@ def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, 
 def attributed(text: str, outlet: str, story_text: str = "") -> str:
     """'According to OUTLET, ...' before a sentence, with its first word lowered unless it is a name.
 
-    A first word is a common word when it is a stopword or a usual subject, or when the story writes it in lower case.
+    What the story's articles write tells names from common words (``story_casing``): a word written with a capital
+    in the middle of a sentence somewhere is a name ("Sandor", "Kestrel") and keeps it, as does a title before a name
+    ("Governor Viktor Hallam"); a word written in lower case somewhere, or capitalised only where a sentence begins
+    ("Barriers", "Turnout"), is a common word and is lowered. Stopwords and usual subjects are always common.
     """
-    first = text.split(maxsplit=1)[0] if text.split() else ""
-    bare = first.strip("\"'\u201c\u2018,")
-    common = fold(bare) in STOPWORDS or fold(bare) in _COMMON_OPENERS
-    if not common and bare[1:].islower() and bare.isalpha():
-        common = re.search(rf"(?<![\w-]){re.escape(bare.lower())}(?![\w-])", story_text) is not None
-    following = text.split()[1:2]
-    if following and following[0][:1].isupper() and fold(bare) not in STOPWORDS:
-        common = False  # "Governor Viktor Hallam": a title before a name stays capital; "The Maren Star" does not
-    if common and text[:1].isupper():
+    words = text.split()
+    if words and common_opener(words[0], words[1:2], story_text) and text[:1].isupper():
         text = text[:1].lower() + text[1:]
     return f"According to {outlet}, {text}"
+
+
+def common_opener(first: str, following: Sequence[str], story_text: str) -> bool:
+    """Whether a sentence's first word is a common word (to be lowered inside a sentence) rather than a name.
+
+    A word the story never writes in lower case nor with a capital mid-sentence is a name when it reads like the
+    subject of an apposition or of speech ("Kestrel, headquartered in ...", "Kestrel's", "Kestrel said"), else common.
+    """
+    word = first.strip("\"'\u201c\u2018,;:")
+    possessive = re.search(r"['\u2019]s$", word) is not None
+    word = re.sub(r"['\u2019]s$", "", word)
+    folded = fold(word)
+    if folded in STOPWORDS:
+        return True
+    if not word.isalpha() or not word[1:].islower():
+        return False  # "NATO", "McAllister", "E.", "12": written as they are
+    names, lowered = story_casing(story_text)
+    after = re.sub(r"['\u2019]s$", "", following[0].strip(",;:.")) if following else ""
+    if after[:1].isupper() and (after in names or not story_text):
+        return False  # "Governor Viktor Hallam": a title before a name stays capital
+    speech = bool(following) and fold(following[0].strip(",;:")) in {"said", "says", "told", "added", "announced"}
+    if word in names:  # "Police" of "Police Chief", "Foreign" of "Foreign Minister": common before a common word
+        lower_next = bool(following) and following[0][:1].islower() and not speech
+        return word.lower() in lowered and (folded in _COMMON_OPENERS or lower_next)
+    if word.lower() in lowered or folded in _COMMON_OPENERS or not story_text:
+        return True
+    return not (first.endswith(",") or possessive or speech)  # capitalised only where sentences begin
+
+
+_WORD = re.compile(r"[\"'\u201c\u2018(\[]*([A-Za-z][\w'\u2019-]*)([^\s]*)")
+_SENTENCE_END = re.compile(r"[.!?:;\u2014]['\")\u201d\u2019]*$|^[\u2014\u2013-]+$")
+
+
+@lru_cache(maxsize=16)
+def story_casing(story_text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words a story writes with a capital in the middle of a sentence (names) and those it writes in lower case.
+
+    A word right after a sentence's end, a colon, a dash or an opening quote is not read: a capital there says
+    nothing. An abbreviation's full stop ("Dr. Amari") only loses a sign, it never makes a common word a name.
+    """
+    names: set[str] = set()
+    lowered: set[str] = set()
+    start = True
+    for token in story_text.split():
+        match = _WORD.match(token)
+        if match is not None:
+            word = match.group(1).rstrip("'\u2019")
+            word = re.sub(r"['\u2019]s$", "", word)
+            opens_quote = token[:1] in '"\u201c\u2018('
+            if word[:1].islower():
+                lowered.add(word)
+            elif not start and not opens_quote:
+                names.add(word)
+        start = _SENTENCE_END.search(token) is not None
+    return frozenset(names), frozenset(lowered)
 
 
 def needs_attribution(claim: Claim, story_sources: int) -> str | None:
