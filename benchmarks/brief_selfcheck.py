@@ -34,7 +34,7 @@ from newsloom.ingest import read_file
 from newsloom.model import Article, Brief, Story
 from newsloom.present.export import html_page
 from newsloom.present.pages import page_templates
-from newsloom.present.views import brief_view
+from newsloom.present.views import brief_view, reports_of, reports_view
 from throughput import add_write_docs_option, environment, the_command
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,8 +86,8 @@ def written(path: Path, folder: Path) -> dict[str, Path]:
     story = story_of(story_id, brief, articles)
     export, _ = html_page([(story, brief, articles)])
     page = page_templates().get_template("story.html")
-    groups = story.independent_sources
-    shown = page.render(story=story, brief=brief_view(brief, articles), articles=articles, groups=groups, query="")
+    view, reports = brief_view(brief, articles), reports_view(story.id, reports_of(articles))
+    shown = page.render(story=story, brief=view, reports=reports, query="")
     files = {}
     for kind, text, suffix in (
         ("md", markdown, ".md"),

@@ -19,7 +19,7 @@ from newsloom.model import Article, Brief, Sentence, Story
 from newsloom.present.export import html_page
 from newsloom.present.pages import page_templates
 from newsloom.present.render import brief_markdown
-from newsloom.present.views import brief_view
+from newsloom.present.views import brief_view, reports_of, reports_view
 from newsloom.write.extractive import write_brief
 
 
@@ -224,7 +224,8 @@ def brief_as(brief: Brief, articles: list[Article]) -> dict[str, str]:
     """The brief as newsloom prints it: Markdown, JSON, the HTML export and the reader's story page."""
     story = Story("st-sorrel", brief.headline, len(articles), sorted({a.display_outlet for a in articles}), 3)
     page = page_templates().get_template("story.html")
-    shown = page.render(story=story, brief=brief_view(brief, articles), articles=articles, groups=3, query="")
+    view, reports = brief_view(brief, articles), reports_view(story.id, reports_of(articles))
+    shown = page.render(story=story, brief=view, reports=reports, query="")
     return {
         "brief.md": brief_markdown(brief),
         "brief.json": json.dumps(brief.to_json()),
