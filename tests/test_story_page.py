@@ -1,9 +1,9 @@
 """A story of the day, hundreds of reports from many outlets: its page stays the size of its brief.
 
-The page writes the brief, the newest reports with how many more there are and a link to all of them, and a
-coverage chart of at most one dot per outlet and stretch of time. What grows with the story is counted, not written
-out: these tests count what the page holds, so a page that went back to writing every report would fail them
-whatever the machine.
+The page writes the brief (every sentence, its citation marks, one popover per cited article and the sentence behind
+each mark), the newest reports with how many more there are and a link to all of them, and a coverage chart of at
+most one dot per outlet and stretch of time. What grows with the story is counted, not written out: these tests
+count what the page holds, so a page that went back to writing every report would fail them whatever the machine.
 """
 
 from __future__ import annotations
@@ -110,3 +110,21 @@ def test_the_chart_draws_a_dot_per_outlet_and_stretch_of_time_and_counts_every_r
     assert counted == REPORTS  # every report in one dot, none twice
     summary = re.search(r'<title id="chart-summary">([^<]*)</title>', chart.group(0))
     assert summary and summary.group(1).startswith(f"{REPORTS} articles from {len(OUTLETS)} outlets between ")
+
+
+def test_one_popover_per_cited_article_and_the_sentence_behind_every_mark(client: TestClient) -> None:
+    page = client.get(f"/stories/{STORY}").text
+    marks = re.findall(r'<a class="cite" href="([^"]+)" data-popover="([^"]+)"( data-quote="([^"]+)")?', page)
+    popovers = re.findall(r'<div class="popover" id="([^"]+)"', page)
+    sources = re.findall(r'<li value="(\d+)">', page)
+    assert marks and len(popovers) == len(set(popovers)) == len(sources)
+    assert {popover for _, popover, _, _ in marks} == set(popovers)  # each mark opens its article's popover
+    quotes = dict(re.findall(r'<p class="cite-quote" id="([^"]+)" hidden>([^<]*)</p>', page))
+    assert len(quotes) == sum(1 for *_, quote in marks if quote) > len(popovers)
+    for path, _, _, quote in marks:
+        assert path.startswith("/articles/day-")
+        if quote:
+            article = client.get(path.split("#")[0])  # the sentence behind the mark, where the mark links to
+            anchor = path.split("#")[1]
+            sentence = re.search(rf'<span id="{anchor}" class="source-sentence">([^<]*)</span>', article.text)
+            assert sentence and sentence.group(1) == quotes[quote], path
