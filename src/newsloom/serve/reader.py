@@ -12,14 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from newsloom.present.views import (
-    article_paragraphs,
-    brief_view,
-    cited_ids,
-    reports_view,
-    story_articles_path,
-    story_path,
-)
+from newsloom.present.views import article_paragraphs, reports_view, story_articles_path, story_path
 from newsloom.serve.server import server_of
 from newsloom.store import Store
 from newsloom.store.base import ArticleQuery, StoryQuery
@@ -84,11 +77,11 @@ def story_page(request: Request, story_id: str) -> Response:
         return RedirectResponse(story_path(story.id), status_code=301)
 
     def render(store: Store) -> tuple[bytes, str]:
-        brief = store.brief(story.id)
-        # The articles the brief cites, for the sentence behind each citation; of the others, only a line each.
-        view = brief_view(brief, store.articles(cited_ids(brief))) if brief else None
+        # The brief's part of the page is kept per brief version; what comes from the story's articles (the chart,
+        # the newest reports, their count) is read and drawn here, without their text.
+        brief = server.brief_parts(store, story.id)
         reports = reports_view(story.id, store.story_reports(story.id))
-        body = server.render("story.html", story=story, brief=view, reports=reports, query="")
+        body = server.render("story.html", story=story, brief=brief, reports=reports, query="")
         return body, HTML
 
     return server.cached(request, render, edition=lambda store: store.story_revision(story.id))
