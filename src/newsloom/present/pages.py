@@ -74,7 +74,7 @@ def _marked(snippet: str) -> Markup:
 
 def _chart_dots(row: ChartRow) -> Markup:
     """A chart row's dots as SVG, each titled (escaped) with what it stands for. Written here rather than as a loop
-    in the template: a big story's chart has a hundred dots or more, and this is five times cheaper."""
+    in the template: a big story's chart has a hundred dots or more, and this is several times cheaper."""
     y = float(row.y)
     return Markup(
         "".join(
@@ -105,6 +105,8 @@ class BriefParts:
 
 
 def brief_parts(templates: Environment, view: BriefView) -> BriefParts:
+    """The brief's parts of its story page, each a macro of ``_brief.html``, called in reading order: the sentence
+    behind each citation mark is collected as the marks are written, and written after them with the popovers."""
     macros: Any = templates.get_template("_brief.html").module  # its macros, called as functions
     quotes: list[SourceMark] = []  # each citation mark with the sentence behind it, in reading order
     dek = macros.dek(view, quotes)

@@ -332,13 +332,13 @@ def coverage_chart(
 ) -> CoverageChart | None:
     """Where each outlet's reports fall between the story's first and last report, in stretches ``stretch`` px wide.
 
-    ``reports`` in publication order (as ``Store.story_reports`` gives them). A row per outlet, in the order of their
+    ``reports`` in publication order (as ``Store.story_reports`` gives them): a row per outlet, in the order of their
     first reports; past ``most_rows`` outlets, those with fewest reports share the last row.
     """
     dated = [(r.outlet, r.published.timestamp()) for r in reports if r.published is not None]
     if not dated:
         return None
-    first, last = dated[0][1], dated[-1][1]
+    first, last = min(moment for _, moment in dated), max(moment for _, moment in dated)
     span = last - first
     left = 150
     plot = width - left - 16
@@ -371,10 +371,10 @@ def coverage_chart(
 
 
 def _dot(row: str, moments: list[float], x: float) -> ChartDot:
-    """A dot for one row's reports in one stretch (``moments`` in time order), titled with what it stands for."""
+    """A dot for one row's reports in one stretch of time, titled with what it stands for."""
     if len(moments) == 1:
         return ChartDot(x, f"{row}, {_human(moments[0])}")
-    earliest, latest = _human(moments[0]), _human(moments[-1])
+    earliest, latest = _human(min(moments)), _human(max(moments))
     when = earliest if earliest == latest else f"{earliest} to {latest}"
     radius = round(min(9.0, 4 + math.sqrt(len(moments))), 1)  # the area grows with the count, within its row
     return ChartDot(x, f"{row}: {len(moments)} articles, {when}", len(moments), radius)
