@@ -33,8 +33,8 @@ from newsloom.drivers.pipeline import one_story
 from newsloom.ingest import read_file
 from newsloom.model import Article, Brief, Story
 from newsloom.present.export import html_page
-from newsloom.present.pages import page_templates
-from newsloom.present.views import brief_view
+from newsloom.present.pages import page_templates, story_page
+from newsloom.present.views import reports_of
 from throughput import add_write_docs_option, environment, the_command
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,9 +85,7 @@ def written(path: Path, folder: Path) -> dict[str, Path]:
     articles, _ = one_story(read_file(path))
     story = story_of(story_id, brief, articles)
     export, _ = html_page([(story, brief, articles)])
-    page = page_templates().get_template("story.html")
-    groups = story.independent_sources
-    shown = page.render(story=story, brief=brief_view(brief, articles), articles=articles, groups=groups, query="")
+    shown = story_page(page_templates(), story, brief, articles, reports_of(articles))
     files = {}
     for kind, text, suffix in (
         ("md", markdown, ".md"),

@@ -23,9 +23,12 @@ client) sends requests for each page in turn for ``--seconds``:
 
 Each page is measured twice: with the page cache (answers kept until the store changes: what readers get) and
 without it (every request rendered: the cost of a page after each store change); the ``-junk``, ``-new`` and
-``-changing`` rows only with it, as without it they are their ``story`` row again. Figures are requests per second,
-p50 and p99 latency. Targets on 2 cores: p99 under 100 ms for the river, 200 ms for a story page. The server reads
-a copy of the kept store, made for each run, so that the changes of the ``-changing`` rows stay out of the next run.
+``-changing`` rows only with it, as without it they are their ``story`` row again. Without the page cache the server
+still keeps each story's brief rendered until the story has a new brief version (``[serve] cached_briefs``): a third
+server keeps neither (``off, briefs too``) for the story pages, the cost of a page right after its story got a new
+brief. Figures are requests per second, p50 and p99 latency. Targets on 2 cores: p99 under 100 ms for the river,
+200 ms for a story page. The server reads a copy of the kept store, made for each run, so that the changes of the
+``-changing`` rows stay out of the next run.
 
 Run ``python benchmarks/serve_load.py --help``; ``--write-docs`` records the figures in docs/benchmarks.md.
 """
@@ -85,6 +88,10 @@ PAGE_NAMES = {
     "story-big-changing": "story, 500 articles, store changing",
 }
 TARGETS_MS = {"river": 100.0, "story": 200.0}
+# How each server keeps what it rendered: rendered answers ([serve] cached_pages), briefs ([serve] cached_briefs).
+MODES = {"on": (512, 256), "off": (0, 256), "cold": (0, 0)}
+MODE_NAMES = {"on": "on", "off": "off", "cold": "off, briefs too"}
+COLD_PAGES = ("baseline", "story", "story-big")  # the pages the server that keeps nothing is asked for
 BIG_STORY_LABEL = "serve-load: the big story"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
@@ -245,8 +252,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(store_path: Path, port: int, cached_pages: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "NEWSLOOM_SERVE_CACHED_PAGES": str(cached_pages)}
+def start_server(store_path: Path, port: int, cached_pages: int, cached_briefs: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "NEWSLOOM_SERVE_CACHED_PAGES": str(cached_pages),
+        "NEWSLOOM_SERVE_CACHED_BRIEFS": str(cached_briefs),
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "newsloom", "--db", str(store_path), "serve", "--port", str(port)],
         env=env,
@@ -271,7 +282,7 @@ def start_server(store_path: Path, port: int, cached_pages: int) -> subprocess.P
 @dataclass
 class PageLoad:
     page: str
-    cached: bool
+    mode: str  # a key of MODES
     requests: int
     errors: int
     seconds: float
@@ -335,17 +346,17 @@ async def load(
     return latencies, len(errors), time.perf_counter() - began
 
 
-def measure(port: int, page: str, paths: list[str], clients: int, seconds: float, cached: bool) -> PageLoad:
+def measure(port: int, page: str, paths: list[str], clients: int, seconds: float, mode: str) -> PageLoad:
     """One page under load: a short warm-up (first renders, connections), then ``seconds`` of measured load."""
     pick = next_path(page, paths)
     asyncio.run(load(port, pick, clients, min(3.0, seconds / 3), seed=1))  # warm-up: first renders, connections
     latencies, errors, elapsed = asyncio.run(load(port, pick, clients, seconds, seed=2))
-    return PageLoad(page, cached, len(latencies), errors, elapsed, latencies)
+    return PageLoad(page, mode, len(latencies), errors, elapsed, latencies)
 
 
 # -- the report ---------------------------------------------------------------------------------------------------
 def table(results: list[PageLoad]) -> str:
-    baseline = {r.cached: r.rate for r in results if r.page == "baseline"}
+    baseline = {r.mode: r.rate for r in results if r.page == "baseline"}
     lines = [
         "| page | page cache | requests/s | share of baseline | p50 ms | p99 ms | target p99 | errors |",
         "|---|---|---:|---:|---:|---:|---|---:|",
@@ -353,9 +364,9 @@ def table(results: list[PageLoad]) -> str:
     for r in results:
         target = TARGETS_MS.get(r.page.split("-")[0])
         verdict = f"< {target:.0f} ms {'met' if r.percentile(0.99) < target else 'missed'}" if target else ""
-        share = r.rate / baseline[r.cached] if baseline.get(r.cached) else float("nan")
+        share = r.rate / baseline[r.mode] if baseline.get(r.mode) else float("nan")
         lines.append(
-            f"| {PAGE_NAMES.get(r.page, r.page)} | {'on' if r.cached else 'off'} | {r.rate:,.0f} | {share:.2f} | "
+            f"| {PAGE_NAMES.get(r.page, r.page)} | {MODE_NAMES[r.mode]} | {r.rate:,.0f} | {share:.2f} | "
             f"{r.percentile(0.5):.1f} | {r.percentile(0.99):.1f} | {verdict} | {r.errors} |"
         )
     return "\n".join(lines)
@@ -373,9 +384,11 @@ def report(results: list[PageLoad], args: argparse.Namespace, counts: dict[str, 
             f"concurrent clients on loopback (asyncio, HTTP/1.1 keep-alive, in this process), {args.seconds:g} s per "
             "page after a warm-up. *Page cache on* is what readers get: an answer is rendered once and served until "
             "the store changes (its revision is one query). *Off* renders every request: a page's cost right after "
-            "a store change. *story* asks for 200 briefed stories' pages, *story, 500 articles* for the page of "
-            "one story of 500 reports (a story of the day); *junk query* asks for them with a query no one sent "
-            "before on each request (`?x=N`), *store changing* while another process stores a new brief for "
+            "a store change; the server still keeps each story's brief rendered until the story has a new brief "
+            "version (`[serve] cached_briefs`), and *off, briefs too* keeps neither: a story page's cost right after "
+            "its story got a new brief. *story* asks for 200 briefed stories' pages, *story, 500 articles* for the "
+            "page of one story of 500 reports (a story of the day); *junk query* asks for them with a query no one "
+            "sent before on each request (`?x=N`), *store changing* while another process stores a new brief for "
             f"another story every {args.change_every:g} s (a busy watch loop), and *story, new id* for a story not "
             "asked for before on each request (every story of the store in turn, about 1% with a brief): these "
             "with the page cache on, as without it they are their story row again.",
@@ -413,22 +426,24 @@ def main(argv: list[str] | None = None) -> int:
         counts = store.counts()
     paths, others = sample_paths(store_path, 200, args.seed)
     results: list[PageLoad] = []
-    for cached in (True,) if args.no_uncached else (True, False):
+    for mode in ("on",) if args.no_uncached else tuple(MODES):
         port = free_port()
         with working_copy(store_path) as served:
-            server = start_server(served, port, 512 if cached else 0)
+            server = start_server(served, port, *MODES[mode])
             try:
                 for page in pages:
-                    if page.endswith(("-junk", "-new", "-changing")) and not cached:
+                    if page.endswith(("-junk", "-new", "-changing")) and mode != "on":
                         continue  # the cache is what they test: without it, they are their story row again
+                    if mode == "cold" and page not in COLD_PAGES:
+                        continue  # only the story pages keep a brief
                     if page.endswith("-changing"):
                         with store_changing(served, others, args.change_every):
-                            result = measure(port, page, paths[page], args.clients, args.seconds, cached)
+                            result = measure(port, page, paths[page], args.clients, args.seconds, mode)
                     else:
-                        result = measure(port, page, paths[page], args.clients, args.seconds, cached)
+                        result = measure(port, page, paths[page], args.clients, args.seconds, mode)
                     results.append(result)
                     print(
-                        f"{page:>8} cache {'on ' if cached else 'off'}: {result.rate:8.0f} req/s  "
+                        f"{page:>8} cache {MODE_NAMES[mode]}: {result.rate:8.0f} req/s  "
                         f"p50 {result.percentile(0.5):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  "
                         f"errors {result.errors}",
                         flush=True,

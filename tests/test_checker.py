@@ -17,9 +17,9 @@ from newsloom.analyze.checker import (
 from newsloom.analyze.reading import brief_claims, read_text, strip_citations, text_kind, text_sentences
 from newsloom.model import Article, Brief, Sentence, Story
 from newsloom.present.export import html_page
-from newsloom.present.pages import page_templates
+from newsloom.present.pages import page_templates, story_page
 from newsloom.present.render import brief_markdown
-from newsloom.present.views import brief_view
+from newsloom.present.views import reports_of
 from newsloom.write.extractive import write_brief
 
 
@@ -223,8 +223,7 @@ def test_citation_marks_after_a_full_stop_belong_to_the_sentence_before() -> Non
 def brief_as(brief: Brief, articles: list[Article]) -> dict[str, str]:
     """The brief as newsloom prints it: Markdown, JSON, the HTML export and the reader's story page."""
     story = Story("st-sorrel", brief.headline, len(articles), sorted({a.display_outlet for a in articles}), 3)
-    page = page_templates().get_template("story.html")
-    shown = page.render(story=story, brief=brief_view(brief, articles), articles=articles, groups=3, query="")
+    shown = story_page(page_templates(), story, brief, articles, reports_of(articles))
     return {
         "brief.md": brief_markdown(brief),
         "brief.json": json.dumps(brief.to_json()),

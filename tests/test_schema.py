@@ -23,7 +23,7 @@ from store_tables import StoredColumn, raw_query, stored_indexes, stored_tables
 # What a store's catalog shows beyond the description, on purpose (schema.TABLE_EXTRAS and schema.EXTRAS).
 SQLITE_TABLES = {"articles_fts", "articles_fts_config", "articles_fts_data", "articles_fts_docsize", "articles_fts_idx"}
 POSTGRES_COLUMNS = {("articles", "search")}
-SQLITE_INDEXES = {"briefs_seq_key"}
+SQLITE_INDEXES = {"briefs_seq_key", "articles_story_reports"}
 # The indexes of articles.id's and briefs.seq's UNIQUE (SQLite's own for articles.id goes unlisted), the full-text
 # index, the quarantine's key and the entity names' index.
 POSTGRES_INDEXES = {"articles_id_key", "briefs_seq_key", "articles_search", "quarantine_key", "story_entities_name"}

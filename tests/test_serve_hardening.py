@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from newsloom.config import Settings
+from newsloom.present.pages import brief_parts
 from newsloom.serve import ServeSettings, create_app
+from newsloom.serve import server as server_module
 from newsloom.serve.server import Server
 from newsroom import newsroom_copy
 from served import served
@@ -172,6 +175,37 @@ def test_a_story_page_is_not_made_again_when_the_store_changes_elsewhere(writabl
     for path in pages:  # now it did
         changed = client.get(path, headers={"If-None-Match": tags[path]})
         assert changed.status_code == 200 and "ferry-follow-up" in changed.text, path
+
+
+def test_without_the_page_cache_a_story_page_renders_its_brief_once_per_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered: list[str] = []  # the headline of each brief rendered for a page
+
+    def counted(templates: Any, view: Any) -> Any:
+        rendered.append(view.headline)
+        return brief_parts(templates, view)
+
+    monkeypatch.setattr(server_module, "brief_parts", counted)
+    with open_site(newsroom_copy(tmp_path / "uncached"), token=TOKEN, cached_pages=0) as uncached:
+        client, server = uncached.client, uncached.server
+        ferry = ferry_story(client)
+        pages = [client.get(f"/stories/{ferry}").text for _ in range(3)]
+        assert pages[0] == pages[1] == pages[2] and len(server.cache) == 0  # rendered each time, the same
+        assert len(rendered) == 1 and len(server.briefs) == 1  # the brief once, kept for the others
+        follow_up = {
+            "id": "ferry-follow-up",
+            "title": "Maren Star ferry fire: engine-room blaze under investigation",
+            "text": client.get("/api/articles/ferry-wire").json()["text"],
+            "source": "Harbour Ledger",
+            "published": "2031-05-12T15:00:00Z",
+        }
+        assert client.post("/api/articles", headers=auth(), json=follow_up).json()["stories"] == [ferry]
+        version = client.get(f"/api/stories/{ferry}").json()["brief"]["version"]
+        changed = client.get(f"/stories/{ferry}").text
+        assert len(rendered) == 2  # the story's new brief version
+        assert f"Brief version {version} ·" in changed and f"Brief version {version} ·" not in pages[0]
+        assert "Harbour Ledger" in changed and "ferry-follow-up" in changed
 
 
 # -- numbers -----------------------------------------------------------------------------------------------------

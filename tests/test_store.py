@@ -325,6 +325,37 @@ def test_story_revision_changes_with_that_story_only(store: Store) -> None:
     assert store.story_revision(ferry) == third
 
 
+def test_a_storys_reports_and_articles_by_id(store: Store) -> None:
+    placed = Stages(store).commit(ferry_articles())
+    ferry = story_id_for("ferry-wire")
+    reports = store.story_reports(ferry)
+    assert [r.article_id for r in reports] == [a.id for a in store.story_articles(ferry)]  # publication order
+    first = next(a for a in placed if a.id == reports[0].article_id)
+    assert reports[0] == (first.id, first.title, first.outlet, first.published, first.syndication_group)
+    assert len({r.source for r in reports}) == 3  # the reprint shares the wire's source
+    assert store.story_reports("st-nothing") == []
+    found = store.articles(["ferry-northgate", "nope", "ferry-wire", "ferry-northgate"])
+    assert [a.id for a in found] == ["ferry-northgate", "ferry-wire"]  # as asked, each once, the unknown left out
+    assert found[1].sentences == store.article("ferry-wire").sentences  # type: ignore[union-attr]
+    assert store.articles([]) == []
+
+
+def test_a_brief_stamp_changes_with_a_new_version_only(store: Store) -> None:
+    Stages(store).commit(ferry_articles())
+    ferry = story_id_for("ferry-wire")
+    assert store.brief_stamp(ferry) is None
+    store.save_brief(write_brief(store.story_articles(ferry), story_id=ferry))
+    first = store.brief_stamp(ferry)
+    assert first is not None
+    store.save_brief(write_brief(store.story_articles(ferry), story_id=ferry))  # says what the last one said
+    assert store.brief_stamp(ferry) == first
+    brief = store.brief(ferry)
+    assert brief is not None
+    brief.headline += " (updated)"
+    store.save_brief(brief)
+    assert store.brief_stamp(ferry) not in (None, first)
+
+
 def _drop_connections(url: str) -> int:
     """End every newsloom session on the server, as a restart or an idle timeout would; how many there were."""
     with psycopg.connect(url, autocommit=True) as admin:

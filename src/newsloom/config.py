@@ -68,6 +68,8 @@ class ServeSettings:
     header may carry, ``*`` for any (default: ``host``, 127.0.0.1, localhost and ::1); base_url's host is always
     allowed, and a request for any other gets 400. ``max_body_bytes``: the largest write request read.
     ``cached_pages``: how many rendered answers are kept until the store changes (0: render every request).
+    ``cached_briefs``: how many stories' briefs are kept rendered for their pages, each until the story has a new
+    brief version (0: render the brief with every page the page cache does not hold).
     """
 
     host: str = "127.0.0.1"
@@ -80,6 +82,7 @@ class ServeSettings:
     max_body_bytes: int = 5 * 1024 * 1024
     site_title: str = "newsloom"
     cached_pages: int = 512
+    cached_briefs: int = 256
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -88,6 +91,8 @@ class ServeSettings:
             raise ValueError(f"page_size must be between 1 and 200, not {self.page_size}")
         if self.cached_pages < 0:
             raise ValueError(f"cached_pages must not be negative, not {self.cached_pages}")
+        if self.cached_briefs < 0:
+            raise ValueError(f"cached_briefs must not be negative, not {self.cached_briefs}")
         if self.base_url and not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, not {self.base_url!r}")
 

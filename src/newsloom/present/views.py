@@ -6,13 +6,17 @@ writes markup: templates escape every piece of article text, and a link leaves t
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time
+from newsloom.store.base import Report
 from newsloom.text.counts import plural
 from newsloom.text.urls import safe_link
 
@@ -26,8 +30,17 @@ SECTION_TITLES = {
 }
 
 
+# A story page lists its newest reports and links to the rest: a story of the day has hundreds.
+LISTED_REPORTS = 40
+
+
 def story_path(story_id: str) -> str:
     return f"/stories/{quote(story_id, safe='')}"
+
+
+def story_articles_path(story_id: str) -> str:
+    """The page that lists every article of a story, newest first."""
+    return f"{story_path(story_id)}/articles"
 
 
 def article_path(article_id: str) -> str:
@@ -44,7 +57,7 @@ class SourceMark:
     title: str | None
     url: str | None  # safe to follow, or None
     evidence: str | None  # the article's own sentence behind the brief's sentence
-    anchor: str  # the id of the popover that shows it on the page
+    anchor: str  # the id of the element that holds its source sentence on the page
     published: datetime | None = None
     evidence_index: int | None = None  # where that sentence is in the article
     path: str = field(init=False)  # the article's page on this site, at the sentence behind the citation
@@ -88,8 +101,12 @@ class TimelineView:
 
 @dataclass
 class ChartDot:
+    """One outlet's reports in one stretch of time: where, how big (more reports, a bigger dot), and what it says."""
+
     x: float
     label: str
+    count: int = 1
+    radius: float = 5.0
 
 
 @dataclass
@@ -101,7 +118,12 @@ class ChartRow:
 
 @dataclass
 class CoverageChart:
-    """Articles per outlet over time, as a strip of dots per outlet (drawn as SVG by the template)."""
+    """Articles per outlet over time, as a strip of dots per outlet (drawn as SVG by the template).
+
+    The time between the first and the last report is cut into stretches a dot wide; an outlet's reports in one
+    stretch make one dot, whose title counts them, so a story of 500 reports draws at most one dot per outlet and
+    stretch, not 500.
+    """
 
     width: int
     height: int
@@ -137,15 +159,55 @@ class BriefView:
     timeline: list[TimelineView]
     coverage: Coverage
     sources: list[SourceEntry]
-    chart: CoverageChart | None
     version: int
     writer: str
     created_at: datetime | None
     other_outlets: list[str] = field(default_factory=list)  # covered the story, cited by no sentence
 
 
-def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView:
-    """A brief with its citations numbered in reading order and each tied to its article's own sentence."""
+@dataclass
+class ReportsView:
+    """A story's reports as its page shows them: the coverage chart, the newest few, and how many there are."""
+
+    chart: CoverageChart | None
+    latest: list[Report]  # newest first, at most LISTED_REPORTS
+    total: int
+    independent_sources: int  # syndicated copies count once
+    all_path: str  # the page that lists them all
+
+    @property
+    def more(self) -> int:
+        """How many reports the page does not list."""
+        return self.total - len(self.latest)
+
+
+def reports_view(story_id: str, reports: Sequence[Report], listed: int = LISTED_REPORTS) -> ReportsView:
+    """``reports`` in publication order (``Store.story_reports``): the chart of them all, the newest ``listed``."""
+    return ReportsView(
+        chart=coverage_chart(reports),
+        latest=list(reversed(reports[-listed:])) if listed else [],
+        total=len(reports),
+        independent_sources=len({r.source for r in reports}),
+        all_path=story_articles_path(story_id),
+    )
+
+
+def reports_of(articles: Sequence[Article]) -> list[Report]:
+    """Articles as a story's coverage counts them (what ``Store.story_reports`` reads), in publication order."""
+    ordered = sorted(articles, key=lambda a: format_time(a.published) or "")
+    return [Report(a.id, a.title, a.display_outlet, a.published, a.syndication_group or a.id) for a in ordered]
+
+
+def cited_ids(brief: Brief) -> list[str]:
+    """The ids of the articles the brief's sentences cite, in reading order, each once."""
+    return list(dict.fromkeys(c.article_id for s in brief.all_sentences() for c in s.sources))
+
+
+def brief_view(brief: Brief, articles: Sequence[Article] | None = None) -> BriefView:
+    """A brief with its citations numbered in reading order and each tied to its article's own sentence.
+
+    ``articles``: the articles it cites (others are not read), for the sentence behind each citation.
+    """
     by_id = {a.id: a for a in articles or []}
     words: dict[str, list[tuple[str, set[str]]]] = {}  # each cited article's sentences, split into words once
     evidence: dict[tuple[str, str], tuple[int, str] | None] = {}  # a sentence comes back in the timeline
@@ -218,7 +280,6 @@ def brief_view(brief: Brief, articles: list[Article] | None = None) -> BriefView
         timeline=timeline,
         coverage=brief.coverage,
         sources=sources,
-        chart=coverage_chart(articles) if articles else None,
         version=brief.version,
         writer=brief.writer,
         created_at=brief.created_at,
@@ -237,7 +298,7 @@ def source_sentence(
 
 
 def claim_words(claim: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(claim)}
+    return set(_WORD.findall(claim.lower()))
 
 
 def best_sentence(wanted: set[str], words: list[tuple[str, set[str]]]) -> tuple[int, str] | None:
@@ -246,19 +307,22 @@ def best_sentence(wanted: set[str], words: list[tuple[str, set[str]]]) -> tuple[
         return None
     best: tuple[int, str] | None = None
     best_score = 0.0
+    size = len(wanted)
     for index, (sentence, found) in enumerate(words):
         if not found:
             continue
         shared = len(wanted & found)
-        score = shared / (len(wanted) + len(found) - shared)  # Jaccard, without building the union
+        score = shared / (size + len(found) - shared)  # Jaccard, without building the union
         if score > best_score:
             best, best_score = (index, sentence), score
+            if shared == size == len(found):  # the same words: no later sentence can do better
+                break
     return best if best_score >= 0.2 else None
 
 
 def sentence_words(article: Article) -> list[tuple[str, set[str]]]:
     """Each sentence of the article with the set of its words (lower case)."""
-    return [(s, {w.lower() for w in _WORD.findall(s)}) for s in article_sentences(article)]
+    return [(s, set(_WORD.findall(s.lower()))) for s in article_sentences(article)]
 
 
 def article_sentences(article: Article) -> list[str]:
@@ -266,34 +330,64 @@ def article_sentences(article: Article) -> list[str]:
     return article.sentences or [p for p in article.text.split("\n") if p.strip()]
 
 
-def coverage_chart(articles: list[Article], width: int = 640, row_height: int = 22) -> CoverageChart | None:
-    """Where each outlet's articles fall between the story's first and last report."""
-    dated = [a for a in articles if a.published]
+def coverage_chart(
+    reports: Sequence[Report], width: int = 640, row_height: int = 22, stretch: int = 24, most_rows: int = 12
+) -> CoverageChart | None:
+    """Where each outlet's reports fall between the story's first and last report, in stretches ``stretch`` px wide.
+
+    ``reports`` in publication order (as ``Store.story_reports`` gives them): a row per outlet, in the order of their
+    first reports; past ``most_rows`` outlets, those with fewest reports share the last row.
+    """
+    dated = [(r.outlet, r.published.timestamp()) for r in reports if r.published is not None]
     if not dated:
         return None
-    times = [a.published.timestamp() for a in dated if a.published]
-    first, last = min(times), max(times)
+    first, last = min(moment for _, moment in dated), max(moment for _, moment in dated)
     span = last - first
     left = 150
     plot = width - left - 16
-    by_outlet: dict[str, list[Article]] = {}
-    for article in sorted(dated, key=lambda a: (a.published or datetime.min, a.id)):
-        by_outlet.setdefault(article.display_outlet, []).append(article)
+    stretches = max(1, plot // stretch)
+    scale = stretches / span if span else 0.0
+    counts = Counter(outlet for outlet, _ in dated)
+    row_of = {outlet: outlet for outlet in counts}
+    if len(counts) > most_rows:
+        kept = {outlet for outlet, _ in counts.most_common(most_rows - 1)}
+        others = f"{len(counts) - len(kept)} other outlets"
+        row_of = {outlet: outlet if outlet in kept else others for outlet in counts}
+    by_row: dict[str, dict[int, list[float]]] = {}  # row -> stretch -> the times of its reports there, in order
+    for outlet, moment in dated:
+        place = min(stretches - 1, int((moment - first) * scale)) if span else 0
+        by_row.setdefault(row_of[outlet], {}).setdefault(place, []).append(moment)
+    if len(counts) > most_rows:  # the shared row last
+        by_row[others] = by_row.pop(others)
     rows = []
-    for index, (outlet, items) in enumerate(by_outlet.items()):
+    for index, (name, found) in enumerate(by_row.items()):
         dots = []
-        for article in items:
-            moment = article.published.timestamp() if article.published else first
-            share = (moment - first) / span if span else 0.5
-            dots.append(ChartDot(round(left + share * plot, 1), f"{format_time(article.published, human=True)}"))
-        rows.append(ChartRow(outlet, index * row_height + row_height / 2 + 4, dots))
-    counts = ", ".join(f"{outlet}: {len(items)}" for outlet, items in by_outlet.items())
-    start = format_time(datetime.fromtimestamp(first, UTC), human=True)
-    end = format_time(datetime.fromtimestamp(last, UTC), human=True)
+        for _, moments in sorted(found.items()):
+            share = (sum(moments) / len(moments) - first) / span if span else 0.5
+            dots.append(_dot(name, moments, round(left + share * plot, 1)))
+        rows.append(ChartRow(name, index * row_height + row_height / 2 + 4, dots))
+    start = _human(first)
+    end = _human(last)
+    listed = ", ".join(f"{outlet}: {count}" for outlet, count in counts.items())
     summary = (
-        f"{plural(len(dated), 'article')} from {plural(len(by_outlet), 'outlet')} between {start} and {end}. {counts}."
+        f"{plural(len(dated), 'article')} from {plural(len(counts), 'outlet')} between {start} and {end}. {listed}."
     )
     return CoverageChart(width, len(rows) * row_height + 30, left, rows, start, end, summary)
+
+
+def _dot(row: str, moments: list[float], x: float) -> ChartDot:
+    """A dot for one row's reports in one stretch of time, titled with what it stands for."""
+    if len(moments) == 1:
+        return ChartDot(x, f"{row}, {_human(moments[0])}")
+    earliest, latest = _human(min(moments)), _human(max(moments))
+    when = earliest if earliest == latest else f"{earliest} to {latest}"
+    radius = round(min(9.0, 4 + math.sqrt(len(moments))), 1)  # the area grows with the count, within its row
+    return ChartDot(x, f"{row}: {len(moments)} articles, {when}", len(moments), radius)
+
+
+def _human(moment: float) -> str:
+    """A time as ``format_time(..., human=True)`` writes it (time.strftime: a chart writes two per dot)."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(moment))
 
 
 def article_paragraphs(article: Article) -> list[list[tuple[int, str]]]:

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from jinja2 import Environment
 
-from newsloom.model import Article, Brief, Story, format_time
-from newsloom.present.views import brief_view, story_path
+from newsloom.model import Brief, Story, format_time
+from newsloom.present.views import brief_view, cited_ids, story_path
 from newsloom.serve.server import absolute_links, server_of
 from newsloom.store import Store
 from newsloom.store.base import StoryQuery
@@ -64,8 +64,7 @@ def feed_entries(
         brief = store.brief(found.story.id)
         if brief is None:
             continue
-        articles: list[Article] = store.story_articles(found.story.id)
-        view = brief_view(brief, articles)
+        view = brief_view(brief, store.articles(cited_ids(brief)))  # the articles it cites, not all the story's
         html = template.render(brief=view, base_url=base_url)
         updated = brief.created_at or found.story.updated_at or datetime.now(UTC)
         entries.append(

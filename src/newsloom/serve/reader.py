@@ -12,13 +12,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from newsloom.present.views import article_paragraphs, brief_view, story_path
+from newsloom.present.views import article_paragraphs, reports_view, story_articles_path, story_path
 from newsloom.serve.server import server_of
 from newsloom.store import Store
 from newsloom.store.base import ArticleQuery, StoryQuery
 from newsloom.text.urls import safe_link
 
 router = APIRouter(include_in_schema=False)
+
+ARTICLES_PER_PAGE = 100  # on the page that lists every article of a story
 
 HTML = "text/html; charset=utf-8"
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "uk": "Ukrainian",
@@ -75,11 +77,46 @@ def story_page(request: Request, story_id: str) -> Response:
         return RedirectResponse(story_path(story.id), status_code=301)
 
     def render(store: Store) -> tuple[bytes, str]:
-        brief = store.brief(story.id)
-        articles = store.story_articles(story.id)
-        view = brief_view(brief, articles) if brief else None
-        groups = len({a.syndication_group or a.id for a in articles})
-        body = server.render("story.html", story=story, brief=view, articles=articles, groups=groups, query="")
+        # The brief's part of the page is kept per brief version; what comes from the story's articles (the chart,
+        # the newest reports, their count) is read and drawn here, without their text.
+        brief = server.brief_parts(store, story.id)
+        reports = reports_view(story.id, store.story_reports(story.id))
+        body = server.render("story.html", story=story, brief=brief, reports=reports, query="")
+        return body, HTML
+
+    return server.cached(request, render, edition=lambda store: store.story_revision(story.id))
+
+
+@router.get("/stories/{story_id}/articles")
+def story_articles_page(
+    request: Request, story_id: str, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+) -> Response:
+    """Every article of a story, newest first, ``ARTICLES_PER_PAGE`` at a time (the story page lists the newest)."""
+    server = server_of(request)
+    with server.store() as store:
+        story = store.story(story_id)
+    if story is None:
+        raise HTTPException(404, f"No story '{story_id}' here. It may have been merged away or never existed.")
+    if story.id != story_id:
+        moved = story_articles_path(story.id) + (f"?{urlencode({'offset': offset})}" if offset else "")
+        return RedirectResponse(moved, status_code=301)
+    size = ARTICLES_PER_PAGE
+
+    def link(start: int) -> str:
+        return story_articles_path(story.id) + (f"?{urlencode({'offset': start})}" if start else "")
+
+    def render(store: Store) -> tuple[bytes, str]:
+        newest = store.story_reports(story.id)[::-1]
+        body = server.render(
+            "story_articles.html",
+            story=story,
+            reports=newest[offset : offset + size],
+            total=len(newest),
+            offset=offset,
+            newer=link(max(0, offset - size)) if offset else None,
+            older=link(offset + size) if offset + size < len(newest) else None,
+            query="",
+        )
         return body, HTML
 
     return server.cached(request, render, edition=lambda store: store.story_revision(story.id))

@@ -34,7 +34,8 @@ from pydantic_core import PydanticUndefined
 from starlette.routing import BaseRoute
 
 from newsloom.config import Settings
-from newsloom.present.pages import page_templates
+from newsloom.present.pages import BriefParts, brief_parts, page_templates
+from newsloom.present.views import brief_view, cited_ids
 from newsloom.store import Store, open_store
 
 # Scripts and styles come only from this site, never inline; no frames, plugins or form posts elsewhere.
@@ -376,6 +377,40 @@ class PageCache:
         return len(self._pages)
 
 
+class KeptBriefs:
+    """Stories' briefs rendered for their pages, each with the stamp of the brief version it shows.
+
+    A stored brief version never changes, so its rendered parts are good until the story has a new one, whatever
+    else changes: a page the page cache does not hold (the store changed, the page was pushed out, or the page
+    cache is off) renders only what comes from the story's articles.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._kept: OrderedDict[str, tuple[str, BriefParts]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, story_id: str, stamp: str) -> BriefParts | None:
+        with self._lock:
+            kept = self._kept.get(story_id)
+            if kept is None or kept[0] != stamp:
+                return None
+            self._kept.move_to_end(story_id)
+            return kept[1]
+
+    def put(self, story_id: str, stamp: str, parts: BriefParts) -> None:
+        if not self._size:
+            return
+        with self._lock:
+            self._kept[story_id] = (stamp, parts)
+            self._kept.move_to_end(story_id)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 class Server:
     """What every route needs: settings, the store pool, the page cache, the templates and the write lock."""
 
@@ -385,6 +420,7 @@ class Server:
         self.serve = settings.serve
         self.pool = StorePool(location)
         self.cache = PageCache(self.serve.cached_pages)
+        self.briefs = KeptBriefs(self.serve.cached_briefs)
         self.answer_keys = AnswerKeys(fixed_site=bool(self.serve.base_url))
         self.write_lock = threading.Lock()  # one writer at a time in this process
         self.templates = page_templates(self.serve.site_title)
@@ -432,6 +468,21 @@ class Server:
             if self._outlets is None or self._outlets[0] != revision:
                 self._outlets = (revision, store.outlets())
             return self._outlets[1]
+
+    def brief_parts(self, store: Store, story_id: str) -> BriefParts | None:
+        """The parts of a story's page that come from its latest brief: kept, or rendered now (None: no brief yet)."""
+        stamp = store.brief_stamp(story_id)
+        if stamp is None:
+            return None
+        parts = self.briefs.get(story_id, stamp)
+        if parts is None:
+            brief = store.brief(story_id)
+            if brief is None:
+                return None
+            # The articles it cites, for the sentence behind each citation; no other article is read.
+            parts = brief_parts(self.templates, brief_view(brief, store.articles(cited_ids(brief))))
+            self.briefs.put(story_id, stamp, parts)
+        return parts
 
     def render(self, template: str, **context: Any) -> bytes:
         return self.templates.get_template(template).render(**context).encode("utf-8")

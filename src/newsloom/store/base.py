@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from newsloom.model import Article, Brief, Feed, Fingerprint, Rejected, Story, StoryChanges
 
@@ -94,6 +94,19 @@ class ArticleHit:
     score: float  # higher is better
 
 
+class Report(NamedTuple):
+    """An article as a story's coverage counts it, without its text: its headline, who published it and when, and
+    from which source. ``source`` is its syndication group, or its own id when it has none: a wire copy and its
+    reprints share one.
+    """
+
+    article_id: str
+    title: str
+    outlet: str  # as a page shows it: "Unknown outlet" when the article names none
+    published: datetime | None
+    source: str
+
+
 MATCH_START = "\x02"
 MATCH_END = "\x03"
 
@@ -143,7 +156,15 @@ class Store(Protocol):
         """A story's articles in publication order."""
         ...
 
+    def story_reports(self, story_id: str) -> list[Report]:
+        """A story's articles in publication order, as its coverage counts them: headline, outlet, time, source."""
+        ...
+
     def article(self, article_id: str) -> Article | None: ...
+
+    def articles(self, article_ids: Sequence[str]) -> list[Article]:
+        """The stored articles of these ids, in the order given (an id not stored is left out)."""
+        ...
 
     def quarantined(self, limit: int = 100) -> list[QuarantinedInput]: ...
 
@@ -196,6 +217,11 @@ class Store(Protocol):
         ...
 
     def brief(self, story_id: str, version: int | None = None) -> Brief | None: ...
+
+    def brief_stamp(self, story_id: str) -> str | None:
+        """A token naming the story's latest brief as stored (None before its first): it changes when a new version
+        is stored and never otherwise, as a stored version never changes. What a server keeps a brief's page by."""
+        ...
 
     # -- feeds ----------------------------------------------------------------------------------------------
     def add_feed(self, feed: Feed) -> bool:

@@ -249,6 +249,11 @@ TABLE_EXTRAS: dict[Dialect, dict[str, tuple[str, ...]]] = {
 # Statements one dialect runs after the tables and indexes (statements one by one: triggers hold semicolons).
 EXTRAS: dict[Dialect, tuple[str, ...]] = {
     "sqlite": (
+        # A story's reports (Store.story_reports, for its page) read from the index alone: SQLite keeps an article's
+        # columns in one record, and reaching those after its text means reading the text's overflow pages.
+        # PostgreSQL keeps a long text apart from the row, and refuses index entries over 2.7 kB (a title may be).
+        "CREATE INDEX IF NOT EXISTS articles_story_reports ON articles "
+        "(story_id, published, outlet, syndication_group, id, title)",
         # The full-text index: an external-content FTS5 table over articles, kept in step by triggers inside each
         # batch's transaction.
         "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, dek, text, content='articles', "

@@ -29,6 +29,7 @@ from newsloom.model import (
 from newsloom.store.base import (
     ArticleQuery,
     QuarantinedInput,
+    Report,
     StoreError,
     StoryEntry,
     StoryQuery,
@@ -395,9 +396,28 @@ class SQLStore:
         ).fetchall()
         return [read_article(row) for row in rows]
 
+    def story_reports(self, story_id: str) -> list[Report]:
+        rows = self._db.execute(
+            "SELECT id, title, coalesce(outlet, 'Unknown outlet'), published, coalesce(syndication_group, id) "
+            "FROM articles WHERE story_id = ? ORDER BY coalesce(published, ''), seq",
+            (story_id,),
+        ).fetchall()
+        return [Report(aid, title, outlet, parse_stored_time(when), group) for aid, title, outlet, when, group in rows]
+
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return read_article(row) if row else None
+
+    def articles(self, article_ids: Sequence[str]) -> list[Article]:
+        wanted = list(dict.fromkeys(article_ids))
+        found: dict[str, Article] = {}
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            rows = self._db.execute(
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update((row[0], read_article(row)) for row in rows)
+        return [found[i] for i in wanted if i in found]
 
     def quarantined(self, limit: int = 100) -> list[QuarantinedInput]:
         rows = self._db.execute(
@@ -558,6 +578,12 @@ class SQLStore:
                 "SELECT body FROM briefs WHERE story_id = ? AND version = ?", (story_id, version)
             ).fetchone()
         return Brief.from_json(json.loads(row[0])) if row else None
+
+    def brief_stamp(self, story_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT version, seq FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (story_id,)
+        ).fetchone()
+        return f"{row[0]}.{row[1]}" if row else None
 
     # -- feeds ----------------------------------------------------------------------------------------------
     _FEED_COLUMNS = (

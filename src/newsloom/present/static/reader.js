@@ -1,6 +1,7 @@
 // Citation popovers: a citation mark shows its source sentence and outlet on click, Enter or hover.
-// The popovers are rendered (and escaped) by the server; this script only shows, hides and places them.
-// Without it every mark is a plain link to the source article.
+// The popovers are rendered (and escaped) by the server, one per cited article, and each mark's source sentence
+// beside them (hidden, named by the mark's data-quote); this script puts the mark's sentence and link into its
+// article's popover (as text) and shows, hides and places it. Without it every mark is a plain link to the source.
 (function () {
   "use strict";
   var open = null; // {mark, popover}
@@ -24,12 +25,28 @@
     popover.style.top = top + "px";
   }
 
+  function fill(mark, popover) {
+    var quote = document.getElementById(mark.getAttribute("data-quote") || "");
+    var slot = popover.querySelector(".popover-quote");
+    if (slot) {
+      slot.textContent = quote ? quote.textContent : "";
+      slot.hidden = !quote;
+    }
+    var source = popover.querySelector(".popover-source");
+    if (source) source.setAttribute("href", mark.getAttribute("href"));
+  }
+
   function close(returnFocus) {
     clearTimeout(hoverTimer); // a hover that began before the close must not reopen it
     if (!open) return;
     var current = open;
     open = null;
     current.popover.hidden = true;
+    var slot = current.popover.querySelector(".popover-quote");
+    if (slot) {
+      slot.textContent = "";
+      slot.hidden = true;
+    }
     current.mark.setAttribute("aria-expanded", "false");
     if (returnFocus) current.mark.focus();
   }
@@ -42,6 +59,7 @@
       return;
     }
     close(false);
+    fill(mark, popover);
     popover.hidden = false;
     place(mark, popover);
     mark.setAttribute("aria-expanded", "true");
