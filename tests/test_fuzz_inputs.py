@@ -26,18 +26,16 @@ import re
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -51,6 +49,7 @@ from newsloom.ingest.web import PageError, extract_article
 from newsloom.model import Article, Rejected
 from newsloom.serve.app import create_app
 from newsloom.store import open_store
+from served import served
 
 SEED = 20310512
 WORDS = (
@@ -648,23 +647,6 @@ def test_a_2_gib_file_without_a_newline_is_refused_quickly_in_bounded_memory(tmp
     assert measured["seconds"] < 60
 
 
-@contextmanager
-def _serving(app: Any) -> Iterator[str]:
-    """The app served by uvicorn on a free port of 127.0.0.1, for as long as the block runs."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def test_posted_bodies_are_answered_201_or_400_never_500(tmp_path: Path) -> None:
     newsroom = Newsroom(SEED + 3)
     db = tmp_path / "api.db"
@@ -674,7 +656,7 @@ def test_posted_bodies_are_answered_201_or_400_never_500(tmp_path: Path) -> None
     headers = {"Authorization": "Bearer fuzz-token", "Content-Type": "application/json"}
     bodies = good_total = bad_total = 0
     started = time.perf_counter()
-    with _serving(create_app(str(db), settings)) as address, httpx.Client(base_url=address, timeout=60) as client:
+    with served(create_app(str(db), settings)) as address, httpx.Client(base_url=address, timeout=60) as client:
         for _ in range(60):
             body, good, bad = newsroom.post_body()
             answer = client.post("/api/articles", content=body, headers=headers)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from newsloom.model import Article, Brief, Feed, Fingerprint, Rejected, Story, StoryChanges
+from newsloom.model import Article, Brief, Feed, Fingerprint, Rejected, Story, StoryChanges, StoryState
 
 STORY_ORDERS = ("newest", "biggest")
 
@@ -22,16 +22,6 @@ class QuarantinedInput:
     raw: str
     first_seen: str
     times: int
-
-
-@dataclass(frozen=True)
-class StoryState:
-    documents: int
-    latest: float | None
-    document_frequency: dict[str, int]
-    stories: list[tuple[str, dict[str, Any]]]
-    redirects: dict[str, str] = field(default_factory=dict)  # merged story id -> the story it merged into
-    review: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

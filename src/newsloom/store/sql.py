@@ -23,6 +23,7 @@ from newsloom.model import (
     Rejected,
     Story,
     StoryChanges,
+    StoryState,
     format_time,
     parse_stored_time,
 )
@@ -33,7 +34,6 @@ from newsloom.store.base import (
     StoreError,
     StoryEntry,
     StoryQuery,
-    StoryState,
 )
 from newsloom.store.schema import SCHEMA_VERSION, TABLES, Dialect, column_sql, statements
 
