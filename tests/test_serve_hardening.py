@@ -80,6 +80,19 @@ def feed_links(body: str) -> set[str]:
 
 
 # -- the Host header ---------------------------------------------------------------------------------------------
+
+
+def ferry_follow_up(client: Any) -> dict[str, str]:
+    """A later report of the ferry fire by another outlet (the wire's text), which joins the ferry's story."""
+    return {
+        "id": "ferry-follow-up",
+        "title": "Maren Star ferry fire: engine-room blaze under investigation",
+        "text": client.get("/api/articles/ferry-wire").json()["text"],
+        "source": "Harbour Ledger",
+        "published": "2031-05-12T15:00:00Z",
+    }
+
+
 def test_a_forged_host_never_reaches_a_feed_nor_a_later_reader(site: Site) -> None:
     for kind in ("atom", "rss", "json"):
         path = FEED.format(kind=kind)
@@ -164,13 +177,7 @@ def test_a_story_page_is_not_made_again_when_the_store_changes_elsewhere(writabl
     assert client.get("/", headers={"If-None-Match": river}).status_code == 200  # the river did change
     for path in pages:  # the ferry's story did not: its page is served on as it was, not rendered again
         assert client.get(path, headers={"If-None-Match": tags[path]}).status_code == 304, path
-    follow_up = {
-        "id": "ferry-follow-up",
-        "title": "Maren Star ferry fire: engine-room blaze under investigation",
-        "text": client.get("/api/articles/ferry-wire").json()["text"],
-        "source": "Harbour Ledger",
-        "published": "2031-05-12T15:00:00Z",
-    }
+    follow_up = ferry_follow_up(client)
     assert client.post("/api/articles", headers=auth(), json=follow_up).json()["stories"] == [ferry]
     for path in pages:  # now it did
         changed = client.get(path, headers={"If-None-Match": tags[path]})
@@ -193,13 +200,7 @@ def test_without_the_page_cache_a_story_page_renders_its_brief_once_per_version(
         pages = [client.get(f"/stories/{ferry}").text for _ in range(3)]
         assert pages[0] == pages[1] == pages[2] and len(server.cache) == 0  # rendered each time, the same
         assert len(rendered) == 1 and len(server.briefs) == 1  # the brief once, kept for the others
-        follow_up = {
-            "id": "ferry-follow-up",
-            "title": "Maren Star ferry fire: engine-room blaze under investigation",
-            "text": client.get("/api/articles/ferry-wire").json()["text"],
-            "source": "Harbour Ledger",
-            "published": "2031-05-12T15:00:00Z",
-        }
+        follow_up = ferry_follow_up(client)
         assert client.post("/api/articles", headers=auth(), json=follow_up).json()["stories"] == [ferry]
         version = client.get(f"/api/stories/{ferry}").json()["brief"]["version"]
         changed = client.get(f"/stories/{ferry}").text

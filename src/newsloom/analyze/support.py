@@ -30,7 +30,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +63,14 @@ class StoryText:
     facts: tuple[Facts, ...]  # the articles' own sentences (no joined pairs), in reading order
     article_of: tuple[str, ...]  # the article of each
 
-    @property
+    @cached_property
     def terms(self) -> frozenset[str]:
         return frozenset().union(*(f.terms for f in self.facts))
 
+    @cached_property
     def windows(self) -> list[frozenset[str]]:
-        """The terms of each sentence with those of the next sentence of the same article."""
+        """The terms of each sentence with those of the next sentence of the same article (computed once a check,
+        not once a sentence)."""
         out = []
         for i, facts in enumerate(self.facts):
             following = i + 1 < len(self.facts) and self.article_of[i + 1] == self.article_of[i]
@@ -92,7 +94,7 @@ def support_signs(
     story_terms = story.terms
     anchors = [t for t in sorted(weights, key=lambda t: (-weights[t], t)) if t in story_terms][:_ANCHORS]
     pairs = list(itertools.combinations(anchors, 2))
-    windows = story.windows()
+    windows = story.windows
     together = sum(any(a in w and b in w for w in windows) for a, b in pairs) / len(pairs) if pairs else 1.0
     absent_names = [n for n in statement.names if not any(name_stated(n, f) for f in story.facts)]
     absent_numbers = [
