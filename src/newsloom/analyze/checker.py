@@ -17,17 +17,19 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
+from newsloom.analyze.entities import respell, spelling_variants
 from newsloom.analyze.reading import Skipped, read_text
 from newsloom.analyze.support import StoryText, SupportHead, load_head, support_signs
-from newsloom.model import Article, Brief, CheckLabel
+from newsloom.model import Article, Brief, CheckLabel, Conflict
 from newsloom.text.clean import strip_dateline
 from newsloom.text.markdown import escape_markdown
 from newsloom.text.sentences import split_sentences
 from newsloom.text.speech import ACCORDING_TO, AS_REPORTED_BY, CREDIT_VERBS, alternation, quote_marks
+from newsloom.text.terms import fold
 
 LABELS: tuple[CheckLabel, ...] = ("supported", "unsupported", "contradicted")
 
@@ -123,8 +125,14 @@ class CheckReport:
 @dataclass(frozen=True)
 class _Source:
     article: Article
-    text: str
+    text: str  # as matched: every name spelt the way most outlets spell it
     joined: bool = False  # two adjacent sentences of the article read as one
+    shown: str = ""  # as the article writes it, when that differs
+    parts: tuple[str, ...] = ()  # the two sentences, as matched, when joined
+
+    @property
+    def said(self) -> str:
+        return self.shown or self.text
 
 
 def with_marks_back(text: str) -> str | None:
@@ -144,9 +152,15 @@ def with_marks_back(text: str) -> str | None:
     return mended
 
 
-def _source_sentences(articles: Sequence[Article]) -> list[_Source]:
+def _source_sentences(articles: Sequence[Article], variants: dict[str, str]) -> list[_Source]:
     out: list[_Source] = []
     seen: set[tuple[str, str]] = set()
+
+    def add(article: Article, text: str, *parts: str) -> None:
+        matched = respell(text, variants)
+        halves = tuple(respell(part, variants) for part in parts)
+        out.append(_Source(article, matched, bool(parts), text if matched != text else "", halves))
+
     for article in articles:
         sentences = article.sentences or split_sentences(article.text)
         texts = ([article.title] if article.title else []) + [strip_dateline(s.strip()) for s in sentences]
@@ -154,10 +168,11 @@ def _source_sentences(articles: Sequence[Article]) -> list[_Source]:
         for text in texts:
             if text and (article.id, text) not in seen:
                 seen.add((article.id, text))
-                out.append(_Source(article, text))
+                add(article, text)
         # A text may join two adjacent sentences of one article into one.
         for first, second in itertools.pairwise(sentences):
-            out.append(_Source(article, f"{strip_dateline(first.strip())} {second.strip()}", joined=True))
+            first, second = strip_dateline(first.strip()), second.strip()
+            add(article, f"{first} {second}", first, second)
     return out
 
 
@@ -181,7 +196,11 @@ def check_sentences(
     settings = settings or CheckSettings()
     if not articles:
         raise ValueError("the checker needs at least one source article to check against")
-    sources = _source_sentences(articles)
+    # A name spelt otherwise by one outlet, or by the text, is the same name ("Vitmor" / "Wittmore").
+    variants = spelling_variants(
+        [[article.title, *(article.sentences or [article.text])] for article in articles] + [list(sentences)]
+    )
+    sources = _source_sentences(articles, variants)
     if not sources:
         raise ValueError("the source articles have no text to check against")
     pool = [s.text for s in sources]
@@ -195,7 +214,7 @@ def check_sentences(
     )
     head = load_head() if settings.head else None
     outlets = {a.display_outlet.lower(): a.display_outlet for a in articles}
-    claims = [without_attribution(sentence, outlets) for sentence in sentences]
+    claims = [without_attribution(respell(sentence, variants), outlets) for sentence in sentences]
     matches = matcher.best_matches([claim for claim, _ in claims], pool, k=settings.candidates)
     out = []
     for sentence, (claim, outlet), found in zip(sentences, claims, matches, strict=True):
@@ -206,6 +225,10 @@ def check_sentences(
         if head is not None:
             _weigh(checked, head, found, sources)
         checked.text = sentence
+        if variants and checked.evidence:  # the reason names people as the text and the evidence spell them
+            checked.reason = _as_written(
+                _as_written(checked.reason, checked.evidence[0].sentence, variants), sentence, variants
+            )
         if outlet and checked.label == "supported" and all(e.outlet != outlet for e in checked.evidence):
             checked.reason += f" (not {outlet}, to which the text attributes it)"
         out.append(checked)
@@ -236,8 +259,30 @@ def without_attribution(sentence: str, outlets: dict[str, str]) -> tuple[str, st
     return sentence, None
 
 
+def _split_negation(claim: Facts, source: _Source, relation: Relation) -> Relation:
+    """For two joined sentences, a negation the claim and the pair share may sit in the sentence that says
+    something else: "did not agree to swap prisoners" against "could not agree on a line. They did agree to swap
+    prisoners" is a contradiction, found by reading each sentence of the pair on its own."""
+    if not source.parts or not claim.negated or any(c.kind == "negation" for c in relation.conflicts):
+        return relation
+    shared = [(len(claim.denied & facts.terms), facts.negated) for facts in map(facts_of, source.parts)]
+    closest, negated = max(shared)
+    if closest >= 2 and not negated and all(count < closest for count, other in shared if other):
+        return replace(relation, conflicts=(*relation.conflicts, Conflict("negation", "negated", "affirmed")))
+    return relation
+
+
+def _as_written(reason: str, text: str, variants: dict[str, str]) -> str:
+    """The reason with each canonical spelling that ``text`` spells otherwise written as ``text`` writes it."""
+    written = {fold(word): word for word in re.findall(r"[^\W\d_]+", text)}
+    for variant, canonical in variants.items():
+        if variant in written and fold(canonical) not in written:
+            reason = re.sub(rf"\b{re.escape(canonical)}\b", written[variant], reason)
+    return reason
+
+
 def _evidence(source: _Source, relation: Relation) -> Evidence:
-    return Evidence(source.article.id, source.article.display_outlet, source.text, round(relation.similarity, 4))
+    return Evidence(source.article.id, source.article.display_outlet, source.said, round(relation.similarity, 4))
 
 
 def _judge(
@@ -248,6 +293,8 @@ def _judge(
     matcher: SentenceMatcher,
     settings: CheckSettings,
 ) -> CheckedSentence:
+    claim = facts_of(sentence)
+    found = [(i, _split_negation(claim, sources[i], r)) for i, r in found]
     aligned = [
         (i, r)
         for i, r in found
@@ -271,9 +318,30 @@ def _judge(
                 [_evidence(sources[i], relation), *[_evidence(sources[j], r) for j, r in aligned if j != i][:2]],
                 f"stated by {sources[i].article.display_outlet}",
             )
-    # A few aligned source sentences state it together.
+    # The aligned source sentences that say otherwise. A negation in the second of two joined sentences says
+    # nothing about the first, so joined sentences contradict only on numbers, dates, names and quotes.
+    against = []
+    for i, relation in aligned:
+        conflicts = [c for c in relation.conflicts if not (sources[i].joined and c.kind == "negation")]
+        quoted = any(c.kind == "quote" for c in conflicts)
+        if conflicts and (relation.similarity >= settings.contradiction or quoted):
+            against.append((sources[i].joined, i, relation, conflicts))
+
+    def contradicted() -> CheckedSentence:
+        _, i, relation, conflicts = min(against, key=lambda item: item[0])  # a single sentence first
+        source = sources[i]
+        return CheckedSentence(
+            sentence,
+            "contradicted",
+            [_evidence(source, relation), *[_evidence(sources[j], r) for j, r in aligned if j != i][:2]],
+            conflicts[0].describe(f"{source.article.display_outlet}'s report"),
+        )
+
+    # A few aligned source sentences state it together, unless the one closest to it says otherwise: pieces of
+    # other sentences do not outweigh the sentence that states the same fact with another name or number.
     agreeing = _complementary([(i, r) for i, r in aligned if not r.conflicts], sentence, sources, matcher, settings)
-    if len(agreeing) > 1:
+    closest_against = max((r.similarity for _, i, r, _ in against if not sources[i].joined), default=0.0)
+    if len(agreeing) > 1 and closest_against <= max(r.similarity for _, r in agreeing):
         pooled = " ".join(sources[i].text for i, _ in agreeing)
         relation = matcher.relate(sentence, pooled, dense=1.0)
         if (
@@ -287,23 +355,8 @@ def _judge(
                 [_evidence(sources[i], r) for i, r in agreeing],
                 "stated across " + ", ".join(outlets),
             )
-    # The aligned source sentences say otherwise. A negation in the second of two joined sentences says
-    # nothing about the first, so joined sentences contradict only on numbers, dates, names and quotes.
-    against = []
-    for i, relation in aligned:
-        conflicts = [c for c in relation.conflicts if not (sources[i].joined and c.kind == "negation")]
-        quoted = any(c.kind == "quote" for c in conflicts)
-        if conflicts and (relation.similarity >= settings.contradiction or quoted):
-            against.append((sources[i].joined, i, relation, conflicts))
     if against:
-        _, i, relation, conflicts = min(against, key=lambda item: item[0])  # a single sentence first
-        source = sources[i]
-        return CheckedSentence(
-            sentence,
-            "contradicted",
-            [_evidence(source, relation), *[_evidence(sources[j], r) for j, r in aligned if j != i][:2]],
-            conflicts[0].describe(f"{source.article.display_outlet}'s report"),
-        )
+        return contradicted()
     best = found[0] if found else None
     if best is None:
         return CheckedSentence(sentence, "unsupported", [], "no source sentence shares its content")

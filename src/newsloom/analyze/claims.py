@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsloom.analyze.compare import SentenceMatcher, conflicts_between, facts_of
+from newsloom.analyze.entities import respell, spelling_variants
 from newsloom.model import Article, Claim, Conflict, Statement
 from newsloom.text.clean import strip_dateline
 from newsloom.text.sentences import split_sentences
@@ -82,7 +83,9 @@ def align_claims(
     statements = [s for article in articles for s in statements_of(article, settings)]
     if not statements:
         return []
-    texts = [s.text for s in statements]
+    # Matched with every name spelt one way: a translated outlet's "Vitmor" is the wire's "Wittmore".
+    variants = spelling_variants([article.title, *(article.sentences or [article.text])] for article in articles)
+    texts = [respell(s.text, variants) for s in statements]
     if matcher is None:
         matcher = SentenceMatcher().fit(texts)
     elif not matcher.idf:

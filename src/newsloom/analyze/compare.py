@@ -11,6 +11,7 @@ Embeddings alone cannot tell "met the envoy in Halvik" from "met the envoy in Ta
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -57,6 +58,11 @@ _NEGATIONS = frozenset(
 _ROLE_WORDS = EVERY_FORM | {ACCORDING_TO.split()[0], "and", "or"}
 # Words after a negation that it governs: "did not reopen the bridge", "denied that troops had entered".
 _NEGATION_SCOPE = 5
+# Words of a speaker's title, which say who spoke, not what about.
+_TITLE_WORDS = frozenset(
+    """chief director minister spokesman spokeswoman spokesperson president mayor governor secretary head leader
+    officer commissioner chairman chairwoman envoy ambassador general""".split()
+)
 _PLACE_WORDS = frozenset("in at near from to into outside inside across toward towards off".split())
 _WORD_ONLY = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -349,9 +355,21 @@ def quantity_conflicts(a: Facts, b: Facts, same_statement: bool) -> list[Conflic
             unmatched_a = [x for x in a.quantities if not any(x.agrees_with(qb) for qb in b.quantities)]
             if len(unmatched_a) == 1 and len(unmatched_b) == 1:
                 rivals = unmatched_b
+        rivals = [qb for qb in rivals if not (_derived(qa, a, b) or _derived(qb, a, b))]
         if rivals:
             out.append(Conflict("number", qa.text, rivals[0].text))
     return out
+
+
+def _derived(quantity: Quantity, a: Facts, b: Facts) -> bool:
+    """Whether a number is the sum or difference of two others of the same kind in either sentence: "5.8 metres,
+    1.6 metres over flood stage" and "5.8 metres, against a flood stage of 4.2 metres" agree."""
+    others = [q.value for q in (*a.quantities, *b.quantities) if q.noun == quantity.noun and q is not quantity]
+    return any(
+        math.isclose(quantity.value, abs(x - y), rel_tol=1e-6) or math.isclose(quantity.value, x + y, rel_tol=1e-6)
+        for x, y in itertools.combinations(others, 2)
+        if x != quantity.value and y != quantity.value
+    )
 
 
 def date_conflicts(a: Facts, b: Facts) -> list[Conflict]:
@@ -383,32 +401,63 @@ def name_conflicts(a: Facts, b: Facts) -> list[Conflict]:
         if rivals:
             kind: ConflictKind = "place" if name in a.places() else "name"
             out.append(Conflict(kind, name.title(), rivals[0].title()))
+    # Someone ``b`` names, but not as the one who spoke, while another speaks there: "Sarkany said the talks had
+    # stalled" against "Wittmore said the talks had stalled ... Wittmore met Sarkany".
+    for name in sorted(a.names - set(only_a)):
+        roles = _speech_roles(a, name)
+        if not roles or any(same_name(name, other) and _speech_roles(b, other) for other in b.names):
+            continue
+        rivals = sorted(m for m in b.names if roles & _speech_roles(b, m) and not same_name(name, m))
+        if rivals:
+            out.append(Conflict("name", name.title(), rivals[0].title()))
     return out
 
 
-def quote_conflicts(a: Facts, b: Facts, same_statement: bool = False) -> list[Conflict]:
+def _speech_roles(facts: Facts, name: str) -> set[str]:
+    return {role for n, role in facts.name_roles if n == name and role[1:] in EVERY_FORM}
+
+
+def quote_conflicts(a: Facts, b: Facts) -> list[Conflict]:
     """A quote of ``a`` that ``b`` gives in other words (a shortened quote is no conflict).
 
-    Quotes conflict when they share many words, or when the words around them (who said it, about what) match.
+    Two quotes conflict when close to a third of their content words are the same and the rest differ ("our home
+    and we are staying" / "our past and we are leaving"), or when the words around them say who said it about what
+    and match ('Velle said the talks were "tense"' / '... "friendly"'). Two remarks of one speaker are two remarks,
+    and a translated quote reworded throughout is no misquote.
     """
     out = []
-    if a.quotes and b.quotes and len(a.frame) >= 2 and len(a.frame & b.frame) >= 0.8 * len(a.frame):
-        same_statement = True
+    same_frame = bool(
+        a.quotes
+        and b.quotes
+        and len(a.frame) >= 2
+        and len(a.frame & b.frame) >= 0.8 * len(a.frame)
+        and _topic(a) & _topic(b)
+    )
     for qa in a.quotes:
         if any(qa in qb or qb in qa for qb in b.quotes):
             continue
-        words_a = set(qa.split())
+        words_a = _quote_words(qa)
         for qb in b.quotes:
-            shared = len(words_a & set(qb.split())) / max(1, min(len(words_a), len(set(qb.split()))))
-            if shared >= 0.4 or same_statement:
+            words_b = _quote_words(qb)
+            if same_frame or len(words_a & words_b) >= 0.3 * min(len(words_a), len(words_b)) > 0:
                 out.append(Conflict("quote", qa, qb))
                 break
     return out
 
 
+def _quote_words(quote: str) -> set[str]:
+    return {w for w in quote.split() if w not in STOPWORDS} or set(quote.split())
+
+
+def _topic(facts: Facts) -> frozenset[str]:
+    """The words around a quote beyond who said it: "the talks" in 'Velle said the talks were "tense"'."""
+    speaker = _terms(" ".join(facts.names) + " " + " ".join(_TITLE_WORDS))
+    return facts.frame - speaker
+
+
 def conflicts_between(a: Facts, b: Facts, same_statement: bool) -> tuple[Conflict, ...]:
     """Every conflict between two sentences; ``same_statement`` when they state the same claim (then more counts)."""
-    out = quantity_conflicts(a, b, same_statement) + date_conflicts(a, b) + quote_conflicts(a, b, same_statement)
+    out = quantity_conflicts(a, b, same_statement) + date_conflicts(a, b) + quote_conflicts(a, b)
     out += name_conflicts(a, b)
     if same_statement and a.negated != b.negated and (a.denied & b.terms or b.denied & a.terms):
         # Only a negation of something the other sentence affirms: "will not reopen" / "will reopen", not a

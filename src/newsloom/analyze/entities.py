@@ -24,7 +24,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from newsloom.model import Article
 from newsloom.text.sentences import split_sentences
-from newsloom.text.terms import fold
+from newsloom.text.terms import fold, names
 
 Kind = Literal["person", "organization", "place"]
 KINDS: tuple[Kind, ...] = ("person", "organization", "place")
@@ -472,6 +472,58 @@ def _given_similarity(a: str, b: str) -> float:
 def same_entity(a: str, b: str, kind: str | None = None) -> bool:
     """Whether two spellings name one person, organisation or place ("Witkoff" / "Vitkov": yes)."""
     return name_similarity(a, b, kind) >= SAME_ENTITY
+
+
+_NOT_SPELLINGS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december""".split()
+)
+_NAME_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def spelling_variants(groups: Iterable[Iterable[str]]) -> dict[str, str]:
+    """The name words that outlets spell differently, each mapped to the spelling most groups use.
+
+    ``groups`` holds texts by who wrote them (one group an article, or the text being checked). Two words are one
+    name spelt two ways when their transliteration keys match ("Wittmore" / "Vitmor", "Leavell" / "Levell", or a
+    row of ``EXONYMS``) and no group uses both: an outlet spells a name one way, and two names it uses side by side
+    are two names. Returns folded word -> the canonical spelling as written ("vitmor" -> "Wittmore").
+    """
+    used_by: dict[str, set[int]] = defaultdict(set)
+    written: dict[str, Counter[str]] = defaultdict(Counter)
+    for index, texts in enumerate(groups):
+        for text in texts:
+            for name in names(text):
+                for word in _NAME_WORD.findall(name):
+                    if len(word) > 3 and word not in _NOT_SPELLINGS:
+                        used_by[word].add(index)
+            for token in _NAME_WORD.findall(text):
+                if token[:1].isupper() and fold(token) in used_by:
+                    written[fold(token)][token] += 1
+    words = sorted(used_by, key=lambda w: (-len(used_by[w]), -sum(written[w].values()), w))
+    variants: dict[str, str] = {}
+    for i, canonical in enumerate(words):
+        if canonical in variants:
+            continue
+        groups_of_name = set(used_by[canonical])
+        for word in words[i + 1 :]:
+            if word in variants or groups_of_name & used_by[word] or abs(len(word) - len(canonical)) > 3:
+                continue
+            exonym = _EXONYM_ROW.get(word) is not None and _EXONYM_ROW.get(word) == _EXONYM_ROW.get(canonical)
+            if exonym or _word_similarity(word, canonical, surname=True) >= SAME_ENTITY:
+                shown = written[canonical].most_common(1)[0][0] if written[canonical] else canonical.title()
+                variants[word] = shown
+                groups_of_name |= used_by[word]
+    return variants
+
+
+def respell(text: str, variants: dict[str, str]) -> str:
+    """The text with every variant spelling of a name replaced by its canonical one (see ``spelling_variants``)."""
+    if not variants:
+        return text
+    return _NAME_WORD.sub(
+        lambda m: variants.get(fold(m.group()), m.group()) if m.group()[:1].isupper() else m.group(), text
+    )
 
 
 # -- resolving a story's entities ------------------------------------------------------------------------------------
