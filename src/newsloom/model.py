@@ -615,10 +615,13 @@ class Claim:
     label: ClaimLabel = "single-source"
     versions: list[list[Statement]] = field(default_factory=list)  # for a disputed claim: statements that agree
     conflicts: list[Conflict] = field(default_factory=list)
+    lead: Statement | None = None  # the statement a brief prints, when another than the earliest
 
     @property
     def representative(self) -> Statement:
-        """The statement that opens its article earliest (ties: the first read)."""
+        """The ``lead`` statement, or the one that opens its article earliest (ties: the first read)."""
+        if self.lead is not None:
+            return self.lead
         return min(self.statements, key=lambda s: s.position)
 
     @property

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated
-from newsloom.analyze.entities import respell, spelling_variants
+from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated, sentence_encoder
+from newsloom.analyze.entities import article_texts, respell, spelling_variants
 from newsloom.analyze.reading import Skipped, read_text
 from newsloom.analyze.support import StoryText, SupportHead, load_head, support_signs
 from newsloom.model import Article, Brief, CheckLabel, Conflict
@@ -44,6 +44,11 @@ class CheckSettings:
     contradiction: float = 0.4  # similarity from which an aligned source sentence's conflict contradicts
     merge: int = 3  # aligned source sentences whose content may be pooled to support one sentence
     head: bool = True  # weigh the support signs with the trained head (analyze/support.py); False: the rules alone
+    # The sentence encoder that recognises a statement in other words ("minilm", "multilingual", or "auto": by the
+    # sources' languages); "" for words alone. See ``_in_other_words``.
+    meaning: str = "auto"
+    paraphrase: float = 0.7  # embedding cosine from which a sentence the head finds stated is one in other words,
+    paraphrase_support: float = 0.6  # ... when the head's support reaches this (above its threshold: words it lacks)
 
 
 @dataclass
@@ -197,9 +202,7 @@ def check_sentences(
     if not articles:
         raise ValueError("the checker needs at least one source article to check against")
     # A name spelt otherwise by one outlet, or by the text, is the same name ("Vitmor" / "Wittmore").
-    variants = spelling_variants(
-        [[article.title, *(article.sentences or [article.text])] for article in articles] + [list(sentences)]
-    )
+    variants = spelling_variants([article_texts(article) for article in articles] + [list(sentences)])
     sources = _source_sentences(articles, variants)
     if not sources:
         raise ValueError("the source articles have no text to check against")
@@ -216,14 +219,20 @@ def check_sentences(
     outlets = {a.display_outlet.lower(): a.display_outlet for a in articles}
     claims = [without_attribution(respell(sentence, variants), outlets) for sentence in sentences]
     matches = matcher.best_matches([claim for claim, _ in claims], pool, k=settings.candidates)
-    out = []
-    for sentence, (claim, outlet), found in zip(sentences, claims, matches, strict=True):
+    out: list[CheckedSentence] = []
+    founds = []
+    for (claim, outlet), found in zip(claims, matches, strict=True):
         if outlet:  # "According to Coastal Times, ...": that outlet's sentences first
             found = sorted(found, key=lambda match: sources[match[0]].article.display_outlet != outlet)
         checked = _judge(claim, found, sources, story_facts, matcher, settings)
         checked.signs = _signs(claim, found, sources, story, matcher, settings)
         if head is not None:
             _weigh(checked, head, found, sources)
+        out.append(checked)
+        founds.append(found)
+    if head is not None and settings.meaning:
+        _in_other_words(out, [claim for claim, _ in claims], founds, sources, head, settings, articles)
+    for checked, sentence, (_, outlet) in zip(out, sentences, claims, strict=True):
         checked.text = sentence
         if variants and checked.evidence:  # the reason names people as the text and the evidence spell them
             checked.reason = _as_written(
@@ -231,8 +240,53 @@ def check_sentences(
             )
         if outlet and checked.label == "supported" and all(e.outlet != outlet for e in checked.evidence):
             checked.reason += f" (not {outlet}, to which the text attributes it)"
-        out.append(checked)
     return CheckReport(out)
+
+
+def _in_other_words(
+    checked: list[CheckedSentence],
+    claims: list[str],
+    founds: list[list[tuple[int, Relation]]],
+    sources: list[_Source],
+    head: SupportHead,
+    settings: CheckSettings,
+    articles: Sequence[Article],
+) -> None:
+    """Sentences the head finds stated but whose words are too much their own for the words alone (a translated
+    outlet's "negotiations stagnated" for "talks have stalled"): supported when a sentence encoder puts them close
+    to a source sentence that does not conflict with them, and every name, number and date is in the story."""
+    doubtful = [
+        n
+        for n, item in enumerate(checked)
+        if item.label == "unsupported"
+        and item.support is not None
+        and item.support >= max(head.threshold, settings.paraphrase_support)
+        and item.signs["names_absent"] == 0
+        and item.signs["numbers_absent"] == 0
+    ]
+    if not doubtful:
+        return
+    encoder = sentence_encoder(settings.meaning or "", [a.language for a in articles])
+    if encoder is None:
+        return
+    behind = {n: [(i, r) for i, r in founds[n] if not r.conflicts and r.similarity > 0][:3] for n in doubtful}
+    rows = sorted({i for pairs in behind.values() for i, _ in pairs})
+    if not rows:
+        return
+    vectors = encoder.encode([claims[n] for n in doubtful] + [sources[i].text for i in rows])
+    claim_vectors, source_vectors = vectors[: len(doubtful)], vectors[len(doubtful) :]
+    row_of = {i: k for k, i in enumerate(rows)}
+    for k, n in enumerate(doubtful):
+        if not behind[n]:
+            continue
+        meaning = max(float(claim_vectors[k] @ source_vectors[row_of[i]]) for i, _ in behind[n])
+        if meaning < settings.paraphrase:
+            continue
+        item = checked[n]
+        item.label = "supported"
+        item.evidence = [_evidence(sources[i], r) for i, r in behind[n]]
+        outlets = ", ".join(sorted({sources[i].article.display_outlet for i, _ in behind[n]}))
+        item.reason = f"stated in other words by {outlets} (support {item.support:.2f}, meaning {meaning:.2f})"
 
 
 _ACCORDING = re.escape(ACCORDING_TO)

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsloom.analyze.compare import SentenceMatcher, conflicts_between, facts_of
-from newsloom.analyze.entities import respell, spelling_variants
+from newsloom.analyze.compare import SentenceMatcher, conflicts_between, facts_of, sentence_encoder
+from newsloom.analyze.entities import article_texts, respell, spelling_variants
 from newsloom.model import Article, Claim, Conflict, Statement
 from newsloom.text.clean import strip_dateline
 from newsloom.text.sentences import split_sentences
@@ -54,6 +54,12 @@ class ClaimSettings:
     mutual_cover: float = 0.7  # ... or when each states this share of the other's content
     group_cohesion: float = 0.8  # average similarity between merging groups, as a share of same_claim
     neighbours: int = 12  # candidate links looked at per statement
+    # Statements of different outlets that share some words (similarity from ``near_miss``) but not enough are
+    # compared by meaning too: a sentence encoder's cosine from ``paraphrase`` links them ("meaning": the encoder,
+    # "minilm", "multilingual" or "auto" by the articles' languages; "" for words alone).
+    meaning: str = "auto"
+    near_miss: float = 0.15
+    paraphrase: float = 0.7
 
 
 def statements_of(article: Article, settings: ClaimSettings | None = None) -> list[Statement]:
@@ -84,7 +90,7 @@ def align_claims(
     if not statements:
         return []
     # Matched with every name spelt one way: a translated outlet's "Vitmor" is the wire's "Wittmore".
-    variants = spelling_variants([article.title, *(article.sentences or [article.text])] for article in articles)
+    variants = spelling_variants(article_texts(article) for article in articles)
     texts = [respell(s.text, variants) for s in statements]
     if matcher is None:
         matcher = SentenceMatcher().fit(texts)
@@ -94,6 +100,7 @@ def align_claims(
     articles_of = [s.article.id for s in statements]
 
     links: list[tuple[float, int, int]] = []
+    near: list[tuple[int, int]] = []
     take = min(settings.neighbours + 1, len(statements))
     for i in range(len(statements)):
         row = scores[i]
@@ -102,6 +109,8 @@ def align_claims(
             if j <= i or articles_of[i] == articles_of[j]:
                 continue
             score = float(max(row[j], scores[j, i]))
+            if settings.near_miss <= score < settings.same_claim:
+                near.append((i, j))
             if score < settings.same_claim:
                 covers_ij = matcher.covers(texts[i], texts[j]) if score > 0.3 else 0.0
                 covers_ji = matcher.covers(texts[j], texts[i]) if covers_ij else 0.0
@@ -109,6 +118,7 @@ def align_claims(
                     continue
                 score = settings.same_claim
             links.append((score, i, j))
+    links += _in_other_words(near, texts, articles, scores, settings)
     links.sort(key=lambda link: (-link[0], link[1], link[2]))
 
     group_of = list(range(len(statements)))
@@ -131,6 +141,33 @@ def align_claims(
     for group in sorted(members.values(), key=lambda g: min(g)):
         claims.append(label_claim(Claim([statements[x] for x in sorted(group)])))
     return claims
+
+
+def _in_other_words(
+    near: list[tuple[int, int]],
+    texts: list[str],
+    articles: Sequence[Article],
+    scores: np.ndarray,
+    settings: ClaimSettings,
+) -> list[tuple[float, int, int]]:
+    """Links between near misses that a sentence encoder finds to say the same thing; each link scores
+    ``same_claim`` (the lowest score of a link in words), and the cohesion rule still applies when groups merge,
+    so the encoder's cosine is written into ``scores`` for the pair."""
+    if not near or not settings.meaning:
+        return []
+    encoder = sentence_encoder(settings.meaning, [a.language for a in articles])
+    if encoder is None:
+        return []
+    rows = sorted({i for pair in near for i in pair})
+    vectors = encoder.encode([texts[i] for i in rows])
+    row_of = {i: k for k, i in enumerate(rows)}
+    links = []
+    for i, j in near:
+        meaning = float(vectors[row_of[i]] @ vectors[row_of[j]])
+        if meaning >= settings.paraphrase:
+            links.append((settings.same_claim, i, j))
+            scores[i, j] = scores[j, i] = max(float(scores[i, j]), settings.same_claim)
+    return links
 
 
 def label_claim(claim: Claim) -> Claim:

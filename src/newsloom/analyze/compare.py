@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz
 
+from newsloom.analyze.entities import respell
 from newsloom.model import Conflict, ConflictKind
 from newsloom.text.speech import ACCORDING_TO, EVERY_FORM
 from newsloom.text.terms import STOPWORDS, content_terms, fold, names, stem
@@ -473,6 +475,44 @@ def _missing(a: Facts, b: Facts) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=4)
+def _encoder(name: str) -> Encoder | None:
+    from newsloom.embeddings import EncoderUnavailable, load_encoder
+
+    try:
+        return load_encoder(name)
+    except EncoderUnavailable as error:
+        warnings.warn(f"the checker reads words alone: {error}", stacklevel=3)
+        return None
+
+
+def sentence_encoder(setting: str, languages: Sequence[str | None]) -> Encoder | None:
+    """The encoder the checker and claim alignment compare meanings with (loaded once a process), or None when
+    it is not installed ("" for words alone; "auto" picks by the languages, as the story stage does)."""
+    from newsloom.embeddings import encoder_for
+
+    return _encoder(encoder_for(setting, languages)) if setting else None
+
+
+class Meanings:
+    """Embedding cosines between sentences, each encoded once: ``sentences`` in one batch when first asked for,
+    any other on demand (every cosine is 0 without an encoder)."""
+
+    def __init__(self, sentences: Sequence[str], encoder: Encoder | None) -> None:
+        self.pending = list(dict.fromkeys(sentences))
+        self.encoder = encoder
+        self._rows: dict[str, NDArray[np.float32]] = {}
+
+    def __call__(self, a: str, b: str) -> float:
+        if self.encoder is None:
+            return 0.0
+        missing = [t for t in dict.fromkeys([*self.pending, a, b]) if t not in self._rows]
+        if missing:
+            self._rows.update(zip(missing, self.encoder.encode(missing), strict=True))
+            self.pending = []
+        return float(self._rows[a] @ self._rows[b])
+
+
 class SentenceMatcher:
     """How much two sentences state the same thing, and where they conflict.
 
@@ -488,6 +528,7 @@ class SentenceMatcher:
         idf: dict[str, float] | None = None,
         encoder_weight: float = 0.5,
         same_statement: float = 0.45,
+        spellings: dict[str, str] | None = None,
     ) -> None:
         if not 0.0 <= encoder_weight <= 1.0:
             raise ValueError(f"encoder_weight must be between 0 and 1, got {encoder_weight}")
@@ -496,13 +537,19 @@ class SentenceMatcher:
         self.encoder_weight = encoder_weight if encoder is not None else 0.0
         self.same_statement = same_statement  # similarity from which two sentences state one claim
         self._default_idf = 1.0
+        # The story's names as outlets spell them otherwise, read as one (see entities.spelling_variants).
+        self.spellings: dict[str, str] = dict(spellings) if spellings else {}
+
+    def spelt(self, text: str) -> str:
+        """The text with every name spelt the one way the matcher reads it."""
+        return respell(text, self.spellings) if self.spellings else text
 
     def fit(self, sentences: Iterable[str]) -> SentenceMatcher:
         """Learn term weights from the sentences at hand (rare terms weigh more)."""
         frequency: Counter[str] = Counter()
         count = 0
         for sentence in sentences:
-            frequency.update(facts_of(sentence).terms)
+            frequency.update(facts_of(self.spelt(sentence)).terms)
             count += 1
         self.idf = {t: math.log((count + 1) / (df + 0.5)) + 1.0 for t, df in frequency.items()}
         self._default_idf = math.log((count + 1) / 0.5) + 1.0
@@ -523,11 +570,11 @@ class SentenceMatcher:
 
     def covers(self, a: str, b: str) -> float:
         """The share of ``a``'s content (IDF-weighted terms) that ``b`` states."""
-        return self._lexical(facts_of(a), facts_of(b))[1]
+        return self._lexical(facts_of(self.spelt(a)), facts_of(self.spelt(b)))[1]
 
     def relate(self, a: str, b: str, dense: float | None = None) -> Relation:
         """How sentence ``a`` relates to sentence ``b`` (``dense``: their embedding cosine, when already known)."""
-        fa, fb = facts_of(a), facts_of(b)
+        fa, fb = facts_of(self.spelt(a)), facts_of(self.spelt(b))
         lexical, covers = self._lexical(fa, fb)
         if self.encoder is not None and dense is None:
             vectors = self.encoder.encode([a, b])

@@ -517,6 +517,11 @@ def spelling_variants(groups: Iterable[Iterable[str]]) -> dict[str, str]:
     return variants
 
 
+def article_texts(article: Article) -> list[str]:
+    """What ``spelling_variants`` reads of an article: its title and its sentences."""
+    return [article.title, *(article.sentences or [article.text])]
+
+
 def respell(text: str, variants: dict[str, str]) -> str:
     """The text with every variant spelling of a name replaced by its canonical one (see ``spelling_variants``)."""
     if not variants:

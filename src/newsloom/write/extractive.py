@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from newsloom.analyze.claims import ClaimSettings, align_claims
+from newsloom.analyze.compare import Meanings, SentenceMatcher, sentence_encoder
+from newsloom.analyze.entities import article_texts, spelling_variants
 from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry
 from newsloom.text.clean import strip_dateline
 from newsloom.text.speech import PLAIN_SPEECH, alternation
@@ -301,11 +303,18 @@ def write_brief(
     weights = settings.weights
     claims = []
     reported_by: dict[int, int] = {}
-    for aligned in align_claims(reading, settings=claim_settings):
+    aligned_claims = align_claims(reading, settings=claim_settings)
+    matcher = SentenceMatcher(spellings=spelling_variants(article_texts(a) for a in reading))
+    matcher.fit(s.text for claim in aligned_claims for s in claim.statements)
+    meaning = Meanings(
+        [s.text for claim in aligned_claims if len(claim.statements) > 1 for s in claim.statements],
+        sentence_encoder(claim_settings.meaning, [a.language for a in reading]),
+    )
+    for aligned in aligned_claims:
         for claim in settled(aligned):
-            narrowed = tightened(claim)
-            reported_by[id(narrowed)] = claim.independent_sources
-            claims.append(narrowed)
+            for narrowed in tightened(claim, matcher, meaning):
+                reported_by[id(narrowed)] = claim.independent_sources
+                claims.append(narrowed)
     ranked = rank_claims(claims, rank, weights, reported_by)
     candidates = rank_claims(merge_disputes(ranked), rank, weights, reported_by)
     sources = coverage.independent_sources
@@ -334,7 +343,7 @@ def write_brief(
     rest = list(candidates)
     while queue or rest:
         candidate = queue.pop() if queue else _next_best(rest, taken, weights, printed_at)
-        if candidate is dek or not adds_something(candidate, taken, weights):
+        if candidate is dek or not adds_something(candidate, taken, weights, meaning):
             continue
         leaning = not stands_alone(candidate.text)
         before = candidate.claim.representative

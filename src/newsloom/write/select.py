@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newsloom.analyze.claims import label_claim
-from newsloom.model import Claim, Conflict
+from newsloom.analyze.compare import Meanings, SentenceMatcher, facts_of
+from newsloom.model import Claim, Conflict, Statement
 from newsloom.text.speech import QUOTE_MARK, SPEAKER_VERBS, alternation, quote_marks
 from newsloom.text.terms import STOPWORDS, content_terms, numbers, stem, words
 from newsloom.write.settings import Weights
@@ -125,10 +126,20 @@ def rank_claims(
     return out
 
 
-def adds_something(candidate: Candidate, chosen: Sequence[Candidate], weights: Weights | None = None) -> bool:
-    """Whether the claim says something the chosen claims do not already say."""
+def adds_something(
+    candidate: Candidate, chosen: Sequence[Candidate], weights: Weights | None = None, meaning: Meanings | None = None
+) -> bool:
+    """Whether the claim says something the chosen claims do not already say: not most of the same words, nor the
+    same numbers in words a sentence encoder finds to mean the same ("The last time the river flooded the Lower
+    Town was in 1987" / "Dunmere's last comparable flood was in 1987")."""
     limit = (weights or Weights()).redundant
-    return all(jaccard(candidate.terms, other.terms) <= limit for other in chosen)
+    if any(jaccard(candidate.terms, other.terms) > limit for other in chosen):
+        return False
+    if meaning is None or not candidate.numbers():
+        return True
+    return not any(
+        other.numbers() == candidate.numbers() and meaning(candidate.text, other.text) >= SAME_NEWS for other in chosen
+    )
 
 
 def _names_speaker_after(text: str, position: int, reach: int = 8) -> bool:
@@ -244,20 +255,71 @@ def names_someone(text: str) -> bool:
     return any(word[:1].isupper() for word in outside[1:])
 
 
-def tightened(claim: Claim) -> Claim:
-    """The claim cited only by the statements that state the representative sentence's numbers too.
+BACKS = 0.5  # share of a statement's content (IDF-weighted) another must state to stand behind it ...
+PARAPHRASE = 0.7  # ... or the cosine of their embeddings (ClaimSettings.paraphrase: the same fact in other words)
+SAME_NEWS = 0.6  # cosine from which two claims with the same numbers say the same: the brief prints one
 
-    Outlets that say the same thing without the figure do not stand behind the figure.
+
+def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Meanings | None = None) -> list[Claim]:
+    """The claim printed as the statement that most outlets back, and cited only by those that back its numbers
+    and its quotes; the statements that do not back it become claims of their own.
+
+    Outlets that say the same thing without the figure do not stand behind the figure, nor outlets that quote the
+    speaker saying something else behind the quote. Among the claim's statements the one whose numbers and quotes
+    the most independent sources state is printed ("5.8 metres after 110 mm of rain", which three outlets give,
+    rather than one outlet's "5.8 metres, 1.6 metres over flood stage, after 110 mm in 24 hours"); ties go to the
+    statement that opens its article earliest, then to the first report (the wire, more often than a translation).
+    What the others add (another figure, another quote) stays in the story as a claim of its own, so a number one
+    outlet gives otherwise can still show as a dispute. A statement stands behind another when it states ``BACKS``
+    of its content (``matcher``: IDF learnt from the story) or says the same in other words (``meaning``: a
+    sentence encoder's cosine of at least ``PARAPHRASE``).
     """
-    if claim.label == "disputed":
-        return claim
-    wanted = numbers(claim.text)
-    if not wanted:
-        return claim
-    kept = [s for s in claim.statements if wanted <= numbers(s.text)]
-    if len(kept) == len(claim.statements):
-        return claim
-    return label_claim(Claim(kept))
+    if claim.label == "disputed" or len(claim.statements) < 2:
+        return [claim]
+
+    if matcher is None:
+        matcher = SentenceMatcher().fit(s.text for s in claim.statements)
+
+    def backers(statement: Statement) -> list[Statement]:
+        wanted = numbers(statement.text)
+        quotes = _quoted(statement.text)
+        return [
+            s
+            for s in claim.statements
+            if s is statement
+            or (
+                wanted <= numbers(s.text)
+                and all(_quotes(q, _quoted(s.text)) for q in quotes)
+                and (
+                    matcher.covers(statement.text, s.text) >= BACKS
+                    or (meaning is not None and meaning(statement.text, s.text) >= PARAPHRASE)
+                )
+            )
+        ]
+
+    lead = min(claim.statements, key=lambda s: (-len({b.source_key for b in backers(s)}), s.position, _first(s)))
+    kept = backers(lead)
+    if len(kept) == len(claim.statements) and lead is claim.representative:
+        return [claim]
+    narrowed = label_claim(Claim(kept))
+    narrowed.lead = lead
+    rest = [s for s in claim.statements if all(s is not k for k in kept)]
+    return [narrowed, *tightened(label_claim(Claim(rest)), matcher, meaning)] if rest else [narrowed]
+
+
+def _first(statement: Statement) -> float:
+    published = statement.article.published
+    return published.timestamp() if published is not None else float("inf")
+
+
+def _quoted(text: str) -> tuple[str, ...]:
+    """The words a sentence quotes, a piece of a split quotation included."""
+    return facts_of(mended_quote(text) or text).quotes
+
+
+def _quotes(quote: str, others: tuple[str, ...]) -> bool:
+    """Whether another statement gives the quote, whole or in part."""
+    return any(quote in other or other in quote for other in others)
 
 
 # Units and spans of time: two numbers next to "metres" or "hours" often measure different things.
@@ -371,6 +433,16 @@ def settled(claim: Claim) -> list[Claim]:
     return [label_claim(Claim(list(version))) for version in claim.versions]
 
 
+def _side(claim: Candidate, versions: list[list[Candidate]], values: tuple[str, str], frequent: set[str]) -> int | None:
+    """The version of a dispute whose number the claim gives, against the other version's; None when neither."""
+    for side in (0, 1):
+        for other in versions[1 - side]:
+            conflict = number_conflict(claim, other, frequent)
+            if conflict is not None and conflict.this == values[side]:
+                return side
+    return None
+
+
 def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[Claim]:
     """The claims with those that state the same fact with conflicting numbers joined into disputed claims.
 
@@ -398,6 +470,21 @@ def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[C
             versions_of[number] = [[a], [b]]
             conflicts[number] = conflict
             home[id(a)] = home[id(b)] = number
+    # A third outlet's claim that gives one side's number joins that side ("19 people were injured" of a second
+    # outlet), so the body does not print one side of a dispute shown below it.
+    for c in top:
+        if id(c) in home:
+            continue
+        articles = {s.article.id for s in c.claim.statements}
+        for number, versions in versions_of.items():
+            values = (conflicts[number].this, conflicts[number].other)
+            if articles & {s.article.id for version in versions for x in version for s in x.claim.statements}:
+                continue
+            side = _side(c, versions, values, frequent)
+            if side is not None:
+                versions[side].append(c)
+                home[id(c)] = number
+                break
     out = [c.claim for c in candidates if id(c) not in home]
     for number, versions in versions_of.items():
         statements = [s for version in versions for c in version for s in c.claim.statements]
