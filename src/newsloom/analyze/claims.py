@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsloom.analyze.compare import SentenceMatcher, conflicts_between, facts_of, sentence_encoder
+from newsloom.analyze.compare import Meanings, SentenceMatcher, conflicts_between, facts_of, sentence_encoder
 from newsloom.analyze.entities import article_texts, respell, spelling_variants
 from newsloom.model import Article, Claim, Conflict, Statement
 from newsloom.text.clean import strip_dateline
@@ -59,6 +59,8 @@ class ClaimSettings:
     # "minilm", "multilingual" or "auto" by the articles' languages; "" for words alone).
     meaning: str = "auto"
     near_miss: float = 0.15
+    meaning_depth: int = 12  # ... both among the first sentences of their articles (where a brief's facts are)
+    meaning_budget: int = 32  # sentences encoded at most per story: the closest near misses first
     paraphrase: float = 0.7
 
 
@@ -82,9 +84,13 @@ def statements_of(article: Article, settings: ClaimSettings | None = None) -> li
 
 
 def align_claims(
-    articles: Sequence[Article], matcher: SentenceMatcher | None = None, settings: ClaimSettings | None = None
+    articles: Sequence[Article],
+    matcher: SentenceMatcher | None = None,
+    settings: ClaimSettings | None = None,
+    meaning: Meanings | None = None,
 ) -> list[Claim]:
-    """Group the articles' sentences that state the same fact into claims, and label each claim."""
+    """Group the articles' sentences that state the same fact into claims, and label each claim (``meaning``: the
+    sentence encoder's cosines, shared with the caller; by default ``settings.meaning``'s encoder)."""
     settings = settings or ClaimSettings()
     statements = [s for article in articles for s in statements_of(article, settings)]
     if not statements:
@@ -98,6 +104,7 @@ def align_claims(
         matcher.fit(texts)
     scores = matcher.similarity_matrix(texts, texts)
     articles_of = [s.article.id for s in statements]
+    depth = [s.position for s in statements]
 
     links: list[tuple[float, int, int]] = []
     near: list[tuple[int, int]] = []
@@ -109,7 +116,7 @@ def align_claims(
             if j <= i or articles_of[i] == articles_of[j]:
                 continue
             score = float(max(row[j], scores[j, i]))
-            if settings.near_miss <= score < settings.same_claim:
+            if settings.near_miss <= score < settings.same_claim and max(depth[i], depth[j]) < settings.meaning_depth:
                 near.append((i, j))
             if score < settings.same_claim:
                 covers_ij = matcher.covers(texts[i], texts[j]) if score > 0.3 else 0.0
@@ -118,7 +125,10 @@ def align_claims(
                     continue
                 score = settings.same_claim
             links.append((score, i, j))
-    links += _in_other_words(near, texts, articles, scores, settings)
+    if settings.meaning and meaning is None:
+        meaning = Meanings(sentence_encoder(settings.meaning, [a.language for a in articles]))
+    if meaning is not None:
+        links += _in_other_words(near, texts, scores, settings, meaning)
     links.sort(key=lambda link: (-link[0], link[1], link[2]))
 
     group_of = list(range(len(statements)))
@@ -146,25 +156,27 @@ def align_claims(
 def _in_other_words(
     near: list[tuple[int, int]],
     texts: list[str],
-    articles: Sequence[Article],
     scores: np.ndarray,
     settings: ClaimSettings,
+    meaning: Meanings,
 ) -> list[tuple[float, int, int]]:
     """Links between near misses that a sentence encoder finds to say the same thing; each link scores
     ``same_claim`` (the lowest score of a link in words), and the cohesion rule still applies when groups merge,
     so the encoder's cosine is written into ``scores`` for the pair."""
-    if not near or not settings.meaning:
+    if not near or meaning.encoder is None:
         return []
-    encoder = sentence_encoder(settings.meaning, [a.language for a in articles])
-    if encoder is None:
-        return []
-    rows = sorted({i for pair in near for i in pair})
-    vectors = encoder.encode([texts[i] for i in rows])
-    row_of = {i: k for k, i in enumerate(rows)}
-    links = []
+    # The closest near misses first, as many as ``meaning_budget`` sentences allow: the encoder's cost is bounded.
+    near = sorted(near, key=lambda pair: -float(scores[pair]))
+    chosen: list[tuple[int, int]] = []
+    encoded: set[int] = set()
     for i, j in near:
-        meaning = float(vectors[row_of[i]] @ vectors[row_of[j]])
-        if meaning >= settings.paraphrase:
+        if len(encoded | {i, j}) <= settings.meaning_budget:
+            chosen.append((i, j))
+            encoded |= {i, j}
+    meaning.prime(texts[i] for i in sorted(encoded))
+    links = []
+    for i, j in chosen:
+        if meaning(texts[i], texts[j]) >= settings.paraphrase:
             links.append((settings.same_claim, i, j))
             scores[i, j] = scores[j, i] = max(float(scores[i, j]), settings.same_claim)
     return links

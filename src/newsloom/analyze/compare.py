@@ -495,13 +495,19 @@ def sentence_encoder(setting: str, languages: Sequence[str | None]) -> Encoder |
 
 
 class Meanings:
-    """Embedding cosines between sentences, each encoded once: ``sentences`` in one batch when first asked for,
-    any other on demand (every cosine is 0 without an encoder)."""
+    """Embedding cosines between sentences, each sentence encoded once (every cosine is 0 without an encoder).
 
-    def __init__(self, sentences: Sequence[str], encoder: Encoder | None) -> None:
-        self.pending = list(dict.fromkeys(sentences))
+    ``prime`` encodes many sentences in one batch, ahead of the cosines asked for; others are encoded on demand.
+    One object serves a whole brief: claim alignment, the choice of each claim's words and the redundancy check.
+    """
+
+    def __init__(self, encoder: Encoder | None, sentences: Sequence[str] = ()) -> None:
         self.encoder = encoder
+        self.pending = list(dict.fromkeys(sentences))
         self._rows: dict[str, NDArray[np.float32]] = {}
+
+    def prime(self, sentences: Iterable[str]) -> None:
+        self.pending.extend(sentences)
 
     def __call__(self, a: str, b: str) -> float:
         if self.encoder is None:
@@ -509,7 +515,7 @@ class Meanings:
         missing = [t for t in dict.fromkeys([*self.pending, a, b]) if t not in self._rows]
         if missing:
             self._rows.update(zip(missing, self.encoder.encode(missing), strict=True))
-            self.pending = []
+        self.pending = []
         return float(self._rows[a] @ self._rows[b])
 
 

@@ -299,17 +299,16 @@ def write_brief(
         sentences_per_article=settings.sentences_per_article,
         min_words=settings.min_sentence_words,
         max_words=settings.max_sentence_words,
+        meaning=settings.meaning,
+        meaning_budget=settings.meaning_budget,
     )
     weights = settings.weights
     claims = []
     reported_by: dict[int, int] = {}
-    aligned_claims = align_claims(reading, settings=claim_settings)
+    meaning = Meanings(sentence_encoder(settings.meaning, [a.language for a in reading]))
+    aligned_claims = align_claims(reading, settings=claim_settings, meaning=meaning)
     matcher = SentenceMatcher(spellings=spelling_variants(article_texts(a) for a in reading))
     matcher.fit(s.text for claim in aligned_claims for s in claim.statements)
-    meaning = Meanings(
-        [s.text for claim in aligned_claims if len(claim.statements) > 1 for s in claim.statements],
-        sentence_encoder(claim_settings.meaning, [a.language for a in reading]),
-    )
     for aligned in aligned_claims:
         for claim in settled(aligned):
             for narrowed in tightened(claim, matcher, meaning):

@@ -292,7 +292,10 @@ def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Mea
                 and all(_quotes(q, _quoted(s.text)) for q in quotes)
                 and (
                     matcher.covers(statement.text, s.text) >= BACKS
-                    or (meaning is not None and meaning(statement.text, s.text) >= PARAPHRASE)
+                    or (
+                        meaning is not None
+                        and meaning(matcher.spelt(statement.text), matcher.spelt(s.text)) >= PARAPHRASE
+                    )
                 )
             )
         ]
