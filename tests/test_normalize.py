@@ -131,3 +131,19 @@ def test_markup_only_article_is_empty() -> None:
 def test_oversized_text_is_refused() -> None:
     with pytest.raises(EmptyArticle, match="over the"):
         normalize(Article(id="big", title="T", text="word " * 300), max_text_chars=1000)
+
+
+def test_an_article_without_an_outlet_gets_its_site_else_its_file() -> None:
+    """Two files without a source field stay two outlets: the site of the URL, else the file's name."""
+    text = "The Tarn River flooded the town overnight."
+    site = normalize(Article(id="a", title="Flood", text=text, url="https://www.riverbend.example/flood"))
+    assert site.outlet == "riverbend.example"
+    named = normalize(Article(id="b", title="Flood", text=text, url="https://x.example/", outlet="Riverbend Daily"))
+    assert named.outlet == "Riverbend Daily"
+    line = normalize(Article(id="c", title="Flood", text=text, origin="/data/desk/wire.jsonl:12"))
+    assert line.outlet == "wire.jsonl"
+    note = normalize(Article(id="d", title="Flood", text=text, origin="/data/desk/notes.txt"))
+    assert note.outlet == "notes.txt"
+    entry = normalize(Article(id="e", title="Flood", text=text, origin="https://feeds.example/rss.xml#entry-3"))
+    assert entry.outlet == "feeds.example"
+    assert normalize(Article(id="f", title="Flood", text=text)).outlet is None

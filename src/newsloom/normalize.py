@@ -6,7 +6,9 @@ import hashlib
 import logging
 import re
 from dataclasses import replace
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsloom.model import Article
 from newsloom.text.checks import id_problem, repair_unicode
@@ -54,7 +56,7 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
     if problem:
         raise BadArticle(problem)
     article = valid_unicode(article)
-    outlet = clean_line(article.outlet) or None
+    outlet = clean_line(article.outlet) or outlet_of(article)
     title = strip_outlet_suffix(clean_line(article.title), outlet)[:MAX_TITLE_CHARS]
     text = clean_text(article.text[: max_text_chars * 2])
     if len(text) > max_text_chars:
@@ -92,6 +94,28 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
     if not normalized.id:
         normalized.id = stable_id(normalized)
     return normalized
+
+
+_ORIGIN_LINE = re.compile(r":\d+$")
+
+
+def outlet_of(article: Article) -> str | None:
+    """The outlet of an article that names none: its address's site ("meridianwire.example"), else the feed's or
+    the file's it came from ("notes.txt"); None when nothing says."""
+    for address in (article.url, article.origin):
+        if address and "://" in address:
+            try:
+                host = (urlsplit(address.strip()).hostname or "").lower()
+            except ValueError:  # not an address after all ("http://[::1")
+                continue
+            for prefix in ("www.", "m.", "amp."):
+                host = host.removeprefix(prefix)
+            if host:
+                return host
+    if article.origin:
+        name = PurePath(_ORIGIN_LINE.sub("", article.origin)).name
+        return clean_line(name) or None
+    return None
 
 
 def _fit_url(article: Article) -> str | None:
