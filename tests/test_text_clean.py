@@ -61,3 +61,16 @@ def test_looks_like_html() -> None:
 
 def test_word_count() -> None:
     assert word_count(" one  two\nthree ") == 3
+
+
+def test_a_place_and_a_colon_is_a_dateline() -> None:
+    from newsloom.text.clean import strip_dateline
+
+    assert strip_dateline("Noida: Social media posts said the student had left.") == (
+        "Social media posts said the student had left."
+    )
+    assert strip_dateline("New Delhi: The court will hear the case on Monday.") == (
+        "The court will hear the case on Monday."
+    )
+    assert strip_dateline('He said: "We will go on with it."') == 'He said: "We will go on with it."'
+    assert strip_dateline("Halvik: Talks stall.") == "Halvik: Talks stall."  # too little would be left

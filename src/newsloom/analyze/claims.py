@@ -40,7 +40,10 @@ from newsloom.text.sentences import split_sentences
 JUNK = re.compile(
     r"(additional reporting by|reporting by|writing by|editing by|follow us|contact:|subscribe|newsletter|"
     r"(this|the) (report|story|article) (was|is) (supplied|provided|distributed)|contributed to this|"
-    r"(first|originally) (published|appeared)|all rights reserved|click here|https?://|www\.|@\w+\.\w+|^by [A-Z])",
+    r"(first|originally) (published|appeared)|all rights reserved|click here|https?://|www\.|@\w+\.\w+|^by [A-Z]|"
+    # Promotion and archive furniture: "For more on Rihanna, head over to Billboard", "Read more", a web archive's
+    # "Crawls of supported ... sites".
+    r"\bfor more (on|about|information)\b|\bhead over to\b|\bread more\b|\bwatch the video\b|^crawls of\b)",
     re.IGNORECASE,
 )
 

@@ -90,7 +90,15 @@ _DATELINE = re.compile(
 )
 
 
+# "Noida: Social media posts ..." and "New Delhi: The court ...": a place and a colon, as many sites open a report.
+_COLON_DATELINE = re.compile(
+    r"^[A-Z][a-z\u00e0-\u00ff'\u2019-]+(?: [A-Z][a-z\u00e0-\u00ff'\u2019-]+){0,2}:\s+(?=[A-Z\"\u201c])"
+)
+
+
 def strip_dateline(sentence: str) -> str:
     """The sentence without a leading dateline, unless too little would be left."""
     stripped = _DATELINE.sub("", sentence, count=1)
+    if stripped == sentence:
+        stripped = _COLON_DATELINE.sub("", sentence, count=1)
     return stripped if len(stripped.split()) >= 4 and stripped[:1].isupper() else sentence
