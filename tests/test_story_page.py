@@ -81,7 +81,9 @@ def test_the_page_lists_the_newest_reports_and_says_how_many_more(client: TestCl
     page = client.get(f"/stories/{STORY}").text
     newest = [f"day-{n:03d}" for n in range(REPORTS - 1, REPORTS - 1 - LISTED_REPORTS, -1)]
     assert listed(page) == newest
-    assert f"The latest {LISTED_REPORTS} of {REPORTS} articles ({REPORTS // 2} independent sources)" in page
+    # Each pair is a wire copy and its reprint: it counts as the outlet of its first report, an outlet once.
+    originals = {OUTLETS[(n // 2) % len(OUTLETS)] for n in range(0, REPORTS, 2)}
+    assert f"The latest {LISTED_REPORTS} of {REPORTS} articles ({len(originals)} independent sources)" in page
     more = re.search(r'And (\d+) more articles: <a href="([^"]+)">', page)
     assert more and int(more.group(1)) == REPORTS - LISTED_REPORTS
     # The link leads to every report, newest first, a page at a time, each once.

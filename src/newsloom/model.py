@@ -13,7 +13,8 @@ types (``ClaimLabel``, ``CheckLabel``, ``VerifiedLabel``, ``ConflictKind``, ...)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
@@ -48,10 +49,18 @@ class Article:
     story_id: str | None = None
     # Where the article came from (file and line, feed URL); for messages and provenance.
     origin: str | None = None
+    # The independent source this report counts as within its story (``counted_by_outlet``); not stored.
+    counts_as: str | None = None
 
     @property
     def display_outlet(self) -> str:
         return self.outlet or "Unknown outlet"
+
+    @property
+    def source_key(self) -> str:
+        """The independent source behind the report: its outlet, or for a syndicated copy the outlet whose report it
+        copies (once ``counted_by_outlet`` has read the story); else its syndication group, or its own id."""
+        return self.counts_as or self.syndication_group or self.id
 
     def to_json(self) -> dict[str, Any]:
         """The article in the JSON lines contract (see docs), with the enrichments newsloom added."""
@@ -84,6 +93,7 @@ class Citation:
     url: str | None = None
     title: str | None = None
     syndication_group: str | None = None
+    counts_as: str | None = None  # the independent source it counts as (Article.source_key)
 
 
 @dataclass
@@ -103,8 +113,9 @@ class Sentence:
 
     @property
     def independent_sources(self) -> int:
-        """Syndicated copies count once: the number of distinct syndication groups behind the sentence."""
-        return len({c.syndication_group or c.article_id for c in self.sources})
+        """The distinct outlets behind the sentence: syndicated copies count as the outlet they copy, an outlet's own
+        several reports once (briefs stored before outlets were counted: distinct syndication groups)."""
+        return len({c.counts_as or c.syndication_group or c.article_id for c in self.sources})
 
     @property
     def outlets(self) -> list[str]:
@@ -378,6 +389,7 @@ class Brief:
                     "url": c.url,
                     "title": c.title,
                     "syndication_group": c.syndication_group,
+                    **({"counts_as": c.counts_as} if c.counts_as else {}),
                 }
                 for aid, c in self.citations.items()
             },
@@ -396,6 +408,7 @@ class Brief:
                 url=c.get("url"),
                 title=c.get("title"),
                 syndication_group=c.get("syndication_group"),
+                counts_as=c.get("counts_as"),
             )
             for aid, c in data.get("citations", {}).items()
         }
@@ -603,8 +616,8 @@ class Statement:
 
     @property
     def source_key(self) -> str:
-        """Syndicated copies share one key: the syndication group, or the article's own id."""
-        return self.article.syndication_group or self.article.id
+        """Reports of one independent source share one key (see ``Article.source_key``)."""
+        return self.article.source_key
 
 
 @dataclass
@@ -645,3 +658,33 @@ class Claim:
     def version_outlets(self) -> list[list[str]]:
         """For each version of a disputed claim, the outlets that state it."""
         return [sorted({s.outlet for s in version}) for version in self.versions]
+
+
+def independent_sources_of(reports: Iterable[tuple[str, str | None, str | None, datetime | None]]) -> dict[str, str]:
+    """The independent source each report counts as, from (id, outlet, syndication group, published) of a story's
+    reports: distinct outlets, not copies.
+
+    A syndication group of several reports is one wire story and its copies: all count as the outlet of its first
+    report (the earliest published; ties: the smallest id). Any other report counts as its outlet, so an outlet's
+    own several reports count once. A report whose outlet is unknown counts as its group, or itself.
+    """
+    rows = list(reports)
+    members: dict[str, list[tuple[str, str | None, str | None, datetime | None]]] = {}
+    for row in rows:
+        if row[2]:
+            members.setdefault(row[2], []).append(row)
+    out = {}
+    for article_id, outlet, group, _ in rows:
+        copies = members.get(group or "", [])
+        if len(copies) > 1:
+            first = min(copies, key=lambda r: (r[3] is None, r[3] or datetime.min.replace(tzinfo=UTC), r[0]))
+            outlet = first[1] or outlet
+        out[article_id] = f"outlet:{outlet.strip().casefold()}" if outlet else (group or article_id)
+    return out
+
+
+def counted_by_outlet(articles: Iterable[Article]) -> list[Article]:
+    """Copies of the articles that know the independent source they count as (``Article.source_key``)."""
+    articles = list(articles)
+    keys = independent_sources_of((a.id, a.outlet, a.syndication_group, a.published) for a in articles)
+    return [replace(a, counts_as=keys[a.id]) for a in articles]

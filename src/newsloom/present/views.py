@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time
+from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time, independent_sources_of
 from newsloom.store.base import Report
 from newsloom.text.counts import plural
 from newsloom.text.urls import safe_link
@@ -172,7 +172,7 @@ class ReportsView:
     chart: CoverageChart | None
     latest: list[Report]  # newest first, at most LISTED_REPORTS
     total: int
-    independent_sources: int  # syndicated copies count once
+    independent_sources: int  # distinct outlets, a syndicated copy as the outlet it copies
     all_path: str  # the page that lists them all
 
     @property
@@ -195,7 +195,8 @@ def reports_view(story_id: str, reports: Sequence[Report], listed: int = LISTED_
 def reports_of(articles: Sequence[Article]) -> list[Report]:
     """Articles as a story's coverage counts them (what ``Store.story_reports`` reads), in publication order."""
     ordered = sorted(articles, key=lambda a: format_time(a.published) or "")
-    return [Report(a.id, a.title, a.display_outlet, a.published, a.syndication_group or a.id) for a in ordered]
+    sources = independent_sources_of((a.id, a.outlet, a.syndication_group, a.published) for a in ordered)
+    return [Report(a.id, a.title, a.display_outlet, a.published, sources[a.id]) for a in ordered]
 
 
 def cited_ids(brief: Brief) -> list[str]:

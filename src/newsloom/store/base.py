@@ -86,8 +86,8 @@ class ArticleHit:
 
 class Report(NamedTuple):
     """An article as a story's coverage counts it, without its text: its headline, who published it and when, and
-    from which source. ``source`` is its syndication group, or its own id when it has none: a wire copy and its
-    reprints share one.
+    from which source. ``source`` is the independent source it counts as (``model.independent_sources_of``): its
+    outlet, and for a wire copy the outlet whose report it copies.
     """
 
     article_id: str

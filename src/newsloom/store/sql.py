@@ -25,6 +25,7 @@ from newsloom.model import (
     StoryChanges,
     StoryState,
     format_time,
+    independent_sources_of,
     parse_stored_time,
 )
 from newsloom.store.base import (
@@ -287,11 +288,14 @@ class SQLStore:
         return str(row[0]) if row else story_id
 
     def _refresh_story(self, story_id: str, now: str) -> None:
-        articles, groups, first, last = self._db.execute(
-            "SELECT count(*), count(DISTINCT syndication_group), min(published), max(published) "
-            "FROM articles WHERE story_id = ?",
+        articles, first, last = self._db.execute(
+            "SELECT count(*), min(published), max(published) FROM articles WHERE story_id = ?",
             (story_id,),
         ).fetchone()
+        rows = self._db.execute(
+            "SELECT id, outlet, syndication_group, published FROM articles WHERE story_id = ?", (story_id,)
+        ).fetchall()
+        groups = len(set(independent_sources_of((i, o, g, parse_stored_time(p)) for i, o, g, p in rows).values()))
         outlets = [
             r[0]
             for r in self._db.execute(
@@ -398,11 +402,17 @@ class SQLStore:
 
     def story_reports(self, story_id: str) -> list[Report]:
         rows = self._db.execute(
-            "SELECT id, title, coalesce(outlet, 'Unknown outlet'), published, coalesce(syndication_group, id) "
+            "SELECT id, title, outlet, published, syndication_group "
             "FROM articles WHERE story_id = ? ORDER BY coalesce(published, ''), seq",
             (story_id,),
         ).fetchall()
-        return [Report(aid, title, outlet, parse_stored_time(when), group) for aid, title, outlet, when, group in rows]
+        sources = independent_sources_of(
+            (aid, outlet, group, parse_stored_time(when)) for aid, _, outlet, when, group in rows
+        )
+        return [
+            Report(aid, title, outlet or "Unknown outlet", parse_stored_time(when), sources[aid])
+            for aid, title, outlet, when, _ in rows
+        ]
 
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()

@@ -27,7 +27,7 @@ from dataclasses import replace
 from newsloom.analyze.claims import ClaimSettings, align_claims
 from newsloom.analyze.compare import Meanings, SentenceMatcher, sentence_encoder
 from newsloom.analyze.entities import article_texts, spelling_variants
-from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry
+from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry, counted_by_outlet
 from newsloom.text.clean import strip_dateline
 from newsloom.text.speech import PLAIN_SPEECH, alternation
 from newsloom.text.terms import content_terms
@@ -89,7 +89,7 @@ def coverage_of(articles: Sequence[Article]) -> Coverage:
     return Coverage(
         articles=len(articles),
         outlets=sorted({a.display_outlet for a in articles}),
-        independent_sources=len({a.syndication_group or a.id for a in articles}),
+        independent_sources=len({a.source_key for a in counted_by_outlet(articles)}),
         first_report=dated[0].published if dated else None,
         first_outlet=dated[0].display_outlet if dated else None,
         last_update=dated[-1].published if dated else None,
@@ -289,6 +289,7 @@ def write_brief(
         raise ValueError("a brief needs at least one article")
     if max_words is not None and max_words < 1:
         raise ValueError(f"max_words must be at least 1, got {max_words}")
+    articles = counted_by_outlet(articles)  # distinct outlets are the independent sources, not copies
     budget = max_words if max_words is not None else settings.max_words
     sentence_limit = settings.max_sentences if max_words is None else 10_000
     ordered = _article_order(articles)

@@ -35,7 +35,16 @@ from typing import Any
 from newsloom.analyze.checker import check_sentences
 from newsloom.analyze.compare import SentenceMatcher, facts_of, same_name
 from newsloom.analyze.reading import strip_citations
-from newsloom.model import Article, Brief, Citation, Sentence, Verification, VerifiedLabel, VerifiedSentence
+from newsloom.model import (
+    Article,
+    Brief,
+    Citation,
+    Sentence,
+    Verification,
+    VerifiedLabel,
+    VerifiedSentence,
+    counted_by_outlet,
+)
 from newsloom.text.counts import plural
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import STOPWORDS, content_terms
@@ -233,7 +242,7 @@ def gate(
     Otherwise the best cited source sentence not yet printed stands in for it, or nothing does.
     """
     by_id = {a.id: a for a in articles}
-    story_sources = len({a.syndication_group or a.id for a in articles})
+    story_sources = len({a.source_key for a in counted_by_outlet(articles)})
     outlets = {a.display_outlet.lower() for a in articles}
     story_text = " ".join(a.text for a in articles)
     marks = {a.id.lower() for a in articles} | outlets

@@ -46,6 +46,7 @@ def _citation(article: Article) -> Citation:
         url=article.url,
         title=article.title or None,
         syndication_group=article.syndication_group,
+        counts_as=article.counts_as,
     )
 
 
