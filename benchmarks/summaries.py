@@ -38,6 +38,7 @@ from newsloom.normalize import EmptyArticle, normalize
 from newsloom.syndication import SyndicationIndex
 from newsloom.text.terms import STOPWORDS, content_terms, words
 from newsloom.write.extractive import write_brief
+from newsloom.write.settings import WriterSettings
 from throughput import add_write_docs_option
 
 REPO = Path(__file__).resolve().parent.parent
@@ -269,6 +270,7 @@ def run(
     check: bool,
     baselines: Sequence[str] = BASELINES,
     show_flagged: bool = False,
+    settings: WriterSettings | None = None,
 ) -> tuple[dict[str, Scores], dict[str, float]]:
     from rouge_score import rouge_scorer
 
@@ -285,7 +287,7 @@ def run(
         sentences = story_sentences(articles)
         outputs: dict[str, list[str]] = {}
         start = time.perf_counter()
-        brief = write_brief(articles, max_words=budget)
+        brief = write_brief(articles, max_words=budget, settings=settings)
         scores["newsloom"].seconds += time.perf_counter() - start
         written = brief_sentences(brief)
         outputs["newsloom"] = [s.text for s in written]
@@ -371,6 +373,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(BASELINES),
         help=f"comma-separated baselines to run beside newsloom (default: all of {', '.join(BASELINES)})",
     )
+    parser.add_argument(
+        "--meaning",
+        default="auto",
+        choices=["auto", "minilm", "multilingual", ""],
+        help="the writer's sentence encoder ([writer] meaning; default auto, '' for words alone)",
+    )
     add_write_docs_option(parser, "summaries")
     return parser.parse_args(argv)
 
@@ -385,7 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(chosen) - set(BASELINES))
     if unknown:
         raise SystemExit(f"unknown baseline(s) {', '.join(unknown)}: choose among {', '.join(BASELINES)}")
-    scores, totals = run(stories, budget, check=not args.no_check, baselines=chosen, show_flagged=args.show_flagged)
+    settings = WriterSettings(meaning=args.meaning)
+    scores, totals = run(
+        stories, budget, check=not args.no_check, baselines=chosen, show_flagged=args.show_flagged, settings=settings
+    )
     section = table(scores, totals, len(stories), budget, args.dataset)
     print(section)
     if args.write_docs:

@@ -59,8 +59,9 @@ class ClaimSettings:
     neighbours: int = 12  # candidate links looked at per statement
     # Statements of different outlets that share some words (similarity from ``near_miss``) but not enough are
     # compared by meaning too: a sentence encoder's cosine from ``paraphrase`` links them ("meaning": the encoder,
-    # "minilm", "multilingual" or "auto" by the articles' languages; "" for words alone).
-    meaning: str = "auto"
+    # "minilm", "multilingual" or "auto" by the articles' languages; "" for words alone, as the writer does for a
+    # story told in one language: see write.extractive.meaning_encoder).
+    meaning: str = ""
     near_miss: float = 0.15
     meaning_depth: int = 12  # ... both among the first sentences of their articles (where a brief's facts are)
     meaning_budget: int = 32  # sentences encoded at most per story: the closest near misses first
