@@ -310,7 +310,7 @@ def candidates_of(*texts: str) -> list[Candidate]:
 
 
 def test_a_number_is_read_with_its_unit_and_its_role() -> None:
-    from newsloom.write.select import StatedNumber, numbers_near
+    from newsloom.analyze.compare import StatedNumber, numbers_near
 
     near = numbers_near("The river rose 1.6 metres over flood stage on Tuesday", {"river", "flood"})
     assert near["flood"] == {StatedNumber("1.6", "metr", relative=True)}

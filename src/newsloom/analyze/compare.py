@@ -28,7 +28,7 @@ from rapidfuzz import fuzz
 from newsloom.analyze.entities import respell
 from newsloom.model import Conflict, ConflictKind
 from newsloom.text.speech import ACCORDING_TO, EVERY_FORM
-from newsloom.text.terms import STOPWORDS, content_terms, fold, names, stem
+from newsloom.text.terms import STOPWORDS, content_terms, fold, names, stem, words
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?|[^\W\d_]+(?:['\u2019-][^\W\d_]+)*", re.UNICODE)
 _QUOTE = re.compile(r"[\"\u201c\u201e]([^\"\u201c\u201d\u201e]{3,}?)[\"\u201d\u201c]")
@@ -492,6 +492,111 @@ def sentence_encoder(setting: str, languages: Sequence[str | None]) -> Encoder |
     from newsloom.embeddings import encoder_for
 
     return _encoder(encoder_for(setting, languages)) if setting else None
+
+
+# -- numbers two claims dispute -----------------------------------------------------------------------------------
+
+NUMBER_WORDS = {
+    w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+# Units and spans of time: two numbers next to "metres" or "hours" often measure different things.
+MEASURES = frozenset(
+    stem(w)
+    for w in """metre metres meter meters kilometre kilometres km mile miles millimetre millimetres mm centimetre cm
+    inch inches foot feet percent per cent point points hour hours minute minutes second seconds day days week weeks
+    month months year years decade decades euro euros dollar dollars pound pounds million billion thousand hundred
+    age aged old""".split()
+)
+
+
+# Words that make a number a difference rather than a level: "1.6 metres over flood stage", "up 3 percent".
+_RELATIVE = frozenset(
+    """over above below under beyond short more less fewer higher lower up down rise rose risen fall fell fallen
+    increase increased decrease decreased drop dropped gain gained loss lost extra additional another further""".split()
+)
+
+
+@dataclass(frozen=True)
+class StatedNumber:
+    """A number as a sentence states it: its value, its unit (the word after it, stemmed), its role, what it counts."""
+
+    value: str
+    unit: str
+    relative: bool  # a change or a gap ("1.6 metres over", "up 3 percent"), not a level ("a flood stage of 4.2 metres")
+    counts: str = ""  # the thing counted, stemmed, when a content word follows: "six students" -> "student"
+
+    @property
+    def year(self) -> bool:
+        """A number that reads as a year ("in 2011"): it differs from a count, not disputes it."""
+        return not self.unit and self.value.isdigit() and 1800 <= int(self.value) <= 2100
+
+
+def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[StatedNumber]]:
+    """For each term, the numbers stated within ``reach`` words of it ("19 people were injured": injur -> 19)."""
+    tokens = words(text)
+    stems = [stem(t) for t in tokens]
+    stated: list[StatedNumber | None] = []
+    for index, token in enumerate(tokens):
+        value = token if _DIGITS.fullmatch(token) else NUMBER_WORDS.get(token)
+        if value is None:
+            stated.append(None)
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        unit = stems[index + 1] if following and stems[index + 1] in MEASURES else ""
+        after = tokens[index + 1 : index + 4]
+        before = tokens[max(0, index - 2) : index]
+        relative = any(t in _RELATIVE for t in after) or any(t in ("by", "up", "down", "another") for t in before)
+        counted = following.isalpha() and not unit and following not in STOPWORDS and following not in _RELATIVE
+        stated.append(StatedNumber(value, unit, relative, stems[index + 1] if counted else ""))
+    out: dict[str, set[StatedNumber]] = {}
+    for index, term in enumerate(stems):
+        if term in terms:
+            near = {v for v in stated[max(0, index - reach) : index + reach + 1] if v}
+            if near:
+                out.setdefault(term, set()).update(near)
+    return out
+
+
+def numbers_in_dispute(
+    text_a: str,
+    terms_a: frozenset[str],
+    numbers_a: frozenset[str],
+    text_b: str,
+    terms_b: frozenset[str],
+    numbers_b: frozenset[str],
+    frequent: set[str],
+) -> Conflict | None:
+    """Two statements of different claims giving different numbers for the same thing: a shared, specific word
+    (``terms``, less the story's ``frequent`` words) with other numbers near it (``numbers``: every number each
+    states).
+
+    The numbers must play the same part: the same unit (or none), both levels or both changes ("1.6 metres over
+    flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree), the same thing
+    counted when both say what they count ("six students" and "eight counts" do not disagree), and a year is
+    compared with nothing but a year.
+    """
+    shared = set(terms_a & terms_b) - frequent - MEASURES
+    if not shared:
+        return None
+    near_a, near_b = numbers_near(text_a, shared), numbers_near(text_b, shared)
+    if not near_a or not near_b:
+        return None
+    for term in sorted(set(near_a) & set(near_b)):
+        only_a = sorted((n for n in near_a[term] if n.value not in numbers_b), key=lambda n: n.value)
+        only_b = sorted((n for n in near_b[term] if n.value not in numbers_a), key=lambda n: n.value)
+        for x in only_a:
+            for y in only_b:
+                if x.unit != y.unit or x.relative != y.relative or x.year != y.year:
+                    continue
+                if x.counts and y.counts and x.counts != y.counts:
+                    continue
+                low, high = sorted((float(x.value), float(y.value)))
+                if low > 0 and high / low <= 4:  # 14 and 19 count the same thing; 1.6 and 1987 do not
+                    return Conflict("number", x.value, y.value)
+    return None
 
 
 class Meanings:

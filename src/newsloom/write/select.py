@@ -24,16 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from newsloom.analyze.claims import label_claim
-from newsloom.analyze.compare import Meanings, SentenceMatcher, facts_of
+from newsloom.analyze.compare import Meanings, SentenceMatcher, facts_of, numbers_in_dispute
 from newsloom.model import Claim, Conflict, Statement
 from newsloom.text.speech import QUOTE_MARK, SPEAKER_VERBS, alternation, quote_marks
-from newsloom.text.terms import STOPWORDS, content_terms, numbers, stem, words
+from newsloom.text.terms import content_terms, numbers
 from newsloom.write.settings import Weights
-
-NUMBER_WORDS = {
-    w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
-}
-_DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 # Opening words that point back at someone or something the brief may not name: "He said ...", "The latter ...".
 NEEDS_CONTEXT = re.compile(
@@ -326,92 +321,9 @@ def _quotes(quote: str, others: tuple[str, ...]) -> bool:
     return any(quote in other or other in quote for other in others)
 
 
-# Units and spans of time: two numbers next to "metres" or "hours" often measure different things.
-MEASURES = frozenset(
-    stem(w)
-    for w in """metre metres meter meters kilometre kilometres km mile miles millimetre millimetres mm centimetre cm
-    inch inches foot feet percent per cent point points hour hours minute minutes second seconds day days week weeks
-    month months year years decade decades euro euros dollar dollars pound pounds million billion thousand hundred
-    age aged old""".split()
-)
-
-
-# Words that make a number a difference rather than a level: "1.6 metres over flood stage", "up 3 percent".
-_RELATIVE = frozenset(
-    """over above below under beyond short more less fewer higher lower up down rise rose risen fall fell fallen
-    increase increased decrease decreased drop dropped gain gained loss lost extra additional another further""".split()
-)
-
-
-@dataclass(frozen=True)
-class StatedNumber:
-    """A number as a sentence states it: its value, its unit (the word after it, stemmed), its role, what it counts."""
-
-    value: str
-    unit: str
-    relative: bool  # a change or a gap ("1.6 metres over", "up 3 percent"), not a level ("a flood stage of 4.2 metres")
-    counts: str = ""  # the thing counted, stemmed, when a content word follows: "six students" -> "student"
-
-    @property
-    def year(self) -> bool:
-        """A number that reads as a year ("in 2011"): it differs from a count, not disputes it."""
-        return not self.unit and self.value.isdigit() and 1800 <= int(self.value) <= 2100
-
-
-def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[StatedNumber]]:
-    """For each term, the numbers stated within ``reach`` words of it ("19 people were injured": injur -> 19)."""
-    tokens = words(text)
-    stems = [stem(t) for t in tokens]
-    stated: list[StatedNumber | None] = []
-    for index, token in enumerate(tokens):
-        value = token if _DIGITS.fullmatch(token) else NUMBER_WORDS.get(token)
-        if value is None:
-            stated.append(None)
-            continue
-        following = tokens[index + 1] if index + 1 < len(tokens) else ""
-        unit = stems[index + 1] if following and stems[index + 1] in MEASURES else ""
-        after = tokens[index + 1 : index + 4]
-        before = tokens[max(0, index - 2) : index]
-        relative = any(t in _RELATIVE for t in after) or any(t in ("by", "up", "down", "another") for t in before)
-        counted = following.isalpha() and not unit and following not in STOPWORDS and following not in _RELATIVE
-        stated.append(StatedNumber(value, unit, relative, stems[index + 1] if counted else ""))
-    out: dict[str, set[StatedNumber]] = {}
-    for index, term in enumerate(stems):
-        if term in terms:
-            near = {v for v in stated[max(0, index - reach) : index + reach + 1] if v}
-            if near:
-                out.setdefault(term, set()).update(near)
-    return out
-
-
 def number_conflict(a: Candidate, b: Candidate, frequent: set[str]) -> Conflict | None:
-    """Two claims giving different numbers for the same thing: a shared, specific word with other numbers near it.
-
-    The numbers must play the same part: the same unit (or none), both levels or both changes ("1.6 metres over
-    flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree), the same thing
-    counted when both say what they count ("six students" and "eight counts" do not disagree), and a year is
-    compared with nothing but a year.
-    """
-    shared = set(a.terms & b.terms) - frequent - MEASURES
-    if not shared:
-        return None
-    near_a, near_b = numbers_near(a.text, shared), numbers_near(b.text, shared)
-    if not near_a or not near_b:
-        return None
-    all_a, all_b = a.numbers(), b.numbers()
-    for term in sorted(set(near_a) & set(near_b)):
-        only_a = sorted((n for n in near_a[term] if n.value not in all_b), key=lambda n: n.value)
-        only_b = sorted((n for n in near_b[term] if n.value not in all_a), key=lambda n: n.value)
-        for x in only_a:
-            for y in only_b:
-                if x.unit != y.unit or x.relative != y.relative or x.year != y.year:
-                    continue
-                if x.counts and y.counts and x.counts != y.counts:
-                    continue
-                low, high = sorted((float(x.value), float(y.value)))
-                if low > 0 and high / low <= 4:  # 14 and 19 count the same thing; 1.6 and 1987 do not
-                    return Conflict("number", x.value, y.value)
-    return None
+    """Two claims giving different numbers for the same thing (``compare.numbers_in_dispute``)."""
+    return numbers_in_dispute(a.text, a.terms, a.numbers(), b.text, b.terms, b.numbers(), frequent)
 
 
 def settled(claim: Claim) -> list[Claim]:
