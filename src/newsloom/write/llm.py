@@ -414,6 +414,21 @@ def _stand_in(
     return max(fresh, key=lambda n: matcher.relate(text, material.sentences[n - 1].claim).similarity)
 
 
+KEEPS = 0.6  # share of a corroborated fact's content (IDF-weighted) the generated sentences must state together
+
+
+def facts_dropped(pool: Brief, printed: Sequence[Sentence]) -> list[str]:
+    """The extractive brief's corroborated facts that the generated sentences do not state: a generated brief must
+    keep at least what several outlets report, or it is no better than the one it would replace."""
+    stated = ([pool.dek] if pool.dek else []) + pool.sentences()  # the dek and body: not differences or timeline
+    corroborated = [s.text for s in stated if s.label == "corroborated"]
+    if not corroborated:
+        return []
+    written = " ".join(s.text for s in printed)
+    matcher = SentenceMatcher().fit([*corroborated, *(s.text for s in printed)])
+    return [text for text in corroborated if matcher.covers(text, written) < KEEPS]
+
+
 class LLMWriter:
     """Briefs written by a chat model from the story's claims, every sentence gated by the checker."""
 
@@ -478,6 +493,16 @@ class LLMWriter:
         verification.sentences = gated.record
         if not gated.printed:
             return self._fallback(pool, verification, "no generated sentence passed the checker", start)
+        dropped = facts_dropped(pool, gated.printed) if settings.keep_facts else []
+        if dropped:
+            shown = "; ".join(f'"{text}"' for text in dropped[:2])
+            return self._fallback(
+                pool,
+                verification,
+                f"the generated brief leaves out {plural(len(dropped), 'corroborated fact')} of the extractive "
+                f"one ({shown})",
+                start,
+            )
         return self._brief(pool, gated, verification, budget, start)
 
     def _brief(self, pool: Brief, gated: Gated, verification: Verification, budget: int, start: float) -> Brief:

@@ -55,6 +55,8 @@ class WriterSettings:
     context: int = 4096  # an in-process model's context window, in tokens
     judge: bool = False  # an LLM judge (the same model) must also find each generated sentence supported
     judge_threshold: float = 0.5  # the judge's lowest probability of "yes" for a sentence to stand
+    # A generated brief replaces the extractive one only when it states the extractive brief's corroborated facts.
+    keep_facts: bool = True
 
     def __post_init__(self) -> None:
         for name in ("max_words", "max_sentences", "sentences_per_article", "articles_per_brief"):
