@@ -265,11 +265,15 @@ def _timeline(
             statements = [s for s in candidate.claim.statements if s.article.id == report.id] or [
                 s for s in candidate.claim.statements if (s.article.syndication_group or s.article.id) == group
             ]
-            text = min(statements, key=lambda s: s.position).text  # in this report's own words
+            written = min(statements, key=lambda s: s.position)  # in this report's own words, or its copy's
+            text = written.text
             if not stands_alone(text) or used + len(text.split()) > budget:
                 continue
             added = Sentence(mended_quote(text) or text, citations_of(statements), label=candidate.claim.label)
-            entries.append(TimelineEntry(report.published, report.display_outlet, added))
+            # The entry names the outlet whose words it prints: a copy's words are its outlet's, not the report's.
+            entries.append(
+                TimelineEntry(written.article.published or report.published, written.article.display_outlet, added)
+            )
             used += added.words()
             break
         if len(entries) >= limit:
