@@ -13,11 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from factories import make_stream
+from newsloom.model import independent_sources_of, parse_stored_time
 from store_tables import raw_query, stored_articles
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
@@ -73,12 +75,20 @@ def test_ingest_survives_sigkill_and_a_rerun_completes(tmp_path: Path, store_add
     assert query("SELECT count(*), count(DISTINCT id) FROM articles")[0] == (distinct, distinct)
     assert query("SELECT count(*) FROM articles WHERE story_id NOT IN (SELECT id FROM stories)")[0] == (0,)
     per_story = query(
-        "SELECT s.id, s.articles, s.independent_sources, count(a.id), count(DISTINCT a.syndication_group) "
+        "SELECT s.id, s.articles, s.independent_sources, count(a.id) "
         "FROM stories s LEFT JOIN articles a ON a.story_id = s.id GROUP BY s.id"
     )
     assert per_story
-    for story_id, articles, independent, counted, groups in per_story:
-        assert (articles, independent) == (counted, groups), story_id
+    reports: dict[object, list[tuple[str, str | None, str | None, datetime | None]]] = {}
+    for article_id, story, outlet, group, published in query(
+        "SELECT id, story_id, outlet, syndication_group, published FROM articles"
+    ):
+        when = parse_stored_time(str(published)) if published else None
+        row = (str(article_id), str(outlet) if outlet else None, str(group) if group else None, when)
+        reports.setdefault(story, []).append(row)
+    for story_id, articles, independent, counted in per_story:
+        outlets = len(set(independent_sources_of(reports.get(story_id, [])).values()))
+        assert (articles, independent) == (counted, outlets), story_id
         assert counted > 0, story_id
     assert sum(row[1] for row in per_story) == distinct
     # Every story got its brief, and the clusterer state matches what was stored.
