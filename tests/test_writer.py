@@ -593,3 +593,41 @@ def test_a_word_that_is_part_of_a_title_somewhere_is_lowered_before_a_common_wor
     assert attributed("Foreign Minister Dana Mirek signed.", "Northgate Post", story).endswith(
         ", Foreign Minister Dana Mirek signed."
     )
+
+
+def test_a_tight_budget_cuts_the_events_own_sentence_at_a_clause_break() -> None:
+    """With 30 words, the dek is the opening statement of the event cut where a clause ends, not a lesser sentence
+    that fits whole; what is left is stated by its sources."""
+    from newsloom.analyze.checker import check_brief
+    from newsloom.write.sections import clipped
+
+    long = (
+        "A court in Halvik on Tuesday sentenced former port director Lidia Aranov to four months in jail over the "
+        "leak of a confidential tender, court documents showed, but she vowed to appeal and could avoid prison."
+    )
+    assert clipped(long, 30) == (
+        "A court in Halvik on Tuesday sentenced former port director Lidia Aranov to four months in jail over the "
+        "leak of a confidential tender, court documents showed."
+    )
+    assert clipped('"We will appeal," she said, and left the court with her lawyers.', 4) is None
+    articles = prepared(
+        [
+            Article(
+                id="a",
+                title="Former port director jailed",
+                text=long + " Her lawyer said the case was weak.",
+                outlet="Meridian Wire",
+            ),
+            Article(
+                id="b",
+                title="Aranov gets four months",
+                text=long + " The tender was worth 3 million crowns.",
+                outlet="Coastal Times",
+            ),
+        ]
+    )
+    brief = write_brief(articles, max_words=30)
+    first = brief.dek or brief.sentences()[0]  # a brief of one claim says it in the body
+    assert first.text.startswith("A court in Halvik on Tuesday sentenced")
+    assert first.words() <= 30 and {c.article_id for c in first.sources} == {"a", "b"}
+    assert all(s.label == "supported" for s in check_brief(brief, articles).sentences)

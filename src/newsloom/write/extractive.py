@@ -27,7 +27,7 @@ from dataclasses import replace
 from newsloom.analyze.claims import ClaimSettings, align_claims
 from newsloom.analyze.compare import Meanings, SentenceMatcher, sentence_encoder
 from newsloom.analyze.entities import article_texts, spelling_variants
-from newsloom.model import Article, Brief, Claim, Coverage, Sentence, TimelineEntry, counted_by_outlet
+from newsloom.model import Article, Brief, Claim, Coverage, Sentence, Statement, TimelineEntry, counted_by_outlet
 from newsloom.text.clean import strip_dateline
 from newsloom.text.speech import PLAIN_SPEECH, alternation
 from newsloom.text.terms import content_terms
@@ -36,6 +36,7 @@ from newsloom.write.sections import (
     attributed,
     choose_headline,
     citations_of,
+    clipped,
     difference_of,
     key_players,
     needs_attribution,
@@ -148,7 +149,27 @@ def _dek(candidates: Sequence[Candidate], settings: WriterSettings, budget: int)
     ]
     openers = [c for c in fitting if c.claim.lead_position <= 1]
     best = openers or fitting
+    # The most central opening statement, cut at a clause break, rather than a lesser one that fits whole: with a
+    # tight budget the event's own sentence is often the long one.
+    limit = min(settings.max_dek_words, budget)
+    top = next(
+        (c for c in candidates if c.claim.label != "disputed" and c.claim.lead_position <= 1 and stands_alone(c.text)),
+        None,
+    )
+    if top is not None and top.words() > limit and (not best or candidates.index(best[0]) > candidates.index(top)):
+        shorter = clipped(top.text, limit)
+        if shorter is not None:
+            return _clipped_candidate(top, shorter)
     return best[0] if best else None
+
+
+def _clipped_candidate(candidate: Candidate, text: str) -> Candidate:
+    """The candidate printed in fewer words: its representative statement cut to ``text``, every source kept."""
+    lead = candidate.claim.representative
+    short = Statement(lead.article, lead.position, text)
+    statements = [short if s is lead else s for s in candidate.claim.statements]
+    claim = replace(candidate.claim, statements=statements, lead=short)
+    return replace(candidate, claim=claim, _numbers=None)
 
 
 def _speech(candidate: Candidate, quoted: set[tuple[str, int]] | None) -> bool:

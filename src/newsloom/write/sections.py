@@ -69,6 +69,28 @@ def neutral(headline: str) -> bool:
     return not (len(letters) > 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.7)
 
 
+def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
+    """The sentence cut at its last clause break within ``limit`` words ("A court sentenced Ma to four months in
+    jail over a leak, legal documents showed, but he vowed to appeal" -> "A court sentenced Ma to four months in jail
+    over a leak."), or None when no break leaves at least ``least`` words, or the cut would split a quotation.
+    What is left is stated by every source of the sentence: the checker reads it as a shortened statement."""
+    words = sentence.split()
+    if len(words) <= limit:
+        return sentence
+    head = " ".join(words[: limit + 1])
+    breaks = [m.start() for m in _HEADLINE_BREAKS.finditer(head) if len(head[: m.start()].split()) >= least]
+    if not breaks:
+        return None
+    cut = head[: breaks[-1]].rstrip(" ,;:")
+    tail = cut.split()
+    while tail and fold(tail[-1].strip(",;:")) in STOPWORDS:
+        tail.pop()
+    cut = " ".join(tail).rstrip(" ,;:")
+    if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2:
+        return None
+    return cut + "."
+
+
 def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
     """A headline of at most ``limit`` words: the title's best part, or the sentence up to a clause break."""
     text = " ".join(text.split()).rstrip(" .;,")
