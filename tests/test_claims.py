@@ -119,3 +119,16 @@ def test_bylines_and_supply_lines_are_no_claims() -> None:
 
 def test_no_articles_no_claims() -> None:
     assert align_claims([]) == []
+
+
+def test_photo_captions_and_promotion_are_no_statements() -> None:
+    from newsloom.analyze.claims import JUNK
+
+    for furniture in (
+        "In this May 24, 2031, file photo, Mayor Elena Varga speaks at the Tessel Bridge.",
+        "Image copyright Meridian Wire Image caption The bridge was shut on Tuesday.",
+        "For more on the Tessel Bridge, head over to our transport page.",
+    ):
+        assert JUNK.search(furniture), furniture
+    for statement in ("In this case the photo was real, police said.", "The council met in this hall on Monday."):
+        assert not JUNK.search(statement), statement

@@ -43,7 +43,9 @@ JUNK = re.compile(
     r"(first|originally) (published|appeared)|all rights reserved|click here|https?://|www\.|@\w+\.\w+|^by [A-Z]|"
     # Promotion and archive furniture: "For more on Rihanna, head over to Billboard", "Read more", a web archive's
     # "Crawls of supported ... sites".
-    r"\bfor more (on|about|information)\b|\bhead over to\b|\bread more\b|\bwatch the video\b|^crawls of\b)",
+    r"\bfor more (on|about|information)\b|\bhead over to\b|\bread more\b|\bwatch the video\b|^crawls of\b|"
+    # Photo captions: "In this May 24, 2016, file photo, ...", "Image copyright Getty Images Image caption ...".
+    r"^in this (?:(?!the\b|a\b)[\w,'.-]+ ){0,8}photo\b|\bimage (copyright|caption)\b)",
     re.IGNORECASE,
 )
 

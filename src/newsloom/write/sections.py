@@ -69,6 +69,15 @@ def neutral(headline: str) -> bool:
     return not (len(letters) > 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.7)
 
 
+# Where a sentence may end early and still say something whole: before a trailing clause (", but ...", ", according
+# to ...", ", saying ...") or a semicolon; not before a clause inside the sentence (", which ...", a dash), after
+# which the sentence goes on.
+_CLAUSE_END = re.compile(
+    r",\s(?=(?:but|while|although|though|according|saying|adding|prompting|forcing|leaving)\b)|;\s",
+    re.IGNORECASE,
+)
+
+
 def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     """The sentence cut at its last clause break within ``limit`` words ("A court sentenced Ma to four months in
     jail over a leak, legal documents showed, but he vowed to appeal" -> "A court sentenced Ma to four months in jail
@@ -78,7 +87,7 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     if len(words) <= limit:
         return sentence
     head = " ".join(words[: limit + 1])
-    breaks = [m.start() for m in _HEADLINE_BREAKS.finditer(head) if len(head[: m.start()].split()) >= least]
+    breaks = [m.start() for m in _CLAUSE_END.finditer(head) if len(head[: m.start()].split()) >= least]
     if not breaks:
         return None
     cut = head[: breaks[-1]].rstrip(" ,;:")
