@@ -4,7 +4,8 @@ have stalled" / "negotiations stagnated"), each adding one fact of its own.
 
 The brief shows the four as corroborated by both outlets; the checker supports the translated outlet's paraphrases,
 says "not stated" for each outlet's own fact read against the other, and catches a changed number, date, place,
-speaker and a negation. The story is fictional, written for these tests (tests/fixtures/stories/).
+speaker and a negation. A third outlet reports the talks in French: its sentences support English ones. The story
+is fictional, written for these tests (tests/fixtures/stories/).
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ TRANSLATION_ONLY = "arrived in Halvik by a special train from Tarvel"
 
 @pytest.fixture(scope="module")
 def story() -> list[Article]:
-    return prepared([item for item in read_file(STORY) if isinstance(item, Article)])
+    """The wire and the translated outlet, both in English."""
+    return prepared([item for item in read_file(STORY) if isinstance(item, Article) and item.language == "en"])
+
+
+@pytest.fixture(scope="module")
+def french() -> list[Article]:
+    """A third outlet's report of the same talks, in French."""
+    return prepared([item for item in read_file(STORY) if isinstance(item, Article) and item.language == "fr"])
 
 
 def sentences_of(article: Article) -> list[str]:
@@ -122,3 +130,20 @@ def test_the_reason_spells_names_as_the_evidence_does(story: list[Article]) -> N
         [outlet(story, "Meridian Wire")],
     )
     assert "Wittmore" in report.sentences[0].reason and "Vitmor" not in report.sentences[0].reason
+
+
+def test_a_french_report_supports_and_contradicts_english_sentences(french: list[Article]) -> None:
+    """Read with the multilingual encoder, days and small numbers read in French: what the French report states
+    supports the English sentence; another number or day contradicts it; what it does not state stays unstated."""
+    checked = check_text(
+        "Peace talks between Kaldoria and Vostrania have stalled, envoy Daniel Wittmore said on Tuesday. "
+        "The two sides agreed to exchange 40 prisoners of war next week. "
+        "The two sides agreed to exchange 60 prisoners of war next week. "
+        "Peace talks between Kaldoria and Vostrania have stalled, envoy Daniel Wittmore said on Wednesday. "
+        "The delegation arrived by special train from Tarvel.",
+        french,
+    ).sentences
+    assert [s.label for s in checked] == ["supported", "supported", "contradicted", "contradicted", "unsupported"]
+    assert "stated in fr by Le Courrier de Halvik" in checked[0].reason
+    assert checked[2].reason.startswith("'60' in the text, '40'")
+    assert checked[3].reason.startswith("'Wednesday' in the text, 'Tuesday'")

@@ -20,12 +20,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from newsloom.analyze.compare import Facts, Relation, SentenceMatcher, facts_of, name_stated, sentence_encoder
+from newsloom.analyze.compare import (
+    Facts,
+    Relation,
+    SentenceMatcher,
+    date_conflicts,
+    facts_of,
+    missing_facts,
+    name_stated,
+    quantity_conflicts,
+    sentence_encoder,
+)
 from newsloom.analyze.entities import article_texts, respell, spelling_variants
 from newsloom.analyze.reading import Skipped, read_text
 from newsloom.analyze.support import StoryText, SupportHead, load_head, support_signs
 from newsloom.model import Article, Brief, CheckLabel, Conflict
 from newsloom.text.clean import strip_dateline
+from newsloom.text.language import detect_language
 from newsloom.text.markdown import escape_markdown
 from newsloom.text.sentences import split_sentences
 from newsloom.text.speech import ACCORDING_TO, AS_REPORTED_BY, CREDIT_VERBS, alternation, quote_marks
@@ -49,6 +60,10 @@ class CheckSettings:
     meaning: str = "auto"
     paraphrase: float = 0.7  # embedding cosine from which a sentence the head finds stated is one in other words,
     paraphrase_support: float = 0.6  # ... when the head's support reaches this (above its threshold: words it lacks)
+    across: float = 0.7  # multilingual cosine from which a source sentence in another language states a sentence
+    across_contradiction: float = 0.6  # ... and from which its other number or date contradicts (a changed figure
+    # lowers the cosine: "60 prisoners" / "40 prisonniers" 0.68, "40" / "40" 0.81)
+    across_sources: int = 400  # source sentences in other languages read at most
 
 
 @dataclass
@@ -232,6 +247,8 @@ def check_sentences(
         founds.append(found)
     if head is not None and settings.meaning:
         _in_other_words(out, [claim for claim, _ in claims], founds, sources, head, settings, articles)
+    if settings.meaning:
+        _in_other_languages(out, [claim for claim, _ in claims], sources, settings)
     for checked, sentence, (_, outlet) in zip(out, sentences, claims, strict=True):
         checked.text = sentence
         if variants and checked.evidence:  # the reason names people as the text and the evidence spell them
@@ -324,6 +341,56 @@ def _split_negation(claim: Facts, source: _Source, relation: Relation) -> Relati
     if closest >= 2 and not negated and all(count < closest for count, other in shared if other):
         return replace(relation, conflicts=(*relation.conflicts, Conflict("negation", "negated", "affirmed")))
     return relation
+
+
+def _in_other_languages(
+    checked: list[CheckedSentence], claims: list[str], sources: list[_Source], settings: CheckSettings
+) -> None:
+    """Sentences no source in their own language states, read against the sources in other languages with the
+    multilingual encoder: "The two sides agreed to exchange 40 prisoners" and "Les deux parties ont convenu
+    d'échanger 40 prisonniers". Supported when the closest such sentence is within ``across`` and states every name,
+    number and date of it (days, months and small numbers read in French, Spanish and German too); contradicted
+    when one within ``across_contradiction`` gives another number or date. A negated sentence is left alone: the
+    words of negation are English."""
+    waiting = [n for n, item in enumerate(checked) if item.label == "unsupported"]
+    if not waiting:
+        return
+    language = detect_language(" ".join(claims)) or "en"
+    abroad = [i for i, s in enumerate(sources) if not s.joined and s.article.language not in (None, language)]
+    if not abroad:
+        return
+    encoder = sentence_encoder("multilingual", [])
+    if encoder is None:
+        return
+    abroad = abroad[: settings.across_sources]
+    vectors = encoder.encode([claims[n] for n in waiting] + [sources[i].text for i in abroad])
+    claim_vectors, source_vectors = vectors[: len(waiting)], vectors[len(waiting) :]
+    for k, n in enumerate(waiting):
+        cosines = source_vectors @ claim_vectors[k]
+        best = int(cosines.argmax())
+        meaning = float(cosines[best])
+        claim, source = facts_of(claims[n]), sources[abroad[best]]
+        if meaning < settings.across_contradiction or claim.negated:
+            continue
+        stated = facts_of(source.text)
+        conflicts = quantity_conflicts(claim, stated, same_statement=True) + date_conflicts(claim, stated)
+        relation = Relation(similarity=round(meaning, 4), conflicts=tuple(conflicts), covers=0.0, missing=())
+        item = checked[n]
+        outlet = source.article.display_outlet
+        if conflicts:
+            item.label = "contradicted"
+            item.evidence = [_evidence(source, relation)]
+            item.reason = conflicts[0].describe(f"{outlet}'s report") + f" (in {source.article.language})"
+            continue
+        if (
+            meaning < settings.across
+            or any(not name_stated(n, stated) for n in claim.names)
+            or missing_facts(claim, stated)
+        ):
+            continue
+        item.label = "supported"
+        item.evidence = [_evidence(source, relation)]
+        item.reason = f"stated in {source.article.language} by {outlet} (meaning {meaning:.2f})"
 
 
 def _as_written(reason: str, text: str, variants: dict[str, str]) -> str:

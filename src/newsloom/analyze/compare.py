@@ -41,6 +41,16 @@ _UNITS = {
     )
 }
 _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i >= 2}
+# Two to twelve in French, Spanish and German reports (folded), less the words English uses otherwise ("once",
+# "elf") and French "sept", which the month reading takes when capitalised.
+_UNITS_ABROAD = {
+    word: 2 + i % 11
+    for i, word in enumerate(
+        """deux trois quatre cinq six sept huit neuf dix onze douze dos tres cuatro cinco seis siete ocho nueve diez
+        _ doce zwei drei vier funf sechs sieben acht neun zehn _ zwolf""".split()
+    )
+    if word != "_"
+}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12}
 _APPROXIMATE = frozenset(
     "about around nearly almost some roughly approximately over more than up to least estimated".split()
@@ -51,6 +61,22 @@ _NUMBER_FILLER = frozenset("more than other additional of the some further extra
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = "january february march april may june july august september october november december".split()
 _MONTH_ABBREVIATIONS = {m[:3]: m for m in MONTHS} | {"sept": "september"}
+# Days and months as French, Spanish and German reports write them (folded), so a date reads the same in any of them.
+_WEEKDAYS_ABROAD = {
+    word: WEEKDAYS[i % 7]
+    for i, word in enumerate(
+        """lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo
+        montag dienstag mittwoch donnerstag freitag samstag sonntag""".split()
+    )
+}
+_MONTHS_ABROAD = {
+    word: MONTHS[i % 12]
+    for i, word in enumerate(
+        """janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre enero febrero marzo
+        abril mayo junio julio agosto septiembre octubre noviembre diciembre januar februar marz april mai juni juli
+        august september oktober november dezember""".split()
+    )
+}
 
 _NEGATIONS = frozenset(
     """not no never n't nobody none nothing neither nor without denied denies deny denying refused refuses refuse
@@ -172,6 +198,8 @@ def _number_word_value(tokens: list[str], start: int) -> tuple[float, int] | Non
         return float(_UNITS[parts[0]]), 1
     if token in _UNITS:
         return float(_UNITS[token]), 1
+    if token in _UNITS_ABROAD:
+        return float(_UNITS_ABROAD[token]), 1
     if token in _SCALES and token != "dozen":  # "a hundred", "a thousand"
         return float(_SCALES[token]), 1
     if token in _TENS:
@@ -224,6 +252,10 @@ def facts_of(sentence: str) -> Facts:
             if token == "down":  # "turned down the offer": what was turned down comes after
                 denied |= _terms(tokens[i - 1])
         month = token if token in MONTHS else _MONTH_ABBREVIATIONS.get(token.rstrip("."))
+        abroad = _MONTHS_ABROAD.get(token) if not (token == "mars" and raw_tokens[i][:1].isupper()) else None
+        if abroad and not month:  # "mars", "marzo", "März": a French, Spanish or German report's month
+            month = abroad
+            token = abroad
         if month and (token in MONTHS or raw_tokens[i][:1].isupper()):
             if token == "may" and raw_tokens[i] == "may":
                 continue
@@ -232,8 +264,8 @@ def facts_of(sentence: str) -> Facts:
                 if 0 <= j < len(tokens) and tokens[j].isdigit() and 1 <= int(tokens[j]) <= 31:
                     dates.add(f"day:{month} {int(tokens[j])}")
                     used.add(j)
-        elif token in WEEKDAYS:
-            dates.add(f"weekday:{token}")
+        elif token in WEEKDAYS or token in _WEEKDAYS_ABROAD:
+            dates.add(f"weekday:{_WEEKDAYS_ABROAD.get(token, token)}")
     for i, token in enumerate(tokens):
         if i in used:
             continue
@@ -247,7 +279,9 @@ def facts_of(sentence: str) -> Facts:
                 dates.add(f"year:{token}")
                 continue
         else:
-            word_value = _number_word_value(tokens, i)
+            word_value = (
+                _number_word_value(tokens, i) if not (token == "sept" and raw_tokens[i][:1].isupper()) else None
+            )
             if word_value is None or (i > 0 and tokens[i - 1][:1].isdigit()):
                 continue
             value, span = word_value
@@ -468,7 +502,7 @@ def conflicts_between(a: Facts, b: Facts, same_statement: bool) -> tuple[Conflic
     return tuple(out)
 
 
-def _missing(a: Facts, b: Facts) -> tuple[str, ...]:
+def missing_facts(a: Facts, b: Facts) -> tuple[str, ...]:
     out = [n.title() for n in sorted(a.names) if not name_stated(n, b)]
     out += [q.text for q in a.quantities if not any(q.agrees_with(x) for x in b.quantities)]
     out += [_show_date(d) for d in sorted(a.dates - b.dates) if not d.startswith("month:")]
@@ -707,7 +741,7 @@ class SentenceMatcher:
             similarity=round(similarity, 4),
             conflicts=conflicts_between(fa, fb, same),
             covers=round(covers, 4),
-            missing=_missing(fa, fb),
+            missing=missing_facts(fa, fb),
         )
 
     def _matrix(self, facts: Sequence[Facts], vocabulary: dict[str, int]) -> NDArray[np.float32]:
