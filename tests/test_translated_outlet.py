@@ -147,3 +147,15 @@ def test_a_french_report_supports_and_contradicts_english_sentences(french: list
     assert "stated in fr by Le Courrier de Halvik" in checked[0].reason
     assert checked[2].reason.startswith("'60' in the text, '40'")
     assert checked[3].reason.startswith("'Wednesday' in the text, 'Tuesday'")
+
+
+def test_the_brief_of_three_outlets_in_two_languages_is_in_english_and_cites_the_french_report(
+    story: list[Article], french: list[Article]
+) -> None:
+    """The multilingual encoder joins the French report's sentences to the English claims they state: the brief is
+    written in the story's language, and the French outlet stands behind what it also reports."""
+    brief = write_brief(prepared([*story, *french]))
+    printed = ([brief.dek] if brief.dek else []) + brief.sentences()
+    assert not any("négociations" in s.text or " les " in s.text for s in printed), [s.text for s in printed]
+    talks = next(s for s in printed if "have stalled" in s.text)
+    assert {c.outlet for c in talks.sources} == {"Meridian Wire", "Vostrania Courier", "Le Courrier de Halvik"}

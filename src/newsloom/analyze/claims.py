@@ -135,6 +135,7 @@ def align_claims(
         meaning = Meanings(sentence_encoder(settings.meaning, [a.language for a in articles]))
     if meaning is not None:
         links += _in_other_words(near, texts, scores, settings, meaning)
+        links += _across_languages(statements, texts, scores, settings, meaning)
     links.sort(key=lambda link: (-link[0], link[1], link[2]))
 
     group_of = list(range(len(statements)))
@@ -185,6 +186,29 @@ def _in_other_words(
         if meaning(texts[i], texts[j]) >= settings.paraphrase:
             links.append((settings.same_claim, i, j))
             scores[i, j] = scores[j, i] = max(float(scores[i, j]), settings.same_claim)
+    return links
+
+
+def _across_languages(
+    statements: list[Statement], texts: list[str], scores: np.ndarray, settings: ClaimSettings, meaning: Meanings
+) -> list[tuple[float, int, int]]:
+    """Links between statements in different languages that a (multilingual) encoder finds to say the same thing:
+    words cannot meet across languages, so every such pair among the first sentences of their articles is compared,
+    at most ``2 * meaning_budget`` sentences in all."""
+    languages = [s.article.language for s in statements]
+    if meaning.encoder is None or len({language for language in languages if language}) < 2:
+        return []
+    chosen = [i for i, s in enumerate(statements) if s.position < settings.meaning_depth and languages[i]]
+    chosen = chosen[: 2 * settings.meaning_budget]
+    meaning.prime(texts[i] for i in chosen)
+    links = []
+    for k, i in enumerate(chosen):
+        for j in chosen[k + 1 :]:
+            if languages[i] == languages[j] or statements[i].article.id == statements[j].article.id:
+                continue
+            if meaning(texts[i], texts[j]) >= settings.paraphrase:
+                links.append((settings.same_claim, i, j))
+                scores[i, j] = scores[j, i] = max(float(scores[i, j]), settings.same_claim)
     return links
 
 

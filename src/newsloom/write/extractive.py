@@ -302,6 +302,12 @@ def _timeline(
     return entries
 
 
+def story_language(articles: Sequence[Article]) -> str | None:
+    """The language most of a story's reports are in (None when none says)."""
+    counts = Counter(a.language for a in articles if a.language)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def meaning_encoder(setting: str, languages: Sequence[str | None]) -> str:
     """The sentence encoder a brief compares meanings with ("" for words alone). "auto" uses one only for a story
     told in several languages, where words cannot meet: on one-language news, words (with names read across
@@ -345,13 +351,17 @@ def write_brief(
     aligned_claims = align_claims(reading, settings=claim_settings, meaning=meaning)
     matcher = SentenceMatcher(spellings=spelling_variants(article_texts(a) for a in reading))
     matcher.fit(s.text for claim in aligned_claims for s in claim.statements)
+    language = story_language(reading)
     for aligned in aligned_claims:
         for claim in settled(aligned):
-            for narrowed in tightened(claim, matcher, meaning):
+            for narrowed in tightened(claim, matcher, meaning, language):
                 reported_by[id(narrowed)] = claim.independent_sources
                 claims.append(narrowed)
     ranked = rank_claims(claims, rank, weights, reported_by)
     candidates = rank_claims(merge_disputes(ranked), rank, weights, reported_by)
+    # The brief is written in the story's language: a fact only another language's reports state is cited where
+    # it joins a claim, not printed in words the reader may not read.
+    candidates = [c for c in candidates if c.claim.representative.article.language in (None, language)] or candidates
     sources = coverage.independent_sources
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}

@@ -255,7 +255,9 @@ PARAPHRASE = 0.7  # ... or the cosine of their embeddings (ClaimSettings.paraphr
 SAME_NEWS = 0.6  # cosine from which two claims with the same numbers say the same: the brief prints one
 
 
-def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Meanings | None = None) -> list[Claim]:
+def tightened(
+    claim: Claim, matcher: SentenceMatcher | None = None, meaning: Meanings | None = None, language: str | None = None
+) -> list[Claim]:
     """The claim printed as the statement that most outlets back, and cited only by those that back its numbers
     and its quotes; the statements that do not back it become claims of their own.
 
@@ -264,6 +266,7 @@ def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Mea
     the most independent sources state is printed ("5.8 metres after 110 mm of rain", which three outlets give,
     rather than one outlet's "5.8 metres, 1.6 metres over flood stage, after 110 mm in 24 hours"); ties go to the
     statement that opens its article earliest, then to the first report (the wire, more often than a translation).
+    A statement in the brief's ``language`` goes before one in another language.
     What the others add (another figure, another quote) stays in the story as a claim of its own, so a number one
     outlet gives otherwise can still show as a dispute. A statement stands behind another when the two are as
     alike as two statements the alignment links (``BACKS``; ``matcher``: IDF learnt from the story, names read
@@ -296,14 +299,22 @@ def tightened(claim: Claim, matcher: SentenceMatcher | None = None, meaning: Mea
             )
         ]
 
-    lead = min(claim.statements, key=lambda s: (-len({b.source_key for b in backers(s)}), s.position, _first(s)))
+    lead = min(
+        claim.statements,
+        key=lambda s: (
+            s.article.language not in (None, language),  # the brief's language first: its reader reads that
+            -len({b.source_key for b in backers(s)}),
+            s.position,
+            _first(s),
+        ),
+    )
     kept = backers(lead)
     if len(kept) == len(claim.statements) and lead is claim.representative:
         return [claim]
     narrowed = label_claim(Claim(kept))
     narrowed.lead = lead
     rest = [s for s in claim.statements if all(s is not k for k in kept)]
-    return [narrowed, *tightened(label_claim(Claim(rest)), matcher, meaning)] if rest else [narrowed]
+    return [narrowed, *tightened(label_claim(Claim(rest)), matcher, meaning, language)] if rest else [narrowed]
 
 
 def _first(statement: Statement) -> float:
