@@ -95,14 +95,19 @@ def align_claims(
     settings: ClaimSettings | None = None,
     meaning: Meanings | None = None,
 ) -> list[Claim]:
-    """Group the articles' sentences that state the same fact into claims, and label each claim (``meaning``: the
-    sentence encoder's cosines, shared with the caller; by default ``settings.meaning``'s encoder)."""
+    """Group the articles' sentences that state the same fact into claims, and label each claim (``matcher``: the
+    story's, with its spellings; ``meaning``: the sentence encoder's cosines, shared with the caller; by default
+    ``settings.meaning``'s encoder)."""
     settings = settings or ClaimSettings()
     statements = [s for article in articles for s in statements_of(article, settings)]
     if not statements:
         return []
-    # Matched with every name spelt one way: a translated outlet's "Vitmor" is the wire's "Wittmore".
-    variants = spelling_variants(article_texts(article) for article in articles)
+    # Matched with every name spelt one way: a translated outlet's "Vitmor" is the wire's "Wittmore". A matcher the
+    # caller passes knows the story's spellings already (SentenceMatcher(spellings=...)).
+    if matcher is not None:
+        variants = matcher.spellings
+    else:
+        variants = spelling_variants(article_texts(article) for article in articles)
     texts = [respell(s.text, variants) for s in statements]
     if matcher is None:
         matcher = SentenceMatcher().fit(texts)

@@ -348,9 +348,9 @@ def write_brief(
     claims = []
     reported_by: dict[int, int] = {}
     meaning = Meanings(sentence_encoder(encoder, [a.language for a in reading]) if encoder else None)
-    aligned_claims = align_claims(reading, settings=claim_settings, meaning=meaning)
+    # One matcher for the story: its spellings and term weights serve the alignment and the choice of words.
     matcher = SentenceMatcher(spellings=spelling_variants(article_texts(a) for a in reading))
-    matcher.fit(s.text for claim in aligned_claims for s in claim.statements)
+    aligned_claims = align_claims(reading, matcher=matcher, settings=claim_settings, meaning=meaning)
     language = story_language(reading)
     for aligned in aligned_claims:
         for claim in settled(aligned):

@@ -87,14 +87,10 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     if len(words) <= limit:
         return sentence
     head = " ".join(words[: limit + 1])
-    breaks = [m.start() for m in _CLAUSE_END.finditer(head) if len(head[: m.start()].split()) >= least]
-    if not breaks:
+    end = _last_break(head, _CLAUSE_END, least)
+    if end is None:
         return None
-    cut = head[: breaks[-1]].rstrip(" ,;:")
-    tail = cut.split()
-    while tail and fold(tail[-1].strip(",;:")) in STOPWORDS:
-        tail.pop()
-    cut = " ".join(tail).rstrip(" ,;:")
+    cut = _without_closing_stopwords(head[:end].rstrip(" ,;:")).rstrip(" ,;:")
     if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2:
         return None
     return cut + "."
@@ -111,12 +107,23 @@ def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
         return max(fitting, key=lambda p: len(content_terms(p))).rstrip(" .;,")
     words = text.split()
     head = " ".join(words[: limit + 1])
-    breaks = [m.start() for m in _HEADLINE_BREAKS.finditer(head) if len(head[: m.start()].split()) >= 5]
-    cut = head[: breaks[-1]] if breaks else " ".join(words[:limit])
-    tail = cut.split()
-    while tail and fold(tail[-1].strip(",;:")) in STOPWORDS:  # never end on "of", "the", "to"
+    end = _last_break(head, _HEADLINE_BREAKS, 5)
+    cut = head[:end] if end is not None else " ".join(words[:limit])
+    return _without_closing_stopwords(cut).rstrip(" .;,:") or " ".join(words[:limit])
+
+
+def _last_break(head: str, breaks: re.Pattern[str], least: int) -> int | None:
+    """Where the last break of ``head`` that leaves at least ``least`` words before it starts; None when none does."""
+    found = [m.start() for m in breaks.finditer(head) if len(head[: m.start()].split()) >= least]
+    return found[-1] if found else None
+
+
+def _without_closing_stopwords(text: str) -> str:
+    """The text without the small words it would end on: never "of", "the", "to"."""
+    tail = text.split()
+    while tail and fold(tail[-1].strip(",;:")) in STOPWORDS:
         tail.pop()
-    return " ".join(tail).rstrip(" .;,:") or " ".join(words[:limit])
+    return " ".join(tail)
 
 
 _SITE_SEPARATOR = re.compile(r"\s+(\||-|\u2013|\u2014|\u00b7)\s+(?=[^|\u2013\u2014\u00b7]*$)")
