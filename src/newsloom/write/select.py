@@ -370,6 +370,20 @@ def _side(claim: Candidate, versions: list[list[Candidate]], values: tuple[str, 
     return None
 
 
+def _dispute_to_join(
+    claim: Candidate, versions_of: dict[int, list[list[Candidate]]], conflicts: dict[int, Conflict], frequent: set[str]
+) -> tuple[int, int] | None:
+    """The dispute, and its side, whose number the claim gives (never one its articles are in already)."""
+    articles = {s.article.id for s in claim.claim.statements}
+    for number, versions in versions_of.items():
+        if articles & {s.article.id for version in versions for x in version for s in x.claim.statements}:
+            continue
+        side = _side(claim, versions, (conflicts[number].this, conflicts[number].other), frequent)
+        if side is not None:
+            return number, side
+    return None
+
+
 def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[Claim]:
     """The claims with those that state the same fact with conflicting numbers joined into disputed claims.
 
@@ -400,18 +414,10 @@ def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[C
     # A third outlet's claim that gives one side's number joins that side ("19 people were injured" of a second
     # outlet), so the body does not print one side of a dispute shown below it.
     for c in top:
-        if id(c) in home:
-            continue
-        articles = {s.article.id for s in c.claim.statements}
-        for number, versions in versions_of.items():
-            values = (conflicts[number].this, conflicts[number].other)
-            if articles & {s.article.id for version in versions for x in version for s in x.claim.statements}:
-                continue
-            side = _side(c, versions, values, frequent)
-            if side is not None:
-                versions[side].append(c)
-                home[id(c)] = number
-                break
+        found = None if id(c) in home else _dispute_to_join(c, versions_of, conflicts, frequent)
+        if found is not None:
+            versions_of[found[0]][found[1]].append(c)
+            home[id(c)] = found[0]
     # A statement inside another claim that gives one side's number ("..., and 19 people were injured" of a claim
     # printed for its other fact) puts its outlet on that side too; the claim keeps the rest.
     for c in candidates:
@@ -421,16 +427,11 @@ def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[C
             if statement is c.claim.representative or not numbers(statement.text):
                 continue
             alone = Candidate(Claim([statement]), frozenset(content_terms(statement.text)), 0.0, c.article_rank)
-            for number, versions in versions_of.items():
-                taken = {s.article.id for version in versions for x in version for s in x.claim.statements}
-                if statement.article.id in taken:
-                    continue
-                side = _side(alone, versions, (conflicts[number].this, conflicts[number].other), frequent)
-                if side is not None:
-                    versions[side].append(alone)
-                    rest = [s for s in c.claim.statements if s is not statement]
-                    c.claim = replace(label_claim(Claim(rest)), lead=c.claim.lead if c.claim.lead in rest else None)
-                    break
+            found = _dispute_to_join(alone, versions_of, conflicts, frequent)
+            if found is not None:
+                versions_of[found[0]][found[1]].append(alone)
+                rest = [s for s in c.claim.statements if s is not statement]
+                c.claim = replace(label_claim(Claim(rest)), lead=c.claim.lead if c.claim.lead in rest else None)
     out = [c.claim for c in candidates if id(c) not in home]
     for number, versions in versions_of.items():
         statements = [s for version in versions for c in version for s in c.claim.statements]
