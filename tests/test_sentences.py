@@ -61,3 +61,10 @@ def test_lowercase_after_a_stop_does_not_split() -> None:
 def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("") == []
     assert split_sentences("\n\n  \n") == []
+
+
+def test_a_word_ending_in_an_accented_letter_is_no_initial() -> None:
+    assert split_sentences("He thanked his fiancée. Premier Ines Vell spoke next.") == [
+        "He thanked his fiancée.",
+        "Premier Ines Vell spoke next.",
+    ]

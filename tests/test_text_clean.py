@@ -74,3 +74,51 @@ def test_a_place_and_a_colon_is_a_dateline() -> None:
     )
     assert strip_dateline('He said: "We will go on with it."') == 'He said: "We will go on with it."'
     assert strip_dateline("Halvik: Talks stall.") == "Halvik: Talks stall."  # too little would be left
+
+
+def test_agency_bracketed_place_and_live_update_labels_are_datelines() -> None:
+    from newsloom.text.clean import strip_dateline
+
+    assert strip_dateline("(Meridian Wire) \u2013 The port of Halvik reopened on Monday.") == (
+        "The port of Halvik reopened on Monday."
+    )
+    assert strip_dateline("Halvik (KD), March 28 (MW) A court jailed the former port director.") == (
+        "A court jailed the former port director."
+    )
+    assert strip_dateline("HALVIK (MW) A court jailed the former port director.") == (
+        "A court jailed the former port director."
+    )
+    assert strip_dateline("[HALVIK] A court jailed the former port director.") == (
+        "A court jailed the former port director."
+    )
+    assert strip_dateline("The Latest on the Halvik fire (all times local): Officials say three were arrested.") == (
+        "Officials say three were arrested."
+    )
+    # a name with its abbreviation, and brackets in a sentence, are no dateline
+    assert strip_dateline("The Kaldorian Port Authority (KPA) Director Ines Vell said it reopened.") == (
+        "The Kaldorian Port Authority (KPA) Director Ines Vell said it reopened."
+    )
+    assert strip_dateline("Police (who were there) said the man left.") == "Police (who were there) said the man left."
+
+
+def test_a_headline_glued_to_the_start_of_the_text_is_taken_off() -> None:
+    from newsloom.text.clean import without_title
+
+    title = "Kaldorian Senate Stays With Coalition As Opposition Gains Seats"
+    assert without_title(f"{title} The coalition will keep the senate for two more years.", title) == (
+        "The coalition will keep the senate for two more years."
+    )
+    assert without_title(f"{title}\n\nThe coalition kept the senate.", title) == "The coalition kept the senate."
+    glued = "Port reopens after storm HALVIK (MW) \u2014 Port reopens after storm, officials said."
+    assert (
+        without_title(glued, "Port reopens after storm")
+        == "HALVIK (MW) \u2014 Port reopens after storm, officials said."
+    )
+    # a lead that goes on with the title's words is the lead, and a title that is the whole text stays
+    assert without_title("Storm hits coast, killing three people in Vell.", "Storm hits coast") == (
+        "Storm hits coast, killing three people in Vell."
+    )
+    assert without_title("Storm hits coast Monday as three died in Vell.", "Storm hits coast") == (
+        "Storm hits coast Monday as three died in Vell."
+    )
+    assert without_title("Storm hits coast", "Storm hits coast") == "Storm hits coast"

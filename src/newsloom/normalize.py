@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from newsloom.model import Article
 from newsloom.text.checks import id_problem, repair_unicode
-from newsloom.text.clean import clean_line, clean_text, strip_outlet_suffix
+from newsloom.text.clean import clean_line, clean_text, strip_outlet_suffix, without_title
 from newsloom.text.language import detect_language, language_tag
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import fold
@@ -58,7 +58,7 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
     article = valid_unicode(article)
     outlet = clean_line(article.outlet) or outlet_of(article)
     title = strip_outlet_suffix(clean_line(article.title), outlet)[:MAX_TITLE_CHARS]
-    text = clean_text(article.text[: max_text_chars * 2])
+    text = without_title(clean_text(article.text[: max_text_chars * 2]), title)
     if len(text) > max_text_chars:
         raise EmptyArticle(f"text is {len(text):,} characters, over the {max_text_chars:,} limit")
     if not title and not text:

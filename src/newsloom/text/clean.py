@@ -77,6 +77,38 @@ def strip_outlet_suffix(title: str, outlet: str | None = None) -> str:
     return title
 
 
+_WORD_CHARS = re.compile(r"\w+")
+
+
+def without_title(text: str, title: str) -> str:
+    """The text without the headline a scraper glued to its start ("Senate Holds Vote Senators voted on ..." ->
+    "Senators voted on ..."): the title's words, in order, opening the text and followed by more text. A title that
+    is the whole text, or a lead that only begins like the title, is left alone."""
+    wanted = _WORD_CHARS.findall(title.casefold())
+    if len(wanted) < 3:
+        return text
+    found = list(_WORD_CHARS.finditer(text[: len(title) * 2 + 40].casefold()))
+    if len(found) <= len(wanted) or [m.group() for m in found[: len(wanted)]] != wanted:
+        return text
+    after = text[found[len(wanted) - 1].end() :]
+    rest = after.lstrip(" .:|\u2013\u2014-\n!?")
+    if len(rest.split()) < 3:
+        return text
+    # Where the title ends: a line break or a stop, or (a headline in title case) a new capital. "Storm hits
+    # coast, killing 3" or "Storm hits coast Monday" goes on with the lead's own sentence: that is the lead.
+    if (
+        "\n" in after[: len(after) - len(rest)]
+        or after[:1] in ".:|!?\u2013\u2014-"
+        or after.lstrip()[:1] in "\u2013\u2014|"
+    ):
+        return rest
+    if strip_dateline(rest) != rest:  # "... election NEW YORK (AP) — Ex-Trump attorney ...": a dateline starts the lead
+        return rest
+    long_words = [w for w in title.split() if len(w) >= 4]
+    title_case = bool(long_words) and sum(w[:1].isupper() for w in long_words) >= 0.8 * len(long_words)
+    return rest if title_case and rest[:1].isupper() else text
+
+
 def word_count(text: str) -> int:
     return len(text.split())
 
@@ -92,7 +124,22 @@ _DATELINE = re.compile(
 
 # "Noida: Social media posts ..." and "New Delhi: The court ...": a place and a colon, as many sites open a report.
 _COLON_DATELINE = re.compile(
-    r"^[A-Z][a-z\u00e0-\u00ff'\u2019-]+(?: [A-Z][a-z\u00e0-\u00ff'\u2019-]+){0,2}:\s+(?=[A-Z\"\u201c])"
+    r"^[A-Z][A-Za-z\u00e0-\u00ff'\u2019-]+(?: [A-Z][A-Za-z\u00e0-\u00ff'\u2019-]+){0,2}:\s+(?=[A-Z\"\u201c])"
+)
+# "(Reuters) - Montana's ..." and "Edinburgh (UK), March 28 (IANS) A Catalan ...": the agency in brackets, with or
+# without the place and date before it and a dash after it.
+_AGENCY_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .'\u2019-]{1,40}\s*|[A-Z][\w .'\u2019-]{1,40}(?:\s*\([^)]{1,20}\))?,\s*"
+    + _MONTH
+    + r"\s+\d{1,2}\s*)?"
+    r"\([A-Z][\w .&/-]{1,30}\)\s*(?:[\u2014\u2013-]{1,2}\s*)?(?=[A-Z\"\u201c])"
+)
+
+
+# "[LAUSANNE] Usain Bolt lost ..." and "The Latest on the collapse of a bridge (all times local): Officials say ...":
+# a bracketed place, and the running-story label of live updates.
+_KICKER = re.compile(
+    r"^(?:\[[A-Z][A-Z .'\u2019-]{1,40}\]\s*|The Latest(?: on [^:]{1,160}?)?(?:\s*\(all times local\))?:\s+)"
 )
 
 
@@ -101,4 +148,8 @@ def strip_dateline(sentence: str) -> str:
     stripped = _DATELINE.sub("", sentence, count=1)
     if stripped == sentence:
         stripped = _COLON_DATELINE.sub("", sentence, count=1)
+    if stripped == sentence:
+        stripped = _AGENCY_DATELINE.sub("", sentence, count=1)
+    if stripped == sentence:
+        stripped = _KICKER.sub("", sentence, count=1)
     return stripped if len(stripped.split()) >= 4 and stripped[:1].isupper() else sentence

@@ -20,7 +20,7 @@ ABBREVIATIONS = frozenset(
 
 _BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])""")
 _UNCASED_BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[^\W_])""")
-_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_LAST_WORD = re.compile(r"(?<!\w)([A-Za-z][A-Za-z.]*)\.$")  # a whole word: "fiancée." ends no "e." initial
 
 
 def _is_abbreviation(before: str) -> bool:
