@@ -128,7 +128,12 @@ def test_photo_captions_and_promotion_are_no_statements() -> None:
         "In this May 24, 2031, file photo, Mayor Elena Varga speaks at the Tessel Bridge.",
         "Image copyright Meridian Wire Image caption The bridge was shut on Tuesday.",
         "For more on the Tessel Bridge, head over to our transport page.",
+        "A: The bridge will stay shut until the engineers say it is safe.",
     ):
         assert JUNK.search(furniture), furniture
-    for statement in ("In this case the photo was real, police said.", "The council met in this hall on Monday."):
+    for statement in (
+        "In this case the photo was real, police said.",
+        "The council met in this hall on Monday.",
+        "A council of ten met on Monday.",
+    ):
         assert not JUNK.search(statement), statement

@@ -45,7 +45,9 @@ JUNK = re.compile(
     # "Crawls of supported ... sites".
     r"\bfor more (on|about|information)\b|\bhead over to\b|\bread more\b|\bwatch the video\b|^crawls of\b|"
     # Photo captions: "In this May 24, 2016, file photo, ...", "Image copyright Getty Images Image caption ...".
-    r"^in this (?:(?!the\b|a\b)[\w,'.-]+ ){0,8}photo\b|\bimage (copyright|caption)\b)",
+    r"^in this (?:(?!the\b|a\b)[\w,'.-]+ ){0,8}photo\b|\bimage (copyright|caption)\b|"
+    # An interview's question or answer ("Q: ...", "A: ..."): an answer read without its question says little.
+    r"^[QA]:\s)",
     re.IGNORECASE,
 )
 

@@ -610,10 +610,17 @@ def numbers_in_dispute(
     The numbers must play the same part: the same unit (or none), both levels or both changes ("1.6 metres over
     flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree), the same thing
     counted when both say what they count ("six students" and "eight counts" do not disagree), and a year is
-    compared with nothing but a year.
+    compared with nothing but a year. And they must be of one time: a statement dated to another year, day or
+    weekday ("a $315 million jackpot in 2002", "the shares closed at $31 on Friday") tells of another moment than one
+    dated otherwise or not at all ("this week's $540 million jackpot", "$34 on Monday").
     """
     shared = set(terms_a & terms_b) - frequent - MEASURES
     if not shared:
+        return None
+    dates_a, dates_b = facts_of(text_a).dates, facts_of(text_b).dates
+    if {d for d in dates_a if d.startswith("year:")} != {d for d in dates_b if d.startswith("year:")}:
+        return None
+    if date_conflicts(facts_of(text_a), facts_of(text_b)):
         return None
     near_a, near_b = numbers_near(text_a, shared), numbers_near(text_b, shared)
     if not near_a or not near_b:
