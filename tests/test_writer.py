@@ -328,6 +328,10 @@ def test_a_number_is_read_with_its_unit_and_its_role() -> None:
         ("The storm cut power to 40,000 homes for 12 hours.", "The storm cut power to homes for 12 days.", False),
         ("The quake killed 12 people in the valley.", "The quake killed 1987 people in the valley.", False),
         ("Prices at the port rose 3 percent in May.", "Prices at the port rose 5 percent in May.", True),
+        # another moment: a jackpot of another year, a share price of another day
+        ("The Vell lottery jackpot reached $315 million in 2029.", "The Vell lottery jackpot is $540 million.", False),
+        ("Halvik Port shares closed at $31 on Friday.", "Halvik Port shares closed at $34 on Monday.", False),
+        ("Halvik Port shares closed at $31 on Friday.", "Halvik Port shares closed at $34 on Friday.", True),
     ],
 )
 def test_numbers_of_different_units_or_roles_are_no_dispute(first: str, second: str, disputed: bool) -> None:
@@ -630,4 +634,74 @@ def test_a_tight_budget_cuts_the_events_own_sentence_at_a_clause_break() -> None
     first = brief.dek or brief.sentences()[0]  # a brief of one claim says it in the body
     assert first.text.startswith("A court in Halvik on Tuesday sentenced")
     assert first.words() <= 30 and {c.article_id for c in first.sources} == {"a", "b"}
+    assert all(s.label == "supported" for s in check_brief(brief, articles).sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "limit", "expected"),
+    [
+        (  # a trailing adjunct goes; the words before it end well ("for two more years", not "for")
+            "Republicans will keep control of the Kaldorian senate for at least two more years, after losses in "
+            "Vell, Tarvel and Ostrin that the opposition had hoped to win.",
+            20,
+            "Republicans will keep control of the Kaldorian senate for at least two more years.",
+        ),
+        (  # a clause the sentence goes on after is no place to end
+            "The ferry Maren Star, which sailed from Lorran at noon with 300 passengers, was towed back to port.",
+            14,
+            None,
+        ),
+        (  # a participle with the toll: the event's own words are left
+            "A fire tore through a warehouse in Halvik on Tuesday, killing 18 workers and injuring five others.",
+            12,
+            "A fire tore through a warehouse in Halvik on Tuesday.",
+        ),
+        (
+            "The state broadcaster aired the first recording of the rebel leader in a year, a move meant to end "
+            "rumours of his death.",
+            16,
+            "The state broadcaster aired the first recording of the rebel leader in a year.",
+        ),
+    ],
+)
+def test_a_sentence_is_cut_only_where_it_can_end(sentence: str, limit: int, expected: str | None) -> None:
+    from newsloom.write.sections import clipped
+
+    assert clipped(sentence, limit) == expected
+
+
+def test_a_dek_tells_the_event_up_to_the_figure_the_outlets_dispute() -> None:
+    """Two outlets open on the fire with different tolls: the claim is disputed, yet its sentence is the event. The
+    dek says it up to the toll, citing the outlet whose words it prints; the tolls are shown where sources differ."""
+    from newsloom.analyze.checker import check_brief
+
+    articles = prepared(
+        [
+            Article(
+                id="a",
+                title="Warehouse fire in Halvik",
+                text=(
+                    "A fire tore through a grain warehouse in the port of Halvik on Tuesday, killing 18 workers and "
+                    "injuring five others. Firefighters fought the blaze for six hours. The owner, Tarvel Grain, "
+                    "said its insurance would cover the damage."
+                ),
+                outlet="Meridian Wire",
+            ),
+            Article(
+                id="b",
+                title="Halvik warehouse blaze kills 19",
+                text=(
+                    "A fire tore through a grain warehouse in the port of Halvik on Tuesday, killing 19 workers. "
+                    "The mayor of Halvik declared a day of mourning. Police have opened an inquiry into the cause."
+                ),
+                outlet="Coastal Times",
+            ),
+        ]
+    )
+    brief = write_brief(articles, max_words=100)
+    assert brief.dek is not None
+    assert {c.article_id for c in brief.dek.sources} == {"a", "b"} and brief.dek.attributed_to is None
+    assert brief.dek.text.startswith("A fire tore through a grain warehouse in the port of Halvik on Tuesday")
+    assert not numbers(brief.dek.text)
+    assert sorted(sorted(numbers(v.text)) for d in brief.differences for v in d.versions) == [["18", "5"], ["19"]]
     assert all(s.label == "supported" for s in check_brief(brief, articles).sentences)

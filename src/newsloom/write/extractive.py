@@ -4,7 +4,8 @@ Sentences of different articles that state the same fact are aligned into claims
 corroborated, single-source or disputed. The brief an editor would sign is then put together:
 
 - a neutral headline of at most 14 words, from the most representative title;
-- a dek: the best-supported opening statement of what happened;
+- a dek: the best-supported opening statement of what happened, cut at a clause break when it runs over the budget
+  or when the outlets dispute a figure in it (the event is told up to the figure);
 - body paragraphs: what happened, details, who said what, context; claims ranked by support, position, the
   article's centrality and the story's common vocabulary (``newsloom.write.select``), each adding something new;
   a single-source sentence is introduced with "According to OUTLET, ..." (its citation still points at the article);
@@ -14,7 +15,8 @@ corroborated, single-source or disputed. The brief an editor would sign is then 
   the coverage.
 
 The word budget covers every sentence printed (dek, body, versions, timeline lines); when it binds, the least
-supported content goes first: claims are taken best first until the budget is spent, the timeline takes what is left.
+supported content goes first: claims are taken best first until the budget is spent (the last words take the next
+claim cut at a clause break, when one leaves a whole statement), the timeline takes what is left.
 """
 
 from __future__ import annotations
@@ -137,30 +139,55 @@ def _difference_words(candidate: Candidate) -> int:
     return sum(len(min(v, key=lambda s: s.position).text.split()) for v in candidate.claim.versions)
 
 
-def _dek(candidates: Sequence[Candidate], settings: WriterSettings, budget: int) -> Candidate | None:
-    """The best-supported statement of what happened: an opening sentence that stands alone."""
-    fitting = [
-        c
-        for c in candidates
-        if c.claim.label != "disputed"
-        and c.words() <= min(settings.max_dek_words, budget)
-        and stands_alone(c.text)
-        and c.words() >= settings.min_sentence_words
-    ]
-    openers = [c for c in fitting if c.claim.lead_position <= 1]
-    best = openers or fitting
-    # The most central opening statement, cut at a clause break, rather than a lesser one that fits whole: with a
-    # tight budget the event's own sentence is often the long one.
+def _dek(
+    candidates: Sequence[Candidate], settings: WriterSettings, budget: int
+) -> tuple[Candidate | None, Candidate | None]:
+    """The story's most central statement of what happened: the best opening sentence that stands alone, cut at a
+    clause break when it runs over the budget (with a tight budget the event's own sentence is often the long one).
+
+    An opening sentence whose figure the outlets dispute ("killing 18 people" / "19 dead") still tells the event: the
+    dek says it up to the disputed figure ("A fire tore through a karaoke lounge on Tuesday."), citing the outlets of
+    that version, and the figures are shown where sources differ. Returned with the candidate it was cut from."""
     limit = min(settings.max_dek_words, budget)
-    top = next(
-        (c for c in candidates if c.claim.label != "disputed" and c.claim.lead_position <= 1 and stands_alone(c.text)),
-        None,
-    )
-    if top is not None and top.words() > limit and (not best or candidates.index(best[0]) > candidates.index(top)):
-        shorter = clipped(top.text, limit)
-        if shorter is not None:
-            return _clipped_candidate(top, shorter)
-    return best[0] if best else None
+    options = []
+    for candidate in candidates:
+        if not stands_alone(candidate.text) or candidate.words() < settings.min_sentence_words:
+            continue
+        if candidate.claim.label == "disputed":
+            part = _undisputed_part(candidate, limit)
+        elif candidate.words() > limit:
+            shorter = clipped(candidate.text, limit)
+            part = _clipped_candidate(candidate, shorter) if shorter is not None else None
+        else:
+            part = candidate
+        if part is not None and part.words() >= settings.min_sentence_words:
+            options.append((part, candidate))
+    openers = [option for option in options if option[1].claim.lead_position <= 1]
+    return (openers or options)[0] if options else (None, None)
+
+
+def _undisputed_part(candidate: Candidate, limit: int) -> Candidate | None:
+    """A disputed claim's sentence up to the clause break before its first disputed value, citing every statement
+    that says as much; None when no break comes before it."""
+    lead = candidate.claim.representative
+    values = {value for conflict in candidate.claim.conflicts for value in (conflict.this, conflict.other) if value}
+    found = [m.start() for v in values for m in re.finditer(rf"(?<!\w){re.escape(v)}(?!\w)", lead.text)]
+    if not found:
+        return None
+    shorter = clipped(lead.text, min(limit, len(lead.text[: min(found)].split()) - 1))
+    if shorter is None:
+        return None
+    # Every outlet whose sentence holds all of the part's words states it, whichever figure it gives after.
+    wanted = set(content_terms(shorter))
+    short = Statement(lead.article, lead.position, shorter)
+    statements = [
+        short if s is lead else s
+        for s in candidate.claim.statements
+        if s is lead or wanted <= set(content_terms(s.text))
+    ]
+    several = len({s.source_key for s in statements}) > 1
+    claim = Claim(statements=statements, label="corroborated" if several else "single-source", lead=short)
+    return replace(candidate, claim=claim, _numbers=None)
 
 
 def _clipped_candidate(candidate: Candidate, text: str) -> Candidate:
@@ -366,7 +393,7 @@ def write_brief(
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}
 
-    dek = _dek(candidates, settings, budget)
+    dek, dek_from = _dek(candidates, settings, budget)
     used = 0
     taken: list[Candidate] = []
     if dek is not None:
@@ -388,7 +415,9 @@ def write_brief(
     rest = list(candidates)
     while queue or rest:
         candidate = queue.pop() if queue else _next_best(rest, taken, weights, printed_at)
-        if candidate is dek or not adds_something(candidate, taken, weights, meaning):
+        if candidate is dek or (candidate is dek_from and candidate.claim.label != "disputed"):
+            continue  # said in the dek (a disputed claim's figures are still shown where sources differ)
+        if candidate is not dek_from and not adds_something(candidate, taken, weights, meaning):
             continue
         leaning = not stands_alone(candidate.text)
         before = candidate.claim.representative
@@ -416,6 +445,13 @@ def write_brief(
                 continue
             sentence = _sentence(candidate.claim, sources, leaning, story_text)
             words = sentence.words()
+            if used + words > budget and not leaning:
+                # The words left take the sentence up to a clause break: what it says first, whole.
+                shorter = clipped(candidate.text, budget - used - (words - candidate.words()))
+                if shorter is not None and shorter != candidate.text:
+                    candidate = _clipped_candidate(candidate, shorter)
+                    sentence = _sentence(candidate.claim, sources, leaning, story_text)
+                    words = sentence.words()
             if used + words > budget:
                 follows.pop(id(candidate), None)
                 continue

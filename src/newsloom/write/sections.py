@@ -70,11 +70,23 @@ def neutral(headline: str) -> bool:
 
 
 # Where a sentence may end early and still say something whole: before a trailing clause (", but ...", ", according
-# to ...", ", saying ...") or a semicolon; not before a clause inside the sentence (", which ...", a dash), after
-# which the sentence goes on.
+# to ...", ", saying ...") or a semicolon; not before a clause inside the sentence, after which the sentence goes on.
 _CLAUSE_END = re.compile(
-    r",\s(?=(?:but|while|although|though|according|saying|adding|prompting|forcing|leaving)\b)|;\s",
+    r",\s(?=(?:but|while|although|though|according|saying|adding|prompting|forcing|leaving)\b)|;\s"
+    # ... and before a trailing adjunct (", after Democratic losses in ...", " \u2014 the first since ..."), unless it
+    # is a parenthesis the sentence goes on after (_GOES_ON)
+    r"|,\s(?=(?:after|amid|as|following|despite|citing|marking|making|sending|bringing|ending|raising|with|when|"
+    r"killing|injuring|wounding|destroying|damaging|displacing|"
+    r"where|which|who|in\s+a\s+move|a\s+(?:move|decision|step|sign|day)|days|weeks|hours|"
+    r"the\s+(?:first|latest|biggest|largest|highest|worst|most|second|third))\b)"
+    r"|\s[\u2014\u2013]\s",
     re.IGNORECASE,
+)
+# A clause set off by commas or dashes inside the sentence: the sentence goes on after it ("The storm, which hit on
+# Monday, has killed three"; "Ostrava \u2014 a city of 300,000 \u2014 voted").
+_GOES_ON = re.compile(
+    r"^[^,;\u2014\u2013]{0,120}?(?:,|\s[\u2014\u2013])\s+(?:that|to|was|were|is|are|has|have|had|will|would|could|"
+    r"can|said|says|told|did|does)\b"
 )
 
 
@@ -87,9 +99,15 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     if len(words) <= limit:
         return sentence
     head = " ".join(words[: limit + 1])
-    end = _last_break(head, _CLAUSE_END, least)
-    if end is None:
+    text = " ".join(words)
+    breaks = [
+        m.start()
+        for m in _CLAUSE_END.finditer(head)
+        if len(head[: m.start()].split()) >= least and not _GOES_ON.match(text[m.end() :])
+    ]
+    if not breaks:
         return None
+    end = breaks[-1]
     cut = _without_closing_stopwords(head[:end].rstrip(" ,;:")).rstrip(" ,;:")
     if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2:
         return None
@@ -121,9 +139,19 @@ def _last_break(head: str, breaks: re.Pattern[str], least: int) -> int | None:
 def _without_closing_stopwords(text: str) -> str:
     """The text without the small words it would end on: never "of", "the", "to"."""
     tail = text.split()
-    while tail and fold(tail[-1].strip(",;:")) in STOPWORDS:
+    while tail and fold(tail[-1].strip(",;:")) in _CLOSING_NEVER:
         tail.pop()
     return " ".join(tail)
+
+
+# Words no sentence or headline ends on: articles, prepositions, conjunctions, auxiliaries, possessives. (Not the
+# search stopwords: "for two more years" or "on Monday" ends a sentence well.)
+_CLOSING_NEVER = frozenset(
+    "a an the of to for in on at by with from into onto about as than and or but nor so that which who whom whose "
+    "its their his her our your my is are was were be been being has have had will would could should can may "
+    "might must do does did not if while when where because after before since until despite amid via per "
+    "against between among toward towards under over through without within this these those such".split()
+)
 
 
 _SITE_SEPARATOR = re.compile(r"\s+(\||-|\u2013|\u2014|\u00b7)\s+(?=[^|\u2013\u2014\u00b7]*$)")
