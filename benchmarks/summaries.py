@@ -15,8 +15,14 @@ Every system's text is cut to the same number of words. The brief's citation sha
 cited article) and, when ``newsloom.analyze.checker`` is installed, the share of its sentences that the checker
 labels supported are printed too, with briefs per second against the time of normalizing the same articles.
 
-Run ``python benchmarks/summaries.py --dataset multinews_dev`` (250 words) or ``--dataset wcep_small_mds`` (40 words);
-``--write-docs`` records the table in docs/benchmarks.md between the "summaries" markers.
+Run ``python benchmarks/summaries.py --dataset multinews_dev`` (250 words), ``--dataset multinews_dev --words 100`` or
+``--dataset wcep_small_mds`` (40 words); ``--write-docs`` records the table in docs/benchmarks.md between the
+"summaries" markers (one section per set and budget).
+
+Beside ROUGE it counts what an editor would: the fill rate (words printed / budget, and the share of briefs filling at
+least 95% when the sources hold twice the budget), the share of briefs whose dek is the story's most central opening
+statement (judged here, apart from the writer), deks and paragraphs opening on a pronoun, and "According to X"
+sentences that another outlet also states (the statement matcher, ``newsloom.analyze.compare``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import argparse
 import importlib
 import json
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -33,9 +40,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsloom.analyze.compare import SentenceMatcher
 from newsloom.model import Article, Brief, Sentence
 from newsloom.normalize import EmptyArticle, normalize
 from newsloom.syndication import SyndicationIndex
+from newsloom.text.clean import strip_dateline
 from newsloom.text.terms import STOPWORDS, content_terms, words
 from newsloom.write.extractive import write_brief
 from newsloom.write.settings import WriterSettings
@@ -255,6 +264,79 @@ def brief_sentences(brief: Brief) -> list[Sentence]:
     return brief.all_sentences()
 
 
+# -- what an editor would count ------------------------------------------------------------------------------------
+
+# A paragraph (or the dek) opening on a pronoun leans on a sentence the reader was not given.
+DANGLING = re.compile(r"^[\"\u201c]?(?:He|She|They|It|His|Her|Their|Its|Him|Them)\b")
+
+
+def most_central_opening(articles: Sequence[Article], matcher: SentenceMatcher) -> str | None:
+    """The story's most central statement, judged apart from the writer: among the first two sentences of every
+    article (datelines off), the one closest in words to the rest of the story (the other articles' sentences, or,
+    for a one-article story, the article's other sentences)."""
+    openings = [(a.id, strip_dateline(s)) for a in articles for s in a.sentences[:2] if usable(s)]
+    if not openings:
+        return None
+    pool = [(a.id, s) for a in articles for s in a.sentences if usable(s)]
+    several = len({a.id for a in articles}) > 1
+    scores = matcher.similarity_matrix([text for _, text in openings], [text for _, text in pool])
+    best, best_score = None, -1.0
+    for row, (article_id, text) in enumerate(openings):
+        columns = [j for j, (other, _) in enumerate(pool) if (other != article_id if several else pool[j][1] != text)]
+        score = float(scores[row, columns].mean()) if columns else 0.0
+        if score > best_score:
+            best, best_score = text, score
+    return best
+
+
+def states(matcher: SentenceMatcher, claim: str, sentence: str) -> bool:
+    """Whether ``sentence`` states ``claim``: most of the claim's weighted terms, and no conflict with it."""
+    relation = matcher.relate(claim, sentence)
+    return relation.covers >= 0.7 and not relation.conflicts
+
+
+def editor_counts(brief: Brief, articles: Sequence[Article], budget: int) -> dict[str, float]:
+    """Fill, dek centrality, dangling pronouns and attributions another outlet also states, for one brief."""
+    matcher = SentenceMatcher().fit(s for a in articles for s in a.sentences)
+    printed = brief.all_sentences()
+    words = sum(s.words() for s in printed)
+    holds = sum(len(s.split()) for a in articles for s in a.sentences if usable(s)) >= 2 * budget
+    counts = {
+        "briefs": 1.0,
+        "fill": min(1.0, words / budget),
+        "holding": float(holds),
+        "filled": float(holds and words >= 0.95 * budget),
+        "dangling": 0.0,
+        "openings": 0.0,
+        "attributions": 0.0,
+        "stated_elsewhere": 0.0,
+        "central_dek": 0.0,
+    }
+    dek = brief.dek or (brief.paragraphs[0][0] if brief.paragraphs and brief.paragraphs[0] else None)
+    central = most_central_opening(articles, matcher)
+    if dek is not None and central is not None:
+        counts["central_dek"] = float(
+            max(matcher.similarity(dek.claim, central), matcher.covers(dek.claim, central)) >= 0.6
+        )
+    openings = [dek] if brief.dek else []
+    openings += [paragraph[0] for paragraph in brief.paragraphs if paragraph]
+    counts["openings"] = len(openings)
+    counts["dangling"] = sum(1 for s in openings if DANGLING.match(s.claim))
+    for sentence in brief.sentences():
+        if not sentence.attributed_to:
+            continue
+        counts["attributions"] += 1
+        own = {c.outlet for c in sentence.sources}
+        if any(
+            states(matcher, sentence.claim, other)
+            for article in articles
+            if article.display_outlet not in own
+            for other in article.sentences
+        ):
+            counts["stated_elsewhere"] += 1
+    return counts
+
+
 def load_checker() -> Callable[..., Any] | None:
     try:
         module = importlib.import_module("newsloom.analyze.checker")
@@ -290,6 +372,8 @@ def run(
         brief = write_brief(articles, max_words=budget, settings=settings)
         scores["newsloom"].seconds += time.perf_counter() - start
         written = brief_sentences(brief)
+        for name, value in editor_counts(brief, articles, budget).items():
+            totals[name] = totals.get(name, 0.0) + value
         outputs["newsloom"] = [s.text for s in written]
         totals["sentences"] += len(written)
         totals["cited"] += sum(1 for s in written if s.sources)
@@ -349,6 +433,19 @@ def table(scores: dict[str, Scores], totals: dict[str, float], stories: int, bud
         )
     else:
         lines.append("- checker: not run (newsloom.analyze.checker not installed, or --no-check)")
+    if totals.get("briefs"):
+        briefs = totals["briefs"]
+        lines += [
+            f"- fill: the brief prints {totals['fill'] / briefs:.1%} of the budget on average; "
+            f"{totals['filled'] / max(totals['holding'], 1):.1%} of the {int(totals['holding'])} briefs whose "
+            "sources hold twice the budget fill at least 95% of it (target 95%)",
+            f"- dek = the story's most central opening statement (judged apart from the writer, "
+            f"`most_central_opening`): {totals['central_dek'] / briefs:.1%} of briefs",
+            f"- dek and paragraphs opening on a pronoun (He, She, It, They, His ...): {int(totals['dangling'])} of "
+            f"{int(totals['openings'])} (target 0)",
+            f'- "According to X" sentences another outlet also states (statement matcher: covers 0.7, no '
+            f"conflict): {int(totals['stated_elsewhere'])} of {int(totals['attributions'])} (target 0)",
+        ]
     if scores["newsloom"].seconds and totals["normalize_seconds"]:
         ratio = scores["newsloom"].seconds / totals["normalize_seconds"]
         lines.append(
@@ -402,7 +499,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         from throughput import write_docs
 
-        write_docs(args.write_docs, section, f"summaries-{args.dataset}", f"Summaries: {args.dataset}")
+        marker, title = f"summaries-{args.dataset}", f"Summaries: {args.dataset}"
+        if budget != REFERENCE_WORDS[args.dataset]:
+            marker, title = f"{marker}-{budget}", f"{title} at {budget} words"
+        write_docs(args.write_docs, section, marker, title)
         print(f"\nwrote {args.write_docs}")
     return 0
 
