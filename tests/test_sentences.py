@@ -68,3 +68,13 @@ def test_a_word_ending_in_an_accented_letter_is_no_initial() -> None:
         "He thanked his fiancée.",
         "Premier Ines Vell spoke next.",
     ]
+
+
+def test_a_stop_glued_to_the_next_sentence_ends_it() -> None:
+    text = "Waves were possible near Halvik.The warning center said so (as before).On Tuesday, it ended. Mr.Vell left."
+    assert split_sentences(text) == [
+        "Waves were possible near Halvik.",
+        "The warning center said so (as before).",
+        "On Tuesday, it ended.",
+        "Mr.Vell left.",
+    ]

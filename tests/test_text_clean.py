@@ -122,3 +122,18 @@ def test_a_headline_glued_to_the_start_of_the_text_is_taken_off() -> None:
         "Storm hits coast Monday as three died in Vell."
     )
     assert without_title("Storm hits coast", "Storm hits coast") == "Storm hits coast"
+
+
+def test_a_record_without_a_title_takes_the_headline_line_that_opens_its_text() -> None:
+    from newsloom.text.clean import title_from_text
+
+    assert title_from_text("Port Of Halvik Reopens\n\nThe port reopened on Monday after the storm.") == (
+        "Port Of Halvik Reopens",
+        "The port reopened on Monday after the storm.",
+    )
+    for text in (
+        "The port reopened on Monday.\n\nShips queued at the quay.",  # a sentence opens the text
+        "By Ines Vell\n\nThe port reopened on Monday after the storm.",  # a byline
+        "Port Of Halvik Reopens",  # nothing after it
+    ):
+        assert title_from_text(text) == ("", text)

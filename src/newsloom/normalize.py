@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from newsloom.model import Article
 from newsloom.text.checks import id_problem, repair_unicode
-from newsloom.text.clean import clean_line, clean_text, strip_outlet_suffix, without_title
+from newsloom.text.clean import clean_line, clean_text, strip_outlet_suffix, title_from_text, without_title
 from newsloom.text.language import detect_language, language_tag
 from newsloom.text.sentences import split_sentences
 from newsloom.text.terms import fold
@@ -58,7 +58,10 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
     article = valid_unicode(article)
     outlet = clean_line(article.outlet) or outlet_of(article)
     title = strip_outlet_suffix(clean_line(article.title), outlet)[:MAX_TITLE_CHARS]
-    text = without_title(clean_text(article.text[: max_text_chars * 2]), title)
+    text = clean_text(article.text[: max_text_chars * 2])
+    if not title:
+        title, text = title_from_text(text)
+    text = without_title(text, title)
     if len(text) > max_text_chars:
         raise EmptyArticle(f"text is {len(text):,} characters, over the {max_text_chars:,} limit")
     if not title and not text:

@@ -109,6 +109,23 @@ def without_title(text: str, title: str) -> str:
     return rest if title_case and rest[:1].isupper() else text
 
 
+_NO_HEADLINE = re.compile(r"^by\s|\b(?:photo|image|getty|credit|copyright|updated|published)\b", re.IGNORECASE)
+_STOPPED = re.compile(r"[.!?:;,][\"'\u201d\u2019)\]]*$")
+
+
+def title_from_text(text: str) -> tuple[str, str]:
+    """(title, text) for a record that has no title: a first line of 3 to 20 words without a stop, followed by more
+    text, is the headline the page printed above the report ("Good Country Index Is Released\n\nThe latest ...").
+    Otherwise ("", text)."""
+    first, _, rest = text.partition("\n")
+    first, rest = first.strip(), rest.strip()
+    if not rest or not 3 <= len(first.split()) <= 20 or _STOPPED.search(first) or len(rest.split()) < 3:
+        return "", text
+    if _NO_HEADLINE.search(first):  # a byline or a picture credit opens the page, not the headline
+        return "", text
+    return first, rest
+
+
 def word_count(text: str) -> int:
     return len(text.split())
 

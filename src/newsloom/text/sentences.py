@@ -19,6 +19,11 @@ ABBREVIATIONS = frozenset(
 )
 
 _BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])""")
+# A stop glued to the next sentence, as some scrapers join paragraphs ("... to nearby islands.The Pacific Tsunami
+# Warning Center said ..."): after a small letter, a digit or a closing bracket, before a capitalised word.
+_GLUED_BOUNDARY = re.compile(
+    r"""((?<=[a-z0-9%)\]"\u201d\u2019])[.!?]+["'\u201d\u2019)\]]*)()(?=[A-Z][a-z]+\b)(?!Com\b|Net\b|Org\b)"""
+)
 _UNCASED_BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[^\W_])""")
 _LAST_WORD = re.compile(r"(?<!\w)([A-Za-z][A-Za-z.]*)\.$")  # a whole word: "fiancée." ends no "e." initial
 
@@ -36,8 +41,15 @@ def _is_abbreviation(before: str) -> bool:
 def split_paragraph(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
-    boundary = _BOUNDARY if any(ch.isupper() for ch in paragraph) else _UNCASED_BOUNDARY
-    for match in boundary.finditer(paragraph):
+    if any(ch.isupper() for ch in paragraph):
+        matches = sorted(
+            [*_BOUNDARY.finditer(paragraph), *_GLUED_BOUNDARY.finditer(paragraph)], key=lambda m: m.start()
+        )
+    else:
+        matches = list(_UNCASED_BOUNDARY.finditer(paragraph))
+    for match in matches:
+        if match.start() < start:
+            continue
         end = match.end(1)
         candidate = paragraph[start:end]
         if match.group(1).startswith(".") and _is_abbreviation(paragraph[start : match.start(1) + 1]):
