@@ -129,11 +129,14 @@ def test_photo_captions_and_promotion_are_no_statements() -> None:
         "Image copyright Meridian Wire Image caption The bridge was shut on Tuesday.",
         "For more on the Tessel Bridge, head over to our transport page.",
         "A: The bridge will stay shut until the engineers say it is safe.",
+        "Ines Vell is a Meridian Wire reporter covering ports, shipping and the coast.",
+        "Tomas Hale is a senior correspondent for the Coastal Times.",
     ):
         assert JUNK.search(furniture), furniture
     for statement in (
         "In this case the photo was real, police said.",
         "The council met in this hall on Monday.",
         "A council of ten met on Monday.",
+        "Ines Vell is a reporter's daughter who founded the Tessel Bridge trust.",
     ):
         assert not JUNK.search(statement), statement

@@ -47,7 +47,10 @@ JUNK = re.compile(
     # Photo captions: "In this May 24, 2016, file photo, ...", "Image copyright Getty Images Image caption ...".
     r"^in this (?:(?!the\b|a\b)[\w,'.-]+ ){0,8}photo\b|\bimage (copyright|caption)\b|"
     # An interview's question or answer ("Q: ...", "A: ..."): an answer read without its question says little.
-    r"^[QA]:\s)",
+    r"^[QA]:\s|"
+    # The writer's note: "Ines Vell is a Meridian Wire reporter covering ports and shipping."
+    r"^[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2} is an? (?:[\w-]+ ){0,4}(?:reporter|correspondent|writer|editor|columnist|"
+    r"contributor|journalist)\b(?: (?:covering|based|who|for|at)\b|[.,]))",
     re.IGNORECASE,
 )
 
