@@ -705,3 +705,57 @@ def test_a_dek_tells_the_event_up_to_the_figure_the_outlets_dispute() -> None:
     assert not numbers(brief.dek.text)
     assert sorted(sorted(numbers(v.text)) for d in brief.differences for v in d.versions) == [["18", "5"], ["19"]]
     assert all(s.label == "supported" for s in check_brief(brief, articles).sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "own"),
+    [
+        ("We're happy to report that the ferry Maren Star is back in service.", True),
+        ("In celebration, our video team edited every launch of the season.", True),
+        ("Please continue showing your support for the crew of the Maren Star.", True),
+        ("As a harbour pilot, I did not believe the storm would reach Halvik.", True),
+        ('"We will rebuild the quay," the mayor of Halvik said.', False),
+        ("The US coastguard towed the Maren Star back to Halvik.", False),
+        ("The pier was built after World War I by the port of Halvik.", False),
+    ],
+)
+def test_the_outlets_own_voice_is_no_news(sentence: str, own: bool) -> None:
+    from newsloom.write.select import own_voice
+
+    assert own_voice(sentence) is own
+
+
+def test_no_dek_speaks_as_the_outlet_or_is_a_line_without_a_stop() -> None:
+    """A page's promotion ("our video team ...") and a subhead inside the text are left out of the dek, which tells
+    the event; a text opening with its headline line gives the story its title."""
+    articles = prepared(
+        [
+            Article(
+                id="a",
+                title="",
+                text=(
+                    "Maren Star Back In Service After Fire\n\n"
+                    "Watch our video team's montage of every sailing\n\n"
+                    "In celebration, our video team edited every sailing of the Maren Star into one film.\n\n"
+                    "The ferry Maren Star returned to service between Halvik and Tarvel on Monday after a fire in "
+                    "March. The operator said repairs cost 2 million crowns. Sailings will run twice a day."
+                ),
+            ),
+        ]
+    )
+    assert articles[0].title == "Maren Star Back In Service After Fire"
+    brief = write_brief(articles, max_words=60)
+    dek = brief.dek or brief.sentences()[0]
+    assert dek.text.startswith("The ferry Maren Star returned to service")
+    assert brief.headline == "Maren Star Back In Service After Fire"
+
+
+def test_a_headline_made_from_the_dek_starts_at_its_subject() -> None:
+    from newsloom.write.sections import main_clause, shorten_headline
+
+    dek = (
+        "Before the first sailing of the season, the ferry Maren Star lost power off Halvik and drifted for two "
+        "hours toward the rocks of Tarvel Point."
+    )
+    assert shorten_headline(main_clause(dek)) == "The ferry Maren Star lost power off Halvik"
+    assert main_clause("In March, it sank.") == "In March, it sank."  # too little would be left

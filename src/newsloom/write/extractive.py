@@ -52,11 +52,13 @@ from newsloom.write.select import (
     merge_disputes,
     names_someone,
     needs_a_person,
+    own_voice,
     paired_marks,
     rank_claims,
     settled,
     stands_alone,
     tightened,
+    unfinished,
 )
 from newsloom.write.settings import Weights, WriterSettings
 
@@ -151,8 +153,13 @@ def _dek(
     limit = min(settings.max_dek_words, budget)
     options = []
     for candidate in candidates:
-        if not stands_alone(candidate.text) or candidate.words() < settings.min_sentence_words:
-            continue
+        if (
+            not stands_alone(candidate.text)
+            or candidate.words() < settings.min_sentence_words
+            or own_voice(candidate.text)
+            or unfinished(candidate.text)
+        ):
+            continue  # no dek leans on another sentence, speaks as the outlet, or is a line with no stop
         if candidate.claim.label == "disputed":
             part = _undisputed_part(candidate, limit)
         elif candidate.words() > limit:

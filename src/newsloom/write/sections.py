@@ -34,7 +34,7 @@ CLICKBAIT = re.compile(
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014-]\s+|:\s+")
 _HEADLINE_BREAKS = re.compile(
     r",\s|\s(?:as|after|while|when|which|who|amid|following|because|but|though|although|since|until|despite|"
-    r"before|where|with|said|says|according)\s",
+    r"before|where|with|said|says|according|and)\s",
     re.IGNORECASE,
 )
 
@@ -90,6 +90,9 @@ _GOES_ON = re.compile(
 )
 
 
+_DASH = re.compile(r"\s[\u2014\u2013]\s")
+
+
 def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     """The sentence cut at its last clause break within ``limit`` words ("A court sentenced Ma to four months in
     jail over a leak, legal documents showed, but he vowed to appeal" -> "A court sentenced Ma to four months in jail
@@ -100,10 +103,15 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
         return sentence
     head = " ".join(words[: limit + 1])
     text = " ".join(words)
+    dashes = len(_DASH.findall(text))
     breaks = [
         m.start()
         for m in _CLAUSE_END.finditer(head)
-        if len(head[: m.start()].split()) >= least and not _GOES_ON.match(text[m.end() :])
+        if len(head[: m.start()].split()) >= least
+        and not _GOES_ON.match(text[m.end() :])
+        # a dash ends the sentence only when it is its one dash: two set off a clause inside it ("the Privy Council
+        # - the final court of appeal - ruled ...")
+        and not (_DASH.fullmatch(m.group()) and dashes > 1)
     ]
     if not breaks:
         return None
@@ -150,7 +158,8 @@ _CLOSING_NEVER = frozenset(
     "a an the of to for in on at by with from into onto about as than and or but nor so that which who whom whose "
     "its their his her our your my is are was were be been being has have had will would could should can may "
     "might must do does did not if while when where because after before since until despite amid via per "
-    "against between among toward towards under over through without within this these those such".split()
+    "against between among toward towards under over through without within this these those such he she they we i"
+    "".split()
 )
 
 
@@ -197,6 +206,24 @@ def clean_title(title: str, outlet: str | None = None) -> str:
     return title
 
 
+# A sentence's opening clause that sets the scene before its subject ("Before the flight to his new home, Jack the
+# cat escaped ...", "Passing Janet Jackson, Rihanna now trails only Madonna"): no headline starts there.
+_LEADING_CLAUSE = re.compile(
+    r"^(?:before|after|when|while|as|although|though|if|because|since|despite|following|amid|during|in|on|at|"
+    r"with|by|passing|according to|earlier|later|last|this|for)\b[^,;:\"\u201c]{0,90},\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def main_clause(sentence: str) -> str:
+    """The sentence from its subject on: a leading scene-setting clause is left out (when 5 words or more remain)."""
+    found = _LEADING_CLAUSE.match(sentence)
+    if found is None or len(sentence[found.end() :].split()) < 5:
+        return sentence
+    rest = sentence[found.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
 def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, str | None]:
     """The most representative neutral title (shared terms with other independent reports), shortened if need be.
 
@@ -221,7 +248,7 @@ def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, 
         if neutral(headline) and len(headline.split()) >= 3:
             return headline, article.id
     if dek:
-        return shorten_headline(dek), None
+        return shorten_headline(main_clause(dek)), None
     fallback = next((a for a in articles if a.title), None)
     if fallback is not None:
         return shorten_headline(titles[fallback.id]), fallback.id

@@ -43,6 +43,32 @@ CONNECTIVE = re.compile(
     re.IGNORECASE,
 )
 _SPEAKER = re.compile(r"\b" + alternation(SPEAKER_VERBS) + r"\b", re.IGNORECASE)
+# The outlet speaking in its own voice, outside any quotation: "We're happy to report ...", "our video team edited
+# ...", "Please show your support ...", a columnist's "I did not believe ...". A report's facts are told in the
+# third person; these sentences are the outlet's promotion, comment or address to its readers, not news.
+_OWN_VOICE = re.compile(
+    r"\b(?:[Ww]e|[Ww]e[\u2019']re|[Ww]e[\u2019']ve|[Ww]e[\u2019']ll|[Oo]urs?|us|[Yy]ou|[Yy]our|[Yy]ou[\u2019']re|[Yy]ours|"
+    r"I|I[\u2019']m|I[\u2019']ve|[Mm]y|me)\b"
+    r"|^[Pp]lease\b"  # "us" in lower case only: "US" is the United States
+)
+_QUOTATION_SPAN = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]?")
+
+
+_FINISHED = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+
+
+def unfinished(text: str) -> bool:
+    """Whether the line ends without a stop: a headline, a subhead or a caption inside the text, not a sentence."""
+    return _FINISHED.search(text.rstrip()) is None
+
+
+def own_voice(text: str) -> bool:
+    """Whether the sentence speaks as the outlet (first or second person outside quotation marks)."""
+    unquoted = _REGNAL.sub(" ", _QUOTATION_SPAN.sub(" ", text))
+    return _OWN_VOICE.search(unquoted) is not None
+
+
+_REGNAL = re.compile(r"\b[A-Z][a-z]+ I\b")  # "World War I", "King Charles I": a numeral, not the writer
 
 
 @dataclass
@@ -116,6 +142,8 @@ def rank_claims(
             worth *= weights.connective
         if len(claim.text.split()) < weights.short_words:
             worth *= 0.5
+        if own_voice(claim.text) or unfinished(claim.text):
+            worth *= weights.own_voice
         out.append(Candidate(claim, found, worth, rank))
     out.sort(key=lambda c: (-c.worth, c.article_rank, c.claim.lead_position))
     return out

@@ -16,6 +16,9 @@ class Weights:
     needs_context: float = 1.0  # a sentence that leans on the one before it (printed only after it) keeps this share
     connective: float = 0.8  # ... and one opening with "But", "Also", "Meanwhile" this share
     short_words: int = 8  # a sentence shorter than this keeps half its worth
+    # ... one in the outlet's own voice ("we", "our", "you" outside quotes), or a line with no stop (a headline or
+    # a caption inside the text), this share
+    own_voice: float = 0.2
     redundant: float = 0.4  # term overlap (Jaccard) with a chosen claim above which a claim adds nothing new
     novelty: float = 0.0  # worth kept falls by this times the largest overlap with a chosen claim
     novelty_window: int = 40  # claims looked at, best first, when weighing what the chosen claims change
