@@ -447,7 +447,7 @@ def test_an_attributed_sentence_lowers_a_common_first_word_and_keeps_a_name() ->
     assert not {"Barriers", "Turnout", "Schools", "sandor", "governor", "kestrel"} & attributed
 
 
-def _demo_briefs() -> list[Brief]:
+def _demo_stories() -> dict[str, list[Article]]:
     from collections import defaultdict
 
     from conftest import DEMO
@@ -459,7 +459,29 @@ def _demo_briefs() -> list[Brief]:
     for item in assign_stories(read_file(DEMO / "articles.jsonl"), pipeline=pipeline):
         if isinstance(item, Article):
             stories[pipeline.story_of(item) or item.story_id or item.id].append(item)
-    return [write_brief(articles, story_id=story) for story, articles in sorted(stories.items())]
+    return dict(sorted(stories.items()))
+
+
+def _demo_briefs() -> list[Brief]:
+    return [write_brief(articles, story_id=story) for story, articles in _demo_stories().items()]
+
+
+def test_every_demo_dek_is_a_report_opening_on_the_event_not_a_detail() -> None:
+    """The dek is the first sentence of a report (or its first clause), the one the other outlets report most of:
+    not "The alarm was raised at 11:40 p.m. on Monday." nor "The fire broke out at about 2:15 p.m. ..." (second
+    sentences), and at 40 words too. (A one-article story whose first sentence is too long to print whole or cut
+    well, the review of a play, takes its next sentence that stands alone.)"""
+    for budget in (None, 40):
+        for story, articles in _demo_stories().items():
+            if len(articles) < 2:
+                continue
+            brief = write_brief(articles, story_id=story, max_words=budget)
+            dek = brief.dek or brief.sentences()[0]
+            opening = dek.claim.rstrip(".")
+            assert any(strip_dateline(a.sentences[0]).startswith(opening) for a in articles if a.sentences), (
+                f"{story}: {dek.text}"
+            )
+            assert "11:40" not in dek.text and "2:15" not in dek.text
 
 
 def test_each_section_heading_is_shown_once_and_what_happened_does_not_open_with_a_quote() -> None:
@@ -656,6 +678,13 @@ def test_a_tight_budget_cuts_the_events_own_sentence_at_a_clause_break() -> None
             12,
             "A fire tore through a warehouse in Halvik on Tuesday.",
         ),
+        (  # a second main clause goes; a list's ", and" is no clause break
+            "Floodwater poured into the Kaldorian town of Dunmere early on Thursday, and officials said 19 people "
+            "were injured.",
+            14,
+            "Floodwater poured into the Kaldorian town of Dunmere early on Thursday.",
+        ),
+        ("The storm hit the towns of Vell, Tarvel, and Ostrin on Monday and left thousands without power.", 12, None),
         (
             "The state broadcaster aired the first recording of the rebel leader in a year, a move meant to end "
             "rumours of his death.",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from newsloom.analyze.claims import ClaimSettings, align_claims
@@ -142,7 +142,10 @@ def _difference_words(candidate: Candidate) -> int:
 
 
 def _dek(
-    candidates: Sequence[Candidate], settings: WriterSettings, budget: int
+    candidates: Sequence[Candidate],
+    settings: WriterSettings,
+    budget: int,
+    reported: Callable[[Sequence[Candidate]], list[float]] | None = None,
 ) -> tuple[Candidate | None, Candidate | None]:
     """The story's most central statement of what happened: the best opening sentence that stands alone, cut at a
     clause break when it runs over the budget (with a tight budget the event's own sentence is often the long one).
@@ -169,8 +172,43 @@ def _dek(
             part = candidate
         if part is not None and part.words() >= settings.min_sentence_words:
             options.append((part, candidate))
-    openers = [option for option in options if option[1].claim.lead_position <= 1]
-    return (openers or options)[0] if options else (None, None)
+    # A report's first sentence tells its news; of the reports' first sentences, the dek is the one the other
+    # reports say most of (``reported``), the best-supported first among equals. A second sentence is a detail
+    # ("The alarm was raised at 11:40 p.m.") unless no report opens with a usable one.
+    # (Where the printed words stand in their article: a claim's other statements may open theirs.)
+    ledes = [option for option in options if option[0].claim.representative.position == 0]
+    pool = ledes or [option for option in options if option[0].claim.representative.position <= 1] or options
+    if not pool:
+        return None, None
+    if reported is None or len(pool) == 1:
+        return pool[0]
+    scores = reported([original for _, original in pool])
+    return pool[max(range(len(pool)), key=lambda i: (round(scores[i], 6), -i))]
+
+
+def _reported_by_others(
+    articles: Sequence[Article], matcher: SentenceMatcher, depth: int
+) -> Callable[[Sequence[Candidate]], list[float]]:
+    """How many of the story's outlets report each candidate, softly: one for each outlet stating it, and for every
+    other outlet the similarity of its closest sentence (among its first ``depth``). Words alone, as the matcher
+    reads them."""
+
+    def reported(candidates: Sequence[Candidate]) -> list[float]:
+        pool = [(a.source_key, sentence) for a in articles for sentence in a.sentences[:depth]]
+        if not pool:
+            return [0.0] * len(candidates)
+        similarity = matcher.similarity_matrix([c.text for c in candidates], [text for _, text in pool])
+        scores = []
+        for row, candidate in enumerate(candidates):
+            own = {s.source_key for s in candidate.claim.statements}
+            best: dict[str, float] = {}
+            for column, (source, _) in enumerate(pool):
+                if source not in own:
+                    best[source] = max(best.get(source, 0.0), float(similarity[row, column]))
+            scores.append(len(own) + sum(best.values()))  # its own outlets state it whole
+        return scores
+
+    return reported
 
 
 def _undisputed_part(candidate: Candidate, limit: int) -> Candidate | None:
@@ -400,7 +438,8 @@ def write_brief(
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}
 
-    dek, dek_from = _dek(candidates, settings, budget)
+    reported = _reported_by_others(reading, matcher, settings.sentences_per_article)
+    dek, dek_from = _dek(candidates, settings, budget, reported)
     used = 0
     taken: list[Candidate] = []
     if dek is not None:

@@ -73,6 +73,9 @@ def neutral(headline: str) -> bool:
 # to ...", ", saying ...") or a semicolon; not before a clause inside the sentence, after which the sentence goes on.
 _CLAUSE_END = re.compile(
     r",\s(?=(?:but|while|although|though|according|saying|adding|prompting|forcing|leaving)\b)|;\s"
+    # ... before a second main clause (", and emergency officials said ..."), when no other comma comes before it (a
+    # list's ", and" is no clause break: "Vell, Tarvel, and Ostrin")
+    r"|^[^,]*?(?P<and>,\s(?=and\s))"
     # ... and before a trailing adjunct (", after Democratic losses in ...", " \u2014 the first since ..."), unless it
     # is a parenthesis the sentence goes on after (_GOES_ON)
     r"|,\s(?=(?:after|amid|as|following|despite|citing|marking|making|sending|bringing|ending|raising|with|when|"
@@ -104,10 +107,11 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     head = " ".join(words[: limit + 1])
     text = " ".join(words)
     dashes = len(_DASH.findall(text))
+    found = [(m.start("and") if m.group("and") else m.start(), m) for m in _CLAUSE_END.finditer(head)]
     breaks = [
-        m.start()
-        for m in _CLAUSE_END.finditer(head)
-        if len(head[: m.start()].split()) >= least
+        at
+        for at, m in found
+        if len(head[:at].split()) >= least
         and not _GOES_ON.match(text[m.end() :])
         # a dash ends the sentence only when it is its one dash: two set off a clause inside it ("the Privy Council
         # - the final court of appeal - ruled ...")
