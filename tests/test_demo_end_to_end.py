@@ -160,7 +160,9 @@ def test_every_brief_sentence_is_stated_by_an_article_it_cites(demo: Demo) -> No
             assert sentence.sources, (story_id, sentence.text)
             cited = [demo.articles[c.article_id] for c in sentence.sources]
             assert all(a.story_id == story_id for a in cited), (story_id, sentence.text)
-            assert any(squeeze(sentence.claim) in squeeze(a.text) for a in cited), (story_id, sentence.text)
+            # a sentence cut at a clause break ends with a stop where its article goes on: its words are the article's
+            words = squeeze(sentence.claim).rstrip(".")
+            assert any(words in squeeze(a.text) for a in cited), (story_id, sentence.text)
             checked += 1
     assert checked >= 40
 
