@@ -685,6 +685,18 @@ def test_a_tight_budget_cuts_the_events_own_sentence_at_a_clause_break() -> None
             "Floodwater poured into the Kaldorian town of Dunmere early on Thursday.",
         ),
         ("The storm hit the towns of Vell, Tarvel, and Ostrin on Monday and left thousands without power.", 12, None),
+        (  # what a dated event came with, and what it was meant to do, go; "as many as" stays
+            "The former port director handed herself to the Halvik police on Wednesday as prosecutors began to "
+            "weigh the charges.",
+            14,
+            "The former port director handed herself to the Halvik police on Wednesday.",
+        ),
+        (
+            "Vestavia is joining Ostrenia in backing a fund for the river's farmers in an attempt to end the quarrel.",
+            14,
+            "Vestavia is joining Ostrenia in backing a fund for the river's farmers.",
+        ),
+        ("The governor said on Monday as many as 40 people had died in the storm on the coast.", 10, None),
         (
             "The state broadcaster aired the first recording of the rebel leader in a year, a move meant to end "
             "rumours of his death.",

@@ -79,10 +79,15 @@ _CLAUSE_END = re.compile(
     # ... and before a trailing adjunct (", after Democratic losses in ...", " \u2014 the first since ..."), unless it
     # is a parenthesis the sentence goes on after (_GOES_ON)
     r"|,\s(?=(?:after|amid|as|following|despite|citing|marking|making|sending|bringing|ending|raising|with|when|"
-    r"killing|injuring|wounding|destroying|damaging|displacing|"
+    r"killing|injuring|wounding|destroying|damaging|displacing|resulting|causing|triggering|sparking|"
     r"where|which|who|in\s+a\s+move|a\s+(?:move|decision|step|sign|day)|days|weeks|hours|"
     r"the\s+(?:first|latest|biggest|largest|highest|worst|most|second|third))\b)"
-    r"|\s[\u2014\u2013]\s",
+    r"|\s[\u2014\u2013]\s"
+    # ... and, with no comma, before what a dated event came with ("handed herself to police on Wednesday as
+    # authorities began ...") or what it was meant to do ("... in an attempt to make up for ...")
+    r"|(?<=day|ght|ing|eek|nth|ear)\s(?=(?:as(?!\s+(?:many|much|well|long|soon|far|part|of|a\s+result)\b)|after|amid|"
+    r"following|while)\s)"
+    r"|\s(?=in\s(?:an\s+attempt|a\s+bid|a\s+move|an\s+effort|response)\b)",
     re.IGNORECASE,
 )
 # A clause set off by commas or dashes inside the sentence: the sentence goes on after it ("The storm, which hit on
