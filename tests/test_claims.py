@@ -131,6 +131,9 @@ def test_photo_captions_and_promotion_are_no_statements() -> None:
         "A: The bridge will stay shut until the engineers say it is safe.",
         "Ines Vell is a Meridian Wire reporter covering ports, shipping and the coast.",
         "Tomas Hale is a senior correspondent for the Coastal Times.",
+        "Judge Ines Vell is shown in this June 27, 2031 file photo.",
+        "Ines Vell (left) and Tomas Hale (Photo: Provided)",
+        "The goal is to fix all broken links on the web.",
     ):
         assert JUNK.search(furniture), furniture
     for statement in (

@@ -78,3 +78,12 @@ def test_a_stop_glued_to_the_next_sentence_ends_it() -> None:
         "On Tuesday, it ended.",
         "Mr.Vell left.",
     ]
+
+
+def test_a_day_or_zone_after_a_clock_time_stays_with_it() -> None:
+    text = "They were last seen at 5:30 p.m. Monday near the bridge. The search ended at 9 a.m. Police left."
+    assert split_sentences(text) == [
+        "They were last seen at 5:30 p.m. Monday near the bridge.",
+        "The search ended at 9 a.m.",
+        "Police left.",
+    ]

@@ -94,6 +94,10 @@ def test_agency_bracketed_place_and_live_update_labels_are_datelines() -> None:
     assert strip_dateline("The Latest on the Halvik fire (all times local): Officials say three were arrested.") == (
         "Officials say three were arrested."
     )
+    assert strip_dateline("CLOSE Police confirmed the two missing teens were found.") == (
+        "Police confirmed the two missing teens were found."
+    )
+    assert strip_dateline("CLOSE to 300 homes were evacuated in Vell.") == "CLOSE to 300 homes were evacuated in Vell."
     # a name with its abbreviation, and brackets in a sentence, are no dateline
     assert strip_dateline("The Kaldorian Port Authority (KPA) Director Ines Vell said it reopened.") == (
         "The Kaldorian Port Authority (KPA) Director Ines Vell said it reopened."

@@ -46,6 +46,11 @@ JUNK = re.compile(
     r"\bfor more (on|about|information)\b|\bhead over to\b|\bread more\b|\bwatch the video\b|^crawls of\b|"
     # Photo captions: "In this May 24, 2016, file photo, ...", "Image copyright Getty Images Image caption ...".
     r"^in this (?:(?!the\b|a\b)[\w,'.-]+ ){0,8}photo\b|\bimage (copyright|caption)\b|"
+    # ... "Judge X is shown in this June 27, 2011 file photo.", "Liberty German (left) and ... (Photo: Provided)"
+    r"\b(?:is|are) (?:shown|seen|pictured) in (?:this|a) (?:[\w,'.-]+ ){0,8}photo\b|\((?:photo|image|file photo):|"
+    r"\((?:left|right|center|centre|top|bottom)\)|"
+    # A web archive's page furniture: "These crawls are part of an effort to archive pages ...".
+    r"\bthese crawls\b|\barchived? pages\b|\bbroken links on the web\b|"
     # An interview's question or answer ("Q: ...", "A: ..."): an answer read without its question says little.
     r"^[QA]:\s|"
     # The writer's note: "Ines Vell is a Meridian Wire reporter covering ports and shipping."

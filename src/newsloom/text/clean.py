@@ -154,9 +154,10 @@ _AGENCY_DATELINE = re.compile(
 
 
 # "[LAUSANNE] Usain Bolt lost ..." and "The Latest on the collapse of a bridge (all times local): Officials say ...":
-# a bracketed place, and the running-story label of live updates.
+# a bracketed place, and the running-story label of live updates; and a video player's "CLOSE" button.
 _KICKER = re.compile(
-    r"^(?:\[[A-Z][A-Z .'\u2019-]{1,40}\]\s*|The Latest(?: on [^:]{1,160}?)?(?:\s*\(all times local\))?:\s+)"
+    r"^(?:CLOSE\s+(?=[A-Z][a-z])|\[[A-Z][A-Z .'\u2019-]{1,40}\]\s*"
+    r"|The Latest(?: on [^:]{1,160}?)?(?:\s*\(all times local\))?:\s+)"
 )
 
 

@@ -25,6 +25,11 @@ _GLUED_BOUNDARY = re.compile(
     r"""((?<=[a-z0-9%)\]"\u201d\u2019])[.!?]+["'\u201d\u2019)\]]*)()(?=[A-Z][a-z]+\b)(?!Com\b|Net\b|Org\b)"""
 )
 _UNCASED_BOUNDARY = re.compile(r"""([.!?]+["'\u201d\u2019)\]]*)(\s+)(?=["'\u201c\u2018(\[]?[^\W_])""")
+_CLOCK = re.compile(r"\b[ap]\.m\.$")
+_DAY_AFTER = re.compile(
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d"
+    r"|(?:ET|EST|EDT|PT|PST|PDT|CT|CST|CDT|GMT|UTC|BST|CET)\b"
+)
 _LAST_WORD = re.compile(r"(?<!\w)([A-Za-z][A-Za-z.]*)\.$")  # a whole word: "fiancée." ends no "e." initial
 
 
@@ -54,6 +59,8 @@ def split_paragraph(paragraph: str) -> list[str]:
         candidate = paragraph[start:end]
         if match.group(1).startswith(".") and _is_abbreviation(paragraph[start : match.start(1) + 1]):
             continue
+        if _CLOCK.search(paragraph, 0, match.end(1)) and _DAY_AFTER.match(paragraph, match.end()):
+            continue  # "missing since 5:30 p.m. Monday": the day belongs to the time
         if candidate.strip():
             sentences.append(candidate.strip())
         start = match.end()
