@@ -143,3 +143,33 @@ def test_photo_captions_and_promotion_are_no_statements() -> None:
         "Ines Vell is a reporter's daughter who founded the Tessel Bridge trust.",
     ):
         assert not JUNK.search(statement), statement
+
+
+def _labelled(*texts: str) -> str:
+    from newsloom.analyze.claims import label_claim
+    from newsloom.model import Article, Claim, Statement
+
+    statements = [
+        Statement(Article(id=f"a{i}", title="", text=text, outlet=f"Outlet {i}"), 0, text)
+        for i, text in enumerate(texts)
+    ]
+    return label_claim(Claim(statements)).label
+
+
+def test_a_negation_or_another_day_disputes_only_a_sentence_that_says_the_same_otherwise() -> None:
+    # the same sentence, flipped or on another day: a dispute
+    assert _labelled("The Tessel Bridge will not reopen on Monday.", "The Tessel Bridge will reopen on Monday.") == (
+        "disputed"
+    )
+    assert _labelled(
+        "Ines Vell is next due in the Halvik court on Oct. 18.", "Ines Vell is next due in the Halvik court on Oct. 6."
+    ) == ("disputed")
+    # worded apart: another remark, not a dispute
+    assert _labelled(
+        "It's not clear whether the repair of the Tessel Bridge was fully carried out.",
+        "It is unclear whether the bridge repair plan was fully carried out, the newspaper noted.",
+    ) == ("corroborated")
+    assert _labelled(
+        "Sergeant Ines Vell said on Wednesday the Halvik case is a double homicide investigation.",
+        "Sergeant Ines Vell would not identify the bodies at a press conference on Tuesday in Halvik.",
+    ) == ("corroborated")

@@ -31,7 +31,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsloom.analyze.compare import Meanings, SentenceMatcher, conflicts_between, facts_of, sentence_encoder
+from newsloom.analyze.compare import (
+    Facts,
+    Meanings,
+    SentenceMatcher,
+    conflicts_between,
+    facts_of,
+    sentence_encoder,
+)
 from newsloom.analyze.entities import article_texts, respell, spelling_variants
 from newsloom.model import Article, Claim, Conflict, Statement
 from newsloom.text.clean import strip_dateline
@@ -227,6 +234,18 @@ def _across_languages(
     return links
 
 
+# A negation or another day is a dispute only between two sentences that say the same otherwise ("will not reopen
+# on Monday" / "will reopen on Monday"). Between sentences worded apart, it is another remark: "It's not clear
+# whether ..." / "It is unclear whether ...", "Riley said Wednesday ..." / "... in a press conference Tuesday".
+_ONLY_WHEN_ALIKE = frozenset({"negation", "date"})
+
+
+def _alike(a: Facts, b: Facts) -> bool:
+    """Most of the two sentences' content words are the same (Jaccard 0.5)."""
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) >= 0.5 * len(union)
+
+
 def label_claim(claim: Claim) -> Claim:
     """Split a claim's statements into versions that agree, and label it disputed, corroborated or single-source."""
     versions: list[list[Statement]] = []
@@ -235,7 +254,12 @@ def label_claim(claim: Claim) -> Claim:
         mine = facts_of(statement.text)
         home = None
         for version in versions:
-            clash = conflicts_between(mine, facts_of(version[0].text), same_statement=True)
+            theirs = facts_of(version[0].text)
+            clash = [
+                c
+                for c in conflicts_between(mine, theirs, same_statement=True)
+                if c.kind not in _ONLY_WHEN_ALIKE or _alike(mine, theirs)
+            ]
             if not clash:
                 home = version
                 break
