@@ -151,39 +151,49 @@ def _dek(
     clause break when it runs over the budget (with a tight budget the event's own sentence is often the long one).
 
     An opening sentence whose figure the outlets dispute ("killing 18 people" / "19 dead") still tells the event: the
-    dek says it up to the disputed figure ("A fire tore through a karaoke lounge on Tuesday."), citing the outlets of
-    that version, and the figures are shown where sources differ. Returned with the candidate it was cut from."""
+    dek says it up to the disputed figure ("A fire tore through a karaoke lounge on Tuesday."), citing every outlet
+    that says as much, and the figures are shown where sources differ. Returned with the candidate it was cut from."""
     limit = min(settings.max_dek_words, budget)
-    options = []
-    for candidate in candidates:
-        if (
-            not stands_alone(candidate.text)
-            or candidate.words() < settings.min_sentence_words
-            or own_voice(candidate.text)
-            or unfinished(candidate.text)
-        ):
-            continue  # no dek leans on another sentence, speaks as the outlet, or is a line with no stop
-        if candidate.claim.label == "disputed":
-            part = _undisputed_part(candidate, limit)
-        elif candidate.words() > limit:
-            shorter = clipped(candidate.text, limit)
-            part = _clipped_candidate(candidate, shorter) if shorter is not None else None
-        else:
-            part = candidate
-        if part is not None and part.words() >= settings.min_sentence_words:
-            options.append((part, candidate))
     # A report's first sentence tells its news; of the reports' first sentences, the dek is the one the other
     # reports say most of (``reported``), the best-supported first among equals. A second sentence is a detail
-    # ("The alarm was raised at 11:40 p.m.") unless no report opens with a usable one.
-    # (Where the printed words stand in their article: a claim's other statements may open theirs.)
-    ledes = [option for option in options if option[0].claim.representative.position == 0]
-    pool = ledes or [option for option in options if option[0].claim.representative.position <= 1] or options
+    # ("The alarm was raised at 11:40 p.m.") unless no report opens with a usable one. (Where the printed words
+    # stand in their article: a claim's other statements may open theirs.)
+    pool: list[tuple[Candidate, Candidate]] = []
+    for deepest in (0, 1, None):
+        for candidate in candidates:
+            position = candidate.claim.representative.position
+            if deepest is None or position <= deepest:
+                part = _dek_option(candidate, settings, limit)
+                if part is not None:
+                    pool.append((part, candidate))
+        if pool:
+            break
     if not pool:
         return None, None
     if reported is None or len(pool) == 1:
         return pool[0]
     scores = reported([original for _, original in pool])
     return pool[max(range(len(pool)), key=lambda i: (round(scores[i], 6), -i))]
+
+
+def _dek_option(candidate: Candidate, settings: WriterSettings, limit: int) -> Candidate | None:
+    """The candidate as a dek within ``limit`` words (cut, or told up to a disputed figure), or None: no dek leans on
+    another sentence, speaks as the outlet, is a line with no stop, or is too short."""
+    if (
+        not stands_alone(candidate.text)
+        or candidate.words() < settings.min_sentence_words
+        or own_voice(candidate.text)
+        or unfinished(candidate.text)
+    ):
+        return None
+    if candidate.claim.label == "disputed":
+        part = _undisputed_part(candidate, limit)
+    elif candidate.words() > limit:
+        shorter = clipped(candidate.text, limit)
+        part = _clipped_candidate(candidate, shorter) if shorter is not None else None
+    else:
+        part = candidate
+    return part if part is not None and part.words() >= settings.min_sentence_words else None
 
 
 def _reported_by_others(

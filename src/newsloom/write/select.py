@@ -51,7 +51,6 @@ _OWN_VOICE = re.compile(
     r"I|I[\u2019']m|I[\u2019']ve|[Mm]y|me)\b"
     r"|^[Pp]lease\b"  # "us" in lower case only: "US" is the United States
 )
-_QUOTATION_SPAN = re.compile(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]?")
 
 
 _FINISHED = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
@@ -64,7 +63,7 @@ def unfinished(text: str) -> bool:
 
 def own_voice(text: str) -> bool:
     """Whether the sentence speaks as the outlet (first or second person outside quotation marks)."""
-    unquoted = _REGNAL.sub(" ", _QUOTATION_SPAN.sub(" ", text))
+    unquoted = _REGNAL.sub(" ", _QUOTED.sub(" ", text))
     return _OWN_VOICE.search(unquoted) is not None
 
 
