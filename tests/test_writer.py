@@ -318,6 +318,9 @@ def test_a_number_is_read_with_its_unit_and_its_role() -> None:
     assert level["flood"] == {StatedNumber("4.2", "metr", relative=False)}
     words = numbers_near("Three people were injured in the blast", {"injur"})
     assert words["injur"] == {StatedNumber("3", "", relative=False)}
+    # A day of the month is a date, not a count: "on Dec. 12" and "12 December" state no number of launches.
+    assert numbers_near("The rocket was launched on Dec. 12 from the coast", {"launch"}) == {}
+    assert numbers_near("On 12 December the rocket was launched", {"launch"}) == {}
 
 
 @pytest.mark.parametrize(
@@ -328,6 +331,7 @@ def test_a_number_is_read_with_its_unit_and_its_role() -> None:
         ("The storm cut power to 40,000 homes for 12 hours.", "The storm cut power to homes for 12 days.", False),
         ("The quake killed 12 people in the valley.", "The quake killed 1987 people in the valley.", False),
         ("Prices at the port rose 3 percent in May.", "Prices at the port rose 5 percent in May.", True),
+        ("The rocket was launched on Dec. 12 at 9:00 am.", "The rocket was launched at 9:00 am.", False),
         # another moment: a jackpot of another year, a share price of another day
         ("The Vell lottery jackpot reached $315 million in 2029.", "The Vell lottery jackpot is $540 million.", False),
         ("Halvik Port shares closed at $31 on Friday.", "Halvik Port shares closed at $34 on Monday.", False),

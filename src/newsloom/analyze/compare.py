@@ -568,6 +568,10 @@ class StatedNumber:
         return not self.unit and self.value.isdigit() and 1800 <= int(self.value) <= 2100
 
 
+def _is_month(token: str) -> bool:
+    return token in MONTHS or token.rstrip(".") in _MONTH_ABBREVIATIONS
+
+
 def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[StatedNumber]]:
     """For each term, the numbers stated within ``reach`` words of it ("19 people were injured": injur -> 19)."""
     tokens = words(text)
@@ -575,10 +579,10 @@ def numbers_near(text: str, terms: set[str], reach: int = 4) -> dict[str, set[St
     stated: list[StatedNumber | None] = []
     for index, token in enumerate(tokens):
         value = token if _DIGITS.fullmatch(token) else NUMBER_WORDS.get(token)
-        if value is None:
-            stated.append(None)
-            continue
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if value is None or _is_month(tokens[index - 1] if index else "") or _is_month(following):
+            stated.append(None)  # not a number, or a day of the month: "on Dec. 12", "12 December"
+            continue
         unit = stems[index + 1] if following and stems[index + 1] in MEASURES else ""
         after = tokens[index + 1 : index + 4]
         before = tokens[max(0, index - 2) : index]
