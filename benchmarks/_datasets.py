@@ -24,7 +24,7 @@ from newsloom.drivers.pipeline import normalize_all
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_CACHE = Path.home() / ".cache" / "newsloom-bench"
-DATASETS = ("giveme5w1h", "uci", "mstream_newsT")
+DATASETS = ("giveme5w1h", "uci", "mstream_newsT", "multinews_dev_mix")
 
 
 @dataclass(frozen=True)

@@ -119,14 +119,22 @@ class Desk:
         return self.encoder
 
     def embed(self, articles: Sequence[Article]) -> list[np.ndarray | None]:
-        """The articles' embeddings for the story stage, in one batch (None each on the fast path)."""
+        """The articles' embeddings for the story stage, in one batch (None each on the fast path, and for an
+        article in a language the encoder does not read: see ``newsloom.embeddings.reads``)."""
         encoder = self.choose_encoder(articles)
+        out: list[np.ndarray | None] = [None] * len(articles)
         if encoder is None or not articles:
-            return [None] * len(articles)
-        from newsloom.embeddings import article_text
+            return out
+        from newsloom.embeddings import article_text, reads
 
         words = self.cluster_settings.embedding_words
-        return list(encoder.encode([article_text(a, max_words=words) for a in articles]))
+        read = [i for i, a in enumerate(articles) if reads(encoder, a.language)]
+        if read:
+            for i, row in zip(
+                read, encoder.encode([article_text(articles[i], max_words=words) for i in read]), strict=True
+            ):
+                out[i] = row
+        return out
 
     # -- the verbs ---------------------------------------------------------------------------------------------------
     def restore(self, store: Store) -> None:

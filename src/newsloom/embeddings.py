@@ -52,6 +52,27 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> Embeddings: ...
 
 
+# Languages written in the Latin alphabet: an English model's word pieces still read their names, numbers and
+# shared words. In other scripts nearly every piece is unknown to it and all texts of one language look alike.
+LATIN_SCRIPT_LANGUAGES = frozenset(
+    """en fr de es it pt nl ca gl eu oc co lb rm fy af sq cs sk pl sl hr bs sr ro hu fi et lv lt mt is ga gd cy br
+    da no nb nn sv fo tr az uz tk id ms tl jv su vi sw so ha yo ig zu xh eo la""".split()
+)
+
+
+def reads(encoder: object, language: str | None) -> bool:
+    """Whether the encoder's space means something for texts in that language (unknown languages are read).
+
+    An encoder lists the languages it was trained on in ``languages`` (None: any); a text in another language
+    gets no embedding, and the story stage compares it by its terms and names alone, rather than by a vector that
+    sets every text of that language side by side.
+    """
+    known = getattr(encoder, "languages", None)
+    if known is None or not language:
+        return True
+    return language.split("-")[0].lower() in known
+
+
 def article_text(article: Article, max_words: int = 100) -> str:
     """What to embed for a story: the headline, then the lead of the text, at most ``max_words`` words in all.
 
@@ -102,6 +123,7 @@ class MiniLMEncoder:
 
     name = "minilm"
     dimensions = 384
+    languages: frozenset[str] | None = LATIN_SCRIPT_LANGUAGES
 
     def __init__(
         self,
@@ -200,6 +222,8 @@ class MultilingualEncoder:
 
     name = "multilingual"
     dimensions = 512
+    # The 16 languages of its training data (Chinese in both scripts).
+    languages: frozenset[str] | None = frozenset("ar zh nl en fr de it ja ko pl pt es th tr ru".split())
 
     def __init__(self, threads: int = 2) -> None:
         if threads < 1:
@@ -230,6 +254,7 @@ class HashedEncoder:
     """
 
     name = "hashed"
+    languages: frozenset[str] | None = None  # words of any language
 
     def __init__(self, dimensions: int = 1024) -> None:
         if dimensions < 2:

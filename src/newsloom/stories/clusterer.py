@@ -71,7 +71,7 @@ class StoryClusterer:
         follow = self.resolve(follow) if follow else None
         story = self.stories.get(follow) if follow else None
         if story is None and follow is None:
-            story = self._best_story(description, moment, embedding)
+            story = self._best_story(description, moment, embedding, article.language)
         if story is None:
             story = StoryProfile(id=follow or story_id_for(article.id))
             self.stories[story.id] = story
@@ -86,6 +86,7 @@ class StoryClusterer:
             article_id=article.id,
             core_size=settings.split_core,
             segment_terms=settings.segment_terms,
+            language=article.language,
         )
         for term in story.terms.keys() - before:
             self._postings[term].add(story.id)
@@ -186,6 +187,7 @@ class StoryClusterer:
             vector=None if tail.vector is None else tail.vector.copy(),
             core=Segment(dict(tail.terms), None if tail.vector is None else tail.vector.copy(), tail.count),
             settled=(tail.first_seen, tail.last_seen),
+            languages=set(story.languages),
         )
         before = set(story.terms)
         for term, weight in tail.terms.items():
@@ -261,7 +263,8 @@ class StoryClusterer:
         score = self._cosine(self._story_weights(story), self._story_weights(other))  # over the smaller story
         a, b = story.centroid(), other.centroid()
         if a is not None and b is not None:
-            score = self._blend(score, float(a @ b))
+            across = story.languages and other.languages and not story.languages & other.languages
+            score = self._across(float(a @ b)) if across else self._blend(score, float(a @ b))
         gap = 0.0
         if None not in (story.first_seen, story.last_seen, other.first_seen, other.last_seen):
             start = max(story.first_seen, other.first_seen)  # type: ignore[type-var]
@@ -285,6 +288,7 @@ class StoryClusterer:
         for term in before - combined.keys():
             self._unpost(term, survivor.id)
         survivor.articles += merged.articles
+        survivor.languages |= merged.languages
         for moment in (merged.first_seen, merged.last_seen):
             if moment is not None:
                 survivor.first_seen = moment if survivor.first_seen is None else min(survivor.first_seen, moment)
@@ -308,7 +312,7 @@ class StoryClusterer:
         story = self.stories[story_id]
         description = describe(article, self.settings)
         decay = self._decay(story.gap_days(epoch_seconds(article.published)))
-        return self._match(description, story, embedding) * decay
+        return self._match(description, story, embedding, language=article.language) * decay
 
     def changes(self) -> StoryChanges:
         """The state to persist since the last call, and cool down stories that went quiet."""
@@ -424,11 +428,18 @@ class StoryClusterer:
         embedding: np.ndarray | None,
         weighted: tuple[dict[str, float], float] | None = None,
         names: list[str] | None = None,
+        language: str | None = None,
     ) -> float:
         """The undecayed match score: term cosine, blended with the embedding cosine when both sides have one
-        (``weighted`` and ``names``: the article's, when the caller has them already)."""
-        score = self._similarity(weighted or self._weighted(description), story)
+        (``weighted`` and ``names``: the article's, when the caller has them already).
+
+        An article in a language none of the story's reports is in shares no words with it but its names, and those
+        are spelt otherwise or written in another script: there the embedding cosine alone decides."""
         centroid = story.centroid() if embedding is not None else None
+        across = language is not None and story.languages and language not in story.languages
+        if centroid is not None and embedding is not None and across:
+            return self._across(float(centroid @ embedding))
+        score = self._similarity(weighted or self._weighted(description), story)
         if centroid is not None and embedding is not None:
             score = self._blend(score, float(centroid @ embedding))
         return score * self._name_factor(description_names(description) if names is None else names, story)
@@ -437,6 +448,12 @@ class StoryClusterer:
         floor, weight = self.settings.dense_floor, self.settings.dense_weight
         dense = max(0.0, (cosine - floor) / (1.0 - floor))
         return (1.0 - weight) * lexical + weight * dense
+
+    def _across(self, cosine: float) -> float:
+        """The match score of two sides in different languages: the embedding cosine alone, rescaled as in the
+        blend, so that it meets the same threshold."""
+        floor = self.settings.dense_floor
+        return max(0.0, (cosine - floor) / (1.0 - floor))
 
     def _candidates(self, description: dict[str, float], embedding: np.ndarray | None) -> list[StoryProfile]:
         idf = self._idf
@@ -463,7 +480,11 @@ class StoryClusterer:
         return [self.stories[s] for s in found if s in self.stories]
 
     def _best_story(
-        self, description: dict[str, float], moment: float | None, embedding: np.ndarray | None
+        self,
+        description: dict[str, float],
+        moment: float | None,
+        embedding: np.ndarray | None,
+        language: str | None = None,
     ) -> StoryProfile | None:
         threshold = self.settings.threshold if embedding is None else self.settings.dense_threshold
         best, best_score = None, threshold
@@ -472,7 +493,7 @@ class StoryClusterer:
             decay = self._decay(story.gap_days(moment))
             if decay < best_score:
                 continue
-            score = self._match(description, story, embedding, weighted, names) * decay
+            score = self._match(description, story, embedding, weighted, names, language) * decay
             if score >= best_score:
                 best, best_score = story, score
         return best

@@ -80,6 +80,7 @@ class StoryProfile:
     tail: Segment = field(default_factory=Segment)  # reports since the last drift check
     settled: tuple[float | None, float | None] = (None, None)  # the span of its reports outside the tail
     compared_at: int = 0  # its articles when the second look last compared it with the other stories
+    languages: set[str] = field(default_factory=set)  # the languages its reports are in (when known)
     _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
     _names: int = -1  # how many of its terms are names (-1: to count again)
     _norm: float = 0.0
@@ -94,7 +95,10 @@ class StoryProfile:
         article_id: str | None = None,
         core_size: int = 0,
         segment_terms: int = 100,
+        language: str | None = None,
     ) -> None:
+        if language:
+            self.languages.add(language)
         if vector is not None:
             self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
         add_terms(self.terms, description, keep)
@@ -183,6 +187,8 @@ class StoryProfile:
             state["tail"] = self.tail.to_state()
         if self.compared_at:
             state["compared_at"] = self.compared_at
+        if self.languages:
+            state["languages"] = sorted(self.languages)
         if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
             state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": dict(self._weighted)}
         return state
@@ -202,6 +208,7 @@ class StoryProfile:
             tail=Segment.from_state(state.get("tail")),
             settled=(settled[0], settled[1]),
             compared_at=int(state.get("compared_at", 0)),
+            languages=set(state.get("languages", ())),
             _weighted=dict(weighted.get("terms", {})),
             _norm=float(weighted.get("norm", 0.0)),
             _norm_docs=int(weighted.get("documents", -1)),
