@@ -1,3 +1,5 @@
+import pytest
+
 from newsloom.text.clean import clean_line, clean_text, looks_like_html, strip_outlet_suffix, word_count
 
 
@@ -141,3 +143,22 @@ def test_a_record_without_a_title_takes_the_headline_line_that_opens_its_text() 
         "Port Of Halvik Reopens",  # nothing after it
     ):
         assert title_from_text(text) == ("", text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Please enable Javascript to watch this video Four people were arrested.", "Four people were arrested."),
+        ("Please turn on JavaScript. Media requires JavaScript to play.\n\nRescuers failed.", "Rescuers failed."),
+        (
+            "Media playback is unsupported on your device Media caption The minister spoke.",
+            "Media caption The minister spoke.",
+        ),
+        ("Please enable JavaScript\n\nThe river rose.", "The river rose."),
+        ("The site was rebuilt in JavaScript.", "The site was rebuilt in JavaScript."),
+    ],
+)
+def test_a_video_players_notice_at_the_start_of_a_line_is_dropped(raw: str, clean: str) -> None:
+    from newsloom.text.clean import clean_text
+
+    assert clean_text(raw) == clean

@@ -22,6 +22,16 @@ _FURNITURE = re.compile(
 )
 
 
+# Notices of a page's video player, left at the start of a line by scrapers: "Please enable Javascript to watch
+# this video Four people have been arrested ...", "Media playback is unsupported on your device Media caption ...".
+_PLAYER_NOTICE = re.compile(
+    r"^(?:(?:please )?(?:enable|turn on) javascript(?: to (?:watch|view|play) this video)?\.?"
+    r"|media requires javascript to play\.?|media playback is unsupported on your device"
+    r"|your browser does not support (?:the )?(?:html5 )?(?:video|audio)(?: (?:tag|element|player))?\.?)\s*",
+    re.IGNORECASE,
+)
+
+
 def looks_like_html(text: str) -> bool:
     return bool(re.search(r"<(p|div|br|span|a|b|i|em|strong|script|style)\b", text, re.IGNORECASE))
 
@@ -45,6 +55,8 @@ def clean_text(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line).strip()
+        while (notice := _PLAYER_NOTICE.match(line)) and notice.end():
+            line = line[notice.end() :]
         if line and _FURNITURE.match(line):
             continue
         lines.append(line)
