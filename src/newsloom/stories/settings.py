@@ -9,9 +9,10 @@ from dataclasses import dataclass
 class ClusterSettings:
     """Knobs of the story clusterer.
 
-    The thresholds and the blend were chosen by the grid search of ``benchmarks/tune_clusters.py`` on the three
-    development streams (full text, headlines, short texts), for the smallest margin over the best peer on each;
-    its latest table is in docs/benchmarks.md.
+    The thresholds and the blend were chosen by the grid search of ``benchmarks/tune_clusters.py`` on the four
+    development streams (full text, headlines, short texts, full text with neither headlines nor dates), for the
+    smallest margin over the best peer on each, each stream also left out in turn; its latest table is in
+    docs/benchmarks.md.
     """
 
     # "auto" (the default: MiniLM for a stream in English, the multilingual model when more than a fifth of its
@@ -35,8 +36,8 @@ class ClusterSettings:
     names_to_compare: int = 2  # names each side needs before a mismatch counts
     # Dense embeddings (when the article comes with one): the score blends the term cosine with the embedding
     # cosine, rescaled so that ``dense_floor`` (what two unrelated news texts score) counts as nothing.
-    dense_threshold: float = 0.3  # the threshold when the article has an embedding
-    dense_weight: float = 0.7
+    dense_threshold: float = 0.25  # the threshold when the article has an embedding
+    dense_weight: float = 0.5
     dense_floor: float = 0.2
     dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
     # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
