@@ -39,8 +39,15 @@ def fold(text: str) -> str:
     """Lower case without accents: 'Zelenskyy Élysée' -> 'zelenskyy elysee'."""
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Accents become combining marks, which are never ASCII: only the runs of other characters are read one by one.
+    return _NON_ASCII.sub(_without_marks, unicodedata.normalize("NFKD", text.lower()))
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _without_marks(run: re.Match[str]) -> str:
+    return "".join(ch for ch in run.group(0) if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
