@@ -87,3 +87,75 @@ def test_a_day_or_zone_after_a_clock_time_stays_with_it() -> None:
         "The search ended at 9 a.m.",
         "Police left.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("पुल फिर खुला। यह मार्च से बंद था।", "hi", ["पुल फिर खुला।", "यह मार्च से बंद था।"]),
+        ("هل ستصمد الهدنة؟ المحللون منقسمون.", "ar", ["هل ستصمد الهدنة؟", "المحللون منقسمون."]),
+        ("大桥周五重新开放。此前一直关闭。", "zh", ["大桥周五重新开放。", "此前一直关闭。"]),
+        ("橋は再開された。3月から閉鎖されていた。", "ja", ["橋は再開された。", "3月から閉鎖されていた。"]),
+        (
+            "市長は「離れない。」と述べた。住民は拍手した。",
+            "ja",
+            ["市長は「離れない。」と述べた。", "住民は拍手した。"],
+        ),
+        ("Ποιος θα πληρώσει\u037e Κανείς δεν απάντησε.", "el", ["Ποιος θα πληρώσει\u037e", "Κανείς δεν απάντησε."]),
+        (
+            "« C'est notre ville. » Les habitants ont applaudi.",
+            "fr",
+            ["« C'est notre ville. »", "Les habitants ont applaudi."],
+        ),
+        (
+            "Elle succède à M. Bastide. Le rapport de J.-P. Marchal suit.",
+            "fr",
+            ["Elle succède à M. Bastide.", "Le rapport de J.-P. Marchal suit."],
+        ),
+        (
+            "Die Wahl findet am 3. Oktober statt. Die Listen sind da.",
+            "de",
+            ["Die Wahl findet am 3. Oktober statt.", "Die Listen sind da."],
+        ),
+        (
+            "Volby se konají 3. října. Úřady zavřely školy, nemocnice atd. Lidé čekají.",
+            "cs",
+            ["Volby se konají 3. října.", "Úřady zavřely školy, nemocnice atd.", "Lidé čekají."],
+        ),
+        (
+            "Takım 2. Lig'e düştü. Taraftarlar tepki gösterdi.",
+            "tr",
+            ["Takım 2. Lig'e düştü.", "Taraftarlar tepki gösterdi."],
+        ),
+        (
+            "¡Basta ya! gritaba la multitud. Nadie respondió.",
+            "es",
+            ["¡Basta ya! gritaba la multitud.", "Nadie respondió."],
+        ),
+        ("Завод им. Карпова закрыт. Рабочие ушли.", "ru", ["Завод им. Карпова закрыт.", "Рабочие ушли."]),
+    ],
+)
+def test_the_stops_and_abbreviations_of_each_language(text: str, language: str, expected: list[str]) -> None:
+    assert split_sentences(text, language) == expected
+
+
+def test_a_country_abbreviation_can_end_a_sentence() -> None:
+    text = "The deal would send more gas to the U.S. This exchange could take years. The U.S. Navy agreed."
+    assert split_sentences(text) == [
+        "The deal would send more gas to the U.S.",
+        "This exchange could take years.",
+        "The U.S. Navy agreed.",
+    ]
+
+
+def test_quote_marks_alone_are_no_sentence() -> None:
+    text = 'It ended, the campaign said in a statement. "Following this, we trust the government.'
+    assert split_sentences(text) == [
+        "It ended, the campaign said in a statement.",
+        '"Following this, we trust the government.',
+    ]
+
+
+def test_a_language_tag_picks_the_language() -> None:
+    assert split_sentences("Elle succède à M. Bastide. Fin.", "fr-CA") == ["Elle succède à M. Bastide.", "Fin."]
+    assert split_sentences("Hello there. Bye.", "not a tag!") == ["Hello there.", "Bye."]

@@ -80,7 +80,7 @@ def normalize(article: Article, max_text_chars: int = MAX_TEXT_CHARS) -> Article
             article.language[:40],
         )
     language = language or detect_language(f"{title}. {text[:2000]}")
-    sentences = split_sentences(text)
+    sentences = split_sentences(text, language)
     normalized = replace(
         article,
         title=title,

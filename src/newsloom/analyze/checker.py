@@ -182,7 +182,7 @@ def _source_sentences(articles: Sequence[Article], variants: dict[str, str]) -> 
         out.append(_Source(article, matched, bool(parts), text if matched != text else "", halves))
 
     for article in articles:
-        sentences = article.sentences or split_sentences(article.text)
+        sentences = article.sentences or split_sentences(article.text, article.language)
         texts = ([article.title] if article.title else []) + [strip_dateline(s.strip()) for s in sentences]
         texts += [mended for mended in map(with_marks_back, texts) if mended]
         for text in texts:

@@ -90,7 +90,7 @@ class ClaimSettings:
 def statements_of(article: Article, settings: ClaimSettings | None = None) -> list[Statement]:
     """The sentences of an article that can stand as claims: no bylines, links, questions or fragments."""
     settings = settings or ClaimSettings()
-    sentences = article.sentences or split_sentences(article.text)
+    sentences = article.sentences or split_sentences(article.text, article.language)
     out = []
     for position, raw in enumerate(sentences[: settings.sentences_per_article]):
         text = strip_dateline(raw.strip())

@@ -134,7 +134,7 @@ class Entity:
 
 def article_sentences(article: Article) -> list[str]:
     """The sentences mentions and quotes are counted in: the normalized ones, or the text split by rule."""
-    return article.sentences or split_sentences(article.text)
+    return article.sentences or split_sentences(article.text, article.language)
 
 
 # -- recognizing mentions --------------------------------------------------------------------------------------------
