@@ -203,7 +203,8 @@ def environment_variables(kind: Any, prefix: str) -> dict[str, Any]:
         if dataclasses.is_dataclass(value):
             found.update(environment_variables(type(value), name))
         else:
-            found[name] = str(value).lower() if isinstance(value, bool) else str(value)
+            # None is written as an empty value (TOML and the environment have no null).
+            found[name] = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
     return found
 
 

@@ -93,6 +93,7 @@ class Desk:
         self._open: list[tuple[Article, Fingerprint]] = []
         self._encoder = encoder  # None: loaded from the settings' ``embedding`` when first needed
         self._chosen_encoder: str | None = encoder.name if encoder is not None else None  # for embedding="auto"
+        self._space_told: str | None = None  # the encoder whose space the clusterer was told of
 
     # -- the encoder the story stage compares articles with ----------------------------------------------------------
     @property
@@ -106,6 +107,11 @@ class Desk:
             name = self._chosen_encoder or "none"
         if self._encoder is None and name not in ("", "none"):
             self._encoder = _shared_encoder(name)
+        if self._encoder is not None and self._space_told != self._encoder.name:
+            self._space_told = self._encoder.name
+            from newsloom.stories.clusterer import DEFAULT_FLOOR
+
+            self.clusterer.use_space(self._encoder.name, getattr(self._encoder, "floor", DEFAULT_FLOOR))
         return self._encoder
 
     def choose_encoder(self, articles: Sequence[Article]) -> Encoder | None:
@@ -149,7 +155,9 @@ class Desk:
             review=state.review,
         )
         self._seen_stories.update(story_id for story_id, _ in state.stories)
-        if self._chosen_encoder is None:  # "auto": the stored stories' vectors tell which space the store is in
+        if self._chosen_encoder is None and self.clusterer.space:  # "auto": the space the store's stories are in
+            self._chosen_encoder = self.clusterer.space
+        if self._chosen_encoder is None:  # a store from before the space was kept: its vectors' size tells
             from newsloom.embeddings import MiniLMEncoder, MultilingualEncoder
 
             sizes = {len(s.vector) for s in self.clusterer.stories.values() if s.vector is not None}

@@ -28,6 +28,8 @@ from newsloom.stories.settings import ClusterSettings
 from newsloom.stories.terms import describe, description_names, story_id_for
 from newsloom.text.dates import epoch_seconds
 
+DEFAULT_FLOOR = 0.2  # what two unrelated reports score in an encoder's space, when it does not say
+
 
 class StoryClusterer:
     """Online single-pass story clustering with stable ids (see the module docstring)."""
@@ -48,6 +50,10 @@ class StoryClusterer:
         self._moved: dict[str, str] = {}  # moves not yet handed out by changes()
         self._to_review: set[str] = set()
         self._since_review = 0
+        # The embedding space the stories' vectors are in (the encoder's name) and what two unrelated reports score
+        # there: set by the desk when it chooses the encoder, kept with the state.
+        self.space: str | None = None
+        self.dense_floor = DEFAULT_FLOOR if self.settings.dense_floor is None else self.settings.dense_floor
 
     # -- the verbs -------------------------------------------------------------------------------------------
     def assign(
@@ -337,9 +343,20 @@ class StoryClusterer:
         """The latest publication time seen (seconds since the epoch)."""
         return self._latest
 
+    def use_space(self, name: str, floor: float) -> None:
+        """Stories are compared in this encoder's space, where two unrelated reports score about ``floor`` (the
+        ``dense_floor`` setting, when given, wins)."""
+        self.space = name
+        if self.settings.dense_floor is None:
+            self.dense_floor = floor
+
     def review_state(self) -> dict[str, Any]:
-        """The second look's progress: articles since the last look, and the stories the next one will see."""
-        return {"since": self._since_review, "stories": sorted(self._to_review)}
+        """The second look's progress (articles since the last look, the stories the next one will see) and the
+        embedding space the stories' vectors are in."""
+        state: dict[str, Any] = {"since": self._since_review, "stories": sorted(self._to_review)}
+        if self.space:
+            state["space"] = self.space
+        return state
 
     def restore(
         self,
@@ -354,6 +371,7 @@ class StoryClusterer:
         self.redirects = dict(redirects or {})
         self._since_review = int((review or {}).get("since", 0))
         self._to_review = set((review or {}).get("stories", ()))
+        self.space = (review or {}).get("space") or self.space
         self.documents = documents
         self._latest = latest
         self.document_frequency = dict(document_frequency)
@@ -445,14 +463,14 @@ class StoryClusterer:
         return score * self._name_factor(description_names(description) if names is None else names, story)
 
     def _blend(self, lexical: float, cosine: float) -> float:
-        floor, weight = self.settings.dense_floor, self.settings.dense_weight
+        floor, weight = self.dense_floor, self.settings.dense_weight
         dense = max(0.0, (cosine - floor) / (1.0 - floor))
         return (1.0 - weight) * lexical + weight * dense
 
     def _across(self, cosine: float) -> float:
         """The match score of two sides in different languages: the embedding cosine alone, rescaled as in the
         blend, so that it meets the same threshold."""
-        floor = self.settings.dense_floor
+        floor = self.dense_floor
         return max(0.0, (cosine - floor) / (1.0 - floor))
 
     def _candidates(self, description: dict[str, float], embedding: np.ndarray | None) -> list[StoryProfile]:

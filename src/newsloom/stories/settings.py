@@ -38,7 +38,7 @@ class ClusterSettings:
     # cosine, rescaled so that ``dense_floor`` (what two unrelated news texts score) counts as nothing.
     dense_threshold: float = 0.25  # the threshold when the article has an embedding
     dense_weight: float = 0.5
-    dense_floor: float = 0.2
+    dense_floor: float | None = None  # None: the encoder's own (``floor`` of ``newsloom.embeddings``' encoders)
     dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
     # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
     # one event merge (the smaller into the larger; the old id redirects to the survivor).
