@@ -162,3 +162,22 @@ def test_a_video_players_notice_at_the_start_of_a_line_is_dropped(raw: str, clea
     from newsloom.text.clean import clean_text
 
     assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "WASHINGTON—An attorney for the senior aide said he would cooperate.",
+            "An attorney for the senior aide said he would cooperate.",
+        ),
+        ("HALVIK (Meridian Wire)—The port reopened on Friday morning.", "The port reopened on Friday morning."),
+        ("US—China talks stalled again on Monday.", "US—China talks stalled again on Monday."),  # two countries
+        ("NATO–Russia talks stalled again on Monday.", "NATO–Russia talks stalled again on Monday."),
+        ("Officials said—Then the mayor left the hall.", "Officials said—Then the mayor left the hall."),
+    ],
+)
+def test_a_dateline_glued_to_its_em_dash_is_stripped(sentence: str, expected: str) -> None:
+    from newsloom.text.clean import strip_dateline
+
+    assert strip_dateline(sentence) == expected
