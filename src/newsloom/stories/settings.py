@@ -43,7 +43,7 @@ class ClusterSettings:
     # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
     # one event merge (the smaller into the larger; the old id redirects to the survivor).
     merge_threshold: float = 0.35  # lowest story-to-story score to merge, terms alone (the fast path)
-    dense_merge_threshold: float = 0.4  # the same when both stories have embeddings
+    dense_merge_threshold: float = 0.35  # the same when both stories have embeddings
     review_every: int = 32  # articles between two second looks
     merge_candidates: int = 5  # stories a grown story is compared with (by shared strong terms, and by embedding)
     # A story is compared with the others again once it has grown by this share since it was last compared (at
