@@ -98,6 +98,13 @@ def article_text(article: Article, max_words: int = 100) -> str:
     return " ".join(words)
 
 
+def _blank_rows(texts: Sequence[str], dimensions: int) -> tuple[npt.NDArray[np.float32], list[int]]:
+    """Zero rows for the texts (an empty text keeps its zero row), and the indexes of the texts with words."""
+    if isinstance(texts, str):
+        raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
+    return np.zeros((len(texts), dimensions), dtype=np.float32), [i for i, text in enumerate(texts) if text.strip()]
+
+
 def _normalise_rows(rows: npt.NDArray[Any]) -> Embeddings:
     """Rows scaled to unit length; an all-zero row stays zero."""
     out = np.asarray(rows, dtype=np.float32)
@@ -191,10 +198,7 @@ class MiniLMEncoder:
         return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str]) -> Embeddings:
-        if isinstance(texts, str):
-            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        present = [i for i, text in enumerate(texts) if text.strip()]
+        out, present = _blank_rows(texts, self.dimensions)
         if not present:
             return out
         ids = self.tokenize([texts[i] for i in present])
@@ -242,10 +246,7 @@ class MultilingualEncoder:
         self._model = USE(threads=threads)
 
     def encode(self, texts: Sequence[str]) -> Embeddings:
-        if isinstance(texts, str):
-            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        present = [i for i, text in enumerate(texts) if text.strip()]
+        out, present = _blank_rows(texts, self.dimensions)
         if present:
             rows = np.asarray(self._model.encode([texts[i] for i in present]), dtype=np.float32)
             out[present] = np.nan_to_num(rows)
@@ -323,10 +324,7 @@ class E5SmallEncoder:
         return text[:low]
 
     def encode(self, texts: Sequence[str]) -> Embeddings:
-        if isinstance(texts, str):
-            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        present = [i for i, text in enumerate(texts) if text.strip()]
+        out, present = _blank_rows(texts, self.dimensions)
         if not present:
             return out
         if self._omp_threads is not None and self.threads is not None:
@@ -372,9 +370,7 @@ class HashedEncoder:
         self.dimensions = dimensions
 
     def encode(self, texts: Sequence[str]) -> Embeddings:
-        if isinstance(texts, str):
-            raise TypeError("encode takes a sequence of texts, not one string: encode([text])")
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        out, _ = _blank_rows(texts, self.dimensions)
         for row, text in enumerate(texts):
             for term, count in Counter(content_terms(text)).items():
                 code = zlib.crc32(term.encode("utf-8"))
