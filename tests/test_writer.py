@@ -804,3 +804,20 @@ def test_a_headline_made_from_the_dek_starts_at_its_subject() -> None:
     )
     assert shorten_headline(main_clause(dek)) == "The ferry Maren Star lost power off Halvik"
     assert main_clause("In March, it sank.") == "In March, it sank."  # too little would be left
+
+
+@pytest.mark.parametrize(
+    ("sentence", "alone"),
+    [
+        ("Not yet, said Efraim Levy, an equity analyst at a Halvik bank.", False),
+        ('"No," said the harbour master.', False),
+        ("Probably not, the minister replied.", False),
+        ("No one was injured, police said.", True),
+        ("Never again will the port close, the mayor said.", True),
+    ],
+)
+def test_an_answer_without_its_question_does_not_stand_alone(sentence: str, alone: bool) -> None:
+    # It is printed only right after the sentence its article wrote before it (the question), like "he said".
+    from newsloom.write.select import stands_alone
+
+    assert stands_alone(sentence) is alone

@@ -223,9 +223,23 @@ def split_quote(text: str) -> bool:
 
 
 def stands_alone(text: str) -> bool:
-    """A sentence a reader can take out of its article: no pointer back, no quotation without its speaker, and no
-    speaker known only as "he", "she" or "they" ('"Kaldoria voted for change," she said', '..., he said.')."""
-    return not NEEDS_CONTEXT.match(text) and not split_quote(text) and not pronoun_speaker(text)
+    """A sentence a reader can take out of its article: no pointer back, no quotation without its speaker, no
+    speaker known only as "he", "she" or "they" ('"Kaldoria voted for change," she said', '..., he said.'), and no
+    answer without its question ("Not yet, said the analyst.")."""
+    return (
+        not NEEDS_CONTEXT.match(text) and not split_quote(text) and not pronoun_speaker(text) and not _REPLY.match(text)
+    )
+
+
+# A bare answer put in someone's mouth: "Not yet, said Efraim Levy, an analyst." answers a question the sentence
+# before it asked.
+_REPLY = re.compile(
+    r"^[\"'\u201c\u2018]?(?:yes|no|not yet|not so|not really|not at all|absolutely|exactly|of course|never|maybe|"
+    r"perhaps|probably|probably not|hardly|sure)[.!,]?[\"'\u201d\u2019]?,?\s+(?:\w+\s+){0,2}?"
+    + alternation(SPEAKER_VERBS - {"according to"})
+    + r"\b",
+    re.IGNORECASE,
+)
 
 
 _PRONOUN = r"(?:he|she|they)"
