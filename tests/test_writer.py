@@ -518,6 +518,7 @@ def test_a_title_loses_its_kicker_and_its_site_suffix_but_keeps_a_real_colon() -
     assert clean_title("Governor Hallam orders the quay closed \u2013 Politics", "Meridian Wire") == (
         "Governor Hallam orders the quay closed"
     )
+    assert clean_title("The Latest: Governor Hallam orders the quay closed") == "Governor Hallam orders the quay closed"
     # A speaker's words after the colon, a description of what the label names, a dash inside the headline: kept.
     assert clean_title("Mayor: 'We will rebuild the quay'") == "Mayor: 'We will rebuild the quay'"
     assert (

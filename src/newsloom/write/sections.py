@@ -206,8 +206,9 @@ def clean_title(title: str, outlet: str | None = None) -> str:
     label_words = label.split()
     rest_words = rest.split()
     is_label = 1 <= len(label_words) <= 4 and not any(
-        fold(w) in STOPWORDS and fold(w) not in _KICKER_WORDS for w in label_words
-    )
+        fold(w) in STOPWORDS and fold(w) not in _KICKER_WORDS and not (i == 0 and fold(w) == "the")
+        for i, w in enumerate(label_words)
+    )  # a running story's label may open with "The" ("The Latest: ...")
     quoted = rest[:1] in _OPEN_QUOTES and rest.rstrip(".")[-1:] in "\"'\u201d\u2019"
     named = any(w[:1].isupper() for w in rest_words[1:])
     if is_label and not quoted and len(rest_words) >= 4 and named and rest.lstrip(_OPEN_QUOTES)[:1].isupper():
