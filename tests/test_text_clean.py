@@ -128,6 +128,11 @@ def test_a_headline_glued_to_the_start_of_the_text_is_taken_off() -> None:
         "Storm hits coast Monday as three died in Vell."
     )
     assert without_title("Storm hits coast", "Storm hits coast") == "Storm hits coast"
+    # a title that ends in the site's name is found as the page printed it, without that name
+    site = "Frost Grips Halvik As Harbour Freezes Over | Kaldoria Morning Star English Edition"
+    assert without_title("Frost Grips Halvik As Harbour Freezes Over HALVIK – The harbour froze.", site) == (
+        "HALVIK – The harbour froze."
+    )
 
 
 def test_a_record_without_a_title_takes_the_headline_line_that_opens_its_text() -> None:

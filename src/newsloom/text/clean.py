@@ -95,7 +95,20 @@ _WORD_CHARS = re.compile(r"\w+")
 def without_title(text: str, title: str) -> str:
     """The text without the headline a scraper glued to its start ("Senate Holds Vote Senators voted on ..." ->
     "Senators voted on ..."): the title's words, in order, opening the text and followed by more text. A title that
-    is the whole text, or a lead that only begins like the title, is left alone."""
+    is the whole text, or a lead that only begins like the title, is left alone. A title that ends in a site's
+    name ("... Minus 67 C | Chiang Rai Times") is also looked for without it, as the page printed it."""
+    separator = _SITE_SEPARATOR.search(title)
+    if separator:
+        shorter = _without_title(text, title[: separator.start()])
+        if shorter != text:
+            return shorter
+    return _without_title(text, title)
+
+
+_SITE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014-]\s+(?=[^|\u2013\u2014]*$)")
+
+
+def _without_title(text: str, title: str) -> str:
     wanted = _WORD_CHARS.findall(title.casefold())
     if len(wanted) < 3:
         return text
