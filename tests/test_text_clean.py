@@ -146,8 +146,16 @@ def test_a_record_without_a_title_takes_the_headline_line_that_opens_its_text() 
         "The port reopened on Monday.\n\nShips queued at the quay.",  # a sentence opens the text
         "By Ines Vell\n\nThe port reopened on Monday after the storm.",  # a byline
         "Port Of Halvik Reopens",  # nothing after it
+        "April 10th, 2031\n\nThe port reopened on Monday after the storm.",  # a date
+        "3 hours ago\n\nThe port reopened on Monday after the storm.",
+        "From Kaldopedia, the free encyclopedia\n\nThe port reopened on Monday after the storm.",  # nothing shared
+        "Ships at the quay (Ines Vell/The Valley Herald)\n\nThe port reopened and ships left the quay.",  # a credit
     ):
         assert title_from_text(text) == ("", text)
+    # a widget's label before the headline is not part of it
+    assert title_from_text("Story highlights Port of Halvik reopens\n\nThe port reopened on Monday.")[0] == (
+        "Port of Halvik reopens"
+    )
 
 
 @pytest.mark.parametrize(

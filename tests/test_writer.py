@@ -822,3 +822,27 @@ def test_an_answer_without_its_question_does_not_stand_alone(sentence: str, alon
     from newsloom.write.select import stands_alone
 
     assert stands_alone(sentence) is alone
+
+
+def test_a_caption_and_a_columnists_first_person_are_never_printed(ferry: list[Article]) -> None:
+    from newsloom.write.select import caption
+
+    column = Article(
+        id="ferry-column",
+        title="What the Maren Star fire tells us about the Brisk Sound fleet",
+        text=(
+            "A photo from the 1998 launch, with the Maren Star below the Lorran quay cranes.\n\n"
+            "I sailed on the Maren Star every summer of my childhood, and I never once saw a fire drill.\n\n"
+            "The ferry Maren Star turned back to Lorran on Tuesday after a fire broke out in its engine room."
+        ),
+        url="https://summitobserver.example/2031/05/12/maren-star-column",
+        outlet="The Summit Observer",
+        published=datetime(2031, 5, 12, 17, 0, tzinfo=UTC),
+        language="en",
+    )
+    assert caption(column.text.split("\n\n")[0])
+    assert not caption("The image of the burning ferry shocked the island.")
+    articles = prepared([*ferry_articles(), column])
+    for words in (40, 100, 400):
+        printed = [s.text for s in write_brief(articles, max_words=words).all_sentences()]
+        assert not any("A photo from" in text or "I sailed" in text for text in printed), printed

@@ -17,7 +17,10 @@ _FURNITURE = re.compile(
     r"^(advertisement|advertisement continue reading the main story|continue reading( the main story)?|"
     r"photo|image|video|read more|related:?|share( this( article)?)?|sign up.*newsletter.*|"
     r"(click|tap) here.*|follow us on .*|all rights reserved\.?|copyright .*|©.*|"
-    r"subscribe( now)?.*|loading\.{0,3}|watch:? .{0,60}|listen:? .{0,60})$",
+    r"subscribe( now)?.*|loading\.{0,3}|watch:? .{0,60}|listen:? .{0,60}|"
+    r"tweet with a location|add a location to your tweets|share tweet pin email|javascript is disabled|"
+    r"click to (?:email|share|print) this.{0,60}|follow .{0,40}(?:facebook|twitter|instagram).{0,40}|"
+    r"(?:sign|log) in (?:using|with|to) .{0,60}|(?:welcome back\.? )?please (?:sign|log) in\.?)$",
     re.IGNORECASE,
 )
 
@@ -146,9 +149,30 @@ def title_from_text(text: str) -> tuple[str, str]:
     first, rest = first.strip(), rest.strip()
     if not rest or not 3 <= len(first.split()) <= 20 or _STOPPED.search(first) or len(rest.split()) < 3:
         return "", text
-    if _NO_HEADLINE.search(first):  # a byline or a picture credit opens the page, not the headline
+    first = _WIDGET_LABEL.sub("", first)
+    if _NO_HEADLINE.search(first) or _PHOTO_CREDIT.search(first):  # a byline or a picture credit, not a headline
+        return "", text
+    words = _HEADLINE_WORD.findall(first.casefold())
+    if not words or all(_DATE_WORD.fullmatch(w) for w in words):  # "April 10th, 2016", "2 years ago"
+        return "", text
+    # A headline is about its report: one of its words (four letters or more) comes back in the report's opening.
+    # Page furniture ("From Wikipedia, the free encyclopedia", "Local News More>>") shares none.
+    opening = set(_HEADLINE_WORD.findall(" ".join(rest.split()[:150]).casefold()))
+    if not any(len(w) >= 4 and w in opening for w in words):
         return "", text
     return first, rest
+
+
+# Labels a page's widgets put before their text: "Story highlights The CIA ...", "Media caption The moment ...".
+_WIDGET_LABEL = re.compile(r"^(?:story highlights|media caption|close)\s+(?=\S)", re.IGNORECASE)
+# "(Katherine Frey/The Valley Herald)", "REUTERS/Jonathan Ernst": a picture's credit ends its caption.
+_PHOTO_CREDIT = re.compile(r"\([^()]*\w/[A-Z][^()]*\)\s*$|\b[A-Z]{3,}/[A-Z][a-z]+")
+_HEADLINE_WORD = re.compile(r"\w+")
+_DATE_WORD = re.compile(
+    r"\d+(?:st|nd|rd|th)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|"
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|a|an|ago|at|on|am|pm|utc|gmt|[ecmp][sd]t|"
+    r"updated?|published|posted|second|minute|hour|day|week|month|year|seconds|minutes|hours|days|weeks|months|years"
+)
 
 
 def word_count(text: str) -> int:

@@ -47,6 +47,7 @@ from newsloom.write.sections import (
 from newsloom.write.select import (
     Candidate,
     adds_something,
+    caption,
     jaccard,
     mended_quote,
     merge_disputes,
@@ -184,6 +185,7 @@ def _dek_option(candidate: Candidate, settings: WriterSettings, limit: int) -> C
         or candidate.words() < settings.min_sentence_words
         or own_voice(candidate.text)
         or unfinished(candidate.text)
+        or caption(candidate.text)
     ):
         return None
     if candidate.claim.label == "disputed":
@@ -475,6 +477,8 @@ def write_brief(
             continue  # said in the dek (a disputed claim's figures are still shown where sources differ)
         if candidate is not dek_from and not adds_something(candidate, taken, weights, meaning):
             continue
+        if own_voice(candidate.text) or caption(candidate.text):
+            continue  # a columnist's "I", the outlet's "we", a picture's caption: not the story's facts
         leaning = not stands_alone(candidate.text)
         before = candidate.claim.representative
         if leaning:

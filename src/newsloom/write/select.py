@@ -69,6 +69,22 @@ def own_voice(text: str) -> bool:
 
 _REGNAL = re.compile(r"\b[A-Z][a-z]+ I\b")  # "World War I", "King Charles I": a numeral, not the writer
 
+# A picture's caption inside the text: "A photo from the 1998 excavation, with ...", "This undated image shows ...",
+# "In this Jan. 5 photo, ...", "FILE - ...", "Photo: ...". It describes a picture the brief does not show.
+_CAPTION = re.compile(
+    r"^(?:file\s*[-\u2013\u2014:]\s*"
+    r"|(?:photo|image|picture|video)\s*:"
+    r"|in\s+this\b.{0,40}?\b(?:photo|photograph|picture|image|file photo|video|screenshot|screen grab)\b"
+    r"|(?:a|an|this)\s+(?:[\w-]+\s+){0,2}?(?:photo|photograph|picture|image|screenshot|screen grab|video still)\s+"
+    r"(?:[\w-]+\s+)?(?:from|shows|showing|taken|provided|released|dated|obtained)\b)",
+    re.IGNORECASE,
+)
+
+
+def caption(text: str) -> bool:
+    """Whether the sentence is a picture's caption ("A photo from the 1998 excavation, with the foot bones ...")."""
+    return _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None
+
 
 @dataclass
 class Candidate:
@@ -141,7 +157,7 @@ def rank_claims(
             worth *= weights.connective
         if len(claim.text.split()) < weights.short_words:
             worth *= 0.5
-        if own_voice(claim.text) or unfinished(claim.text):
+        if own_voice(claim.text) or unfinished(claim.text) or caption(claim.text):
             worth *= weights.own_voice
         out.append(Candidate(claim, found, worth, rank))
     out.sort(key=lambda c: (-c.worth, c.article_rank, c.claim.lead_position))
