@@ -188,6 +188,12 @@ def test_a_video_players_notice_at_the_start_of_a_line_is_dropped(raw: str, clea
         ("US—China talks stalled again on Monday.", "US—China talks stalled again on Monday."),  # two countries
         ("NATO–Russia talks stalled again on Monday.", "NATO–Russia talks stalled again on Monday."),
         ("Officials said—Then the mayor left the hall.", "Officials said—Then the mayor left the hall."),
+        ("HALVIK, Kaldoria—At the regatta last month, Ines Vell won.", "At the regatta last month, Ines Vell won."),
+        ("Kaldopress- Angered by the vote, the mayor left the hall.", "Angered by the vote, the mayor left the hall."),
+        (
+            "Pro- and anti-war groups marched on Sunday in the city.",
+            "Pro- and anti-war groups marched on Sunday in the city.",
+        ),
     ],
 )
 def test_a_dateline_glued_to_its_em_dash_is_stripped(sentence: str, expected: str) -> None:

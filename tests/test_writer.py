@@ -753,6 +753,39 @@ def test_a_dek_tells_the_event_up_to_the_figure_the_outlets_dispute() -> None:
     assert all(s.label == "supported" for s in check_brief(brief, articles).sentences)
 
 
+def test_a_dek_tells_the_event_from_the_outlet_that_names_it_before_the_disputed_figure() -> None:
+    """The first report gives its disputed count (spelled out) before it says what happened; the second says what
+    happened first: the dek is the second's words, up to its count."""
+    articles = prepared(
+        [
+            Article(
+                id="base",
+                title="Tarvel army helicopter goes down",
+                text=(
+                    "The Tarvel army base says one of its helicopters with three crew members aboard went down near "
+                    "Lorran, and one crew member was flown to hospital. The base said it would issue a statement. "
+                    "Fort Halden is south of the capital."
+                ),
+                outlet="Meridian Wire",
+            ),
+            Article(
+                id="golf",
+                title="Helicopter crashes onto Lorran golf course",
+                text=(
+                    "An army helicopter crashed onto a golf course near Lorran during a training flight on Monday, "
+                    "killing one crew member and injuring two others. The cause of the crash is under investigation, "
+                    "the army said in a statement. Golfers ran to help the crew."
+                ),
+                outlet="Coastal Times",
+            ),
+        ]
+    )
+    brief = write_brief(articles, max_words=40)
+    assert brief.dek is not None
+    assert "an army helicopter crashed onto a golf course near lorran" in brief.dek.text.lower(), brief.dek.text
+    assert not numbers(brief.dek.text) and {c.article_id for c in brief.dek.sources} == {"golf"}
+
+
 @pytest.mark.parametrize(
     ("sentence", "own"),
     [
@@ -842,6 +875,8 @@ def test_a_caption_and_a_columnists_first_person_are_never_printed(ferry: list[A
     )
     assert caption(column.text.split("\n\n")[0])
     assert not caption("The image of the burning ferry shocked the island.")
+    assert caption("Passengers wait on the quay, in Lorran, Kaldoria, Tuesday, May 13, 2031.")  # an agency's caption
+    assert not caption("The ferry sailed on Tuesday, May 13, and docked at noon.")
     articles = prepared([*ferry_articles(), column])
     for words in (40, 100, 400):
         printed = [s.text for s in write_brief(articles, max_words=words).all_sentences()]

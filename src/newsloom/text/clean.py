@@ -202,6 +202,14 @@ _AGENCY_DATELINE = re.compile(
 )
 
 
+# "WIMBLEDON, England—At the French Open ...": a capitals dateline with its region, the dash glued to both sides;
+# "Alwaght- Angered by ...": a site's name and a hyphen glued to it.
+_GLUED_DATELINE = re.compile(
+    r"^(?:[A-Z]{3,}[A-Z .'\u2019-]*,\s*[A-Z][A-Za-z. ]{1,30}?\u2014(?=[A-Z\"\u201c][a-z])"
+    r"|[A-Z][A-Za-z]{2,30}-\s+(?=[A-Z][a-z]))"
+)
+
+
 # "[LAUSANNE] Usain Bolt lost ..." and "The Latest on the collapse of a bridge (all times local): Officials say ...":
 # a bracketed place, and the running-story label of live updates; and a video player's "CLOSE" button.
 _KICKER = re.compile(
@@ -217,6 +225,8 @@ def strip_dateline(sentence: str) -> str:
         stripped = _COLON_DATELINE.sub("", sentence, count=1)
     if stripped == sentence:
         stripped = _AGENCY_DATELINE.sub("", sentence, count=1)
+    if stripped == sentence:
+        stripped = _GLUED_DATELINE.sub("", sentence, count=1)
     if stripped == sentence:
         stripped = _KICKER.sub("", sentence, count=1)
     return stripped if len(stripped.split()) >= 4 and stripped[:1].isupper() else sentence

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from newsloom.analyze.claims import ClaimSettings, align_claims
-from newsloom.analyze.compare import Meanings, SentenceMatcher, sentence_encoder
+from newsloom.analyze.compare import NUMBER_WORDS, Meanings, SentenceMatcher, sentence_encoder
 from newsloom.analyze.entities import article_texts, spelling_variants
 from newsloom.model import Article, Brief, Claim, Coverage, Sentence, Statement, TimelineEntry, counted_by_outlet
 from newsloom.text.clean import strip_dateline
@@ -225,10 +225,22 @@ def _reported_by_others(
 
 def _undisputed_part(candidate: Candidate, limit: int) -> Candidate | None:
     """A disputed claim's sentence up to the clause break before its first disputed value, citing every statement
-    that says as much; None when no break comes before it."""
-    lead = candidate.claim.representative
+    that says as much; None when no break comes before it. The printed sentence is tried first, then each other
+    outlet's (one may name the event before its figure: "A helicopter crashed onto a golf course on Monday, killing
+    one" where the first says "An Army base says one of its helicopters ...")."""
     values = {value for conflict in candidate.claim.conflicts for value in (conflict.this, conflict.other) if value}
-    found = [m.start() for v in values for m in re.finditer(rf"(?<!\w){re.escape(v)}(?!\w)", lead.text)]
+    values |= {word for word, value in NUMBER_WORDS.items() if value in values}  # "3" is written "three"
+    lead = candidate.claim.representative
+    others = sorted((s for s in candidate.claim.statements if s is not lead), key=lambda s: s.position)
+    for statement in (lead, *others):
+        part = _told_before(candidate, statement, values, limit)
+        if part is not None:
+            return part
+    return None
+
+
+def _told_before(candidate: Candidate, lead: Statement, values: set[str], limit: int) -> Candidate | None:
+    found = [m.start() for v in values for m in re.finditer(rf"(?<!\w){re.escape(v)}(?!\w)", lead.text, re.IGNORECASE)]
     if not found:
         return None
     shorter = clipped(lead.text, min(limit, len(lead.text[: min(found)].split()) - 1))

@@ -81,9 +81,17 @@ _CAPTION = re.compile(
 )
 
 
+# An agency photo's caption ends on the day it was taken: "... react to the results, in Calgary, Alta., Tuesday,
+# Nov. 13, 2018." A report writes "on Tuesday", and not the year of its own day.
+_CAPTION_DATE = re.compile(
+    r",\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s*"
+    r"(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}\.[\"'\u201d\u2019)]*$"
+)
+
+
 def caption(text: str) -> bool:
     """Whether the sentence is a picture's caption ("A photo from the 1998 excavation, with the foot bones ...")."""
-    return _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None
+    return _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None or _CAPTION_DATE.search(text) is not None
 
 
 @dataclass
