@@ -20,7 +20,8 @@ from newsloom.drivers.pipeline import Pipeline
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article
 from newsloom.normalize import normalize
-from newsloom.store import open_store
+from newsloom.store import Store, open_store
+from newsloom.stories.terms import story_id_for
 
 # Each payload calls a function that exists on no page: if one ever runs, the browser test's dialog or error
 # handler sees it.
@@ -113,3 +114,46 @@ def newsroom_copy(folder: Path) -> Path:
     target = folder / "newsroom.db"
     shutil.copyfile(_built["template"], target)
     return target
+
+
+# -- a story told in two rounds -------------------------------------------------------------------------------------
+def _ferry_pipeline(path: Address, **writer: object) -> tuple[Pipeline, Store]:
+    settings = Settings(db=str(path))
+    settings.cluster = replace(settings.cluster, embedding="none")
+    if writer:
+        settings.writer = replace(settings.writer, **writer)  # type: ignore[arg-type]
+    store = open_store(path)
+    return Pipeline(settings, store), store
+
+
+def ferry_round_one(path: Address) -> str:
+    """A store holding the ferry fire as first told (the wire, its reprint, Coastal Times: 14 hurt), briefed; the
+    story's id. The orchestra story is there too, briefed, for a story the reader never opens."""
+    pipeline, store = _ferry_pipeline(path)
+    try:
+        pipeline.ingest([*ferry_articles()[:3], orchestra_article()])
+    finally:
+        store.close()
+    return story_id_for("ferry-wire")
+
+
+def ferry_round_two(path: Address) -> None:
+    """Northgate Post's report comes in and the brief is written again: one new fact (the fleet's age), one new
+    outlet, one changed figure (19 hurt, where the others said 14)."""
+    pipeline, store = _ferry_pipeline(path)
+    try:
+        pipeline.ingest(ferry_articles()[3:])
+    finally:
+        store.close()
+
+
+def ferry_rewritten(path: Address, story: str, max_words: int = 90) -> int:
+    """The ferry's brief written again on the same reports, shorter: a new version that brings nothing; its number."""
+    pipeline, store = _ferry_pipeline(path, max_words=max_words)
+    try:
+        pipeline.write_briefs([story])
+        brief = store.brief(story)
+    finally:
+        store.close()
+    assert brief is not None
+    return brief.version

@@ -1,7 +1,8 @@
 """The web reader in a real browser: Playwright drives Debian's Chromium against uvicorn on 127.0.0.1.
 
 A reader walks river -> story -> citation -> source by mouse and by keyboard, on a desktop and on a 375 px phone,
-in light and dark. The hostile story's markup must never run: any dialog (alert) or page error fails the test.
+in light and dark, and comes back to a story to see what changed since the last visit. The hostile story's markup
+must never run: any dialog (alert) or page error fails the test.
 Screenshots are kept in tests/artifacts/reader/ (ignored by git).
 
 The setup installs Debian's chromium with apt-get when /usr/bin/chromium is missing (CI machines are fresh root
@@ -22,7 +23,7 @@ import pytest
 
 from newsloom.config import Settings
 from newsloom.serve import create_app
-from newsroom import newsroom_copy
+from newsroom import ferry_rewritten, ferry_round_one, ferry_round_two, newsroom_copy
 from served import served
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra: make setup")
@@ -215,3 +216,62 @@ def test_search_and_feeds_pages_are_usable_by_keyboard(browser: Any, site: str) 
     assert page.get_by_role("link", name="Atom").get_attribute("href") == "/feeds/briefs.atom"
     shot(page, "feeds")
     assert watch.clean(), watch
+
+
+@pytest.fixture
+def ferry_site(tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """The reader over a store holding the ferry fire as first told (and the orchestra); the store, the story."""
+    db = tmp_path / "ferry" / "newsloom.db"
+    story = ferry_round_one(db)
+    with served(create_app(str(db), Settings(db=str(db)))) as address:
+        yield address, db, story
+
+
+def test_a_returning_reader_sees_what_changed_since_the_last_visit(
+    browser: Any, ferry_site: tuple[str, Path, str]
+) -> None:
+    site, db, story = ferry_site
+    watch = Watch()
+    page = open_page(browser, watch, viewport={"width": 1200, "height": 900})
+    page.goto(f"{site}/stories/{story}")  # the first visit: version 1 is remembered, and there is nothing to say
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#changes").is_hidden() and page.locator(".news").count() == 0
+    assert page.evaluate("JSON.parse(localStorage.getItem('newsloom.seen'))")[story]["version"] == 1
+    page.goto(site + "/")
+    assert page.locator(".river-item .badge-news").count() == 0
+
+    ferry_round_two(db)  # Northgate Post: one new fact, one new outlet, 19 hurt where the others said 14
+    page.goto(site + "/")
+    ferry = page.locator(f'.river-item[data-story="{story}"]')
+    assert ferry.locator(".badge-news").text_content() == "News since your last visit"
+    assert page.locator(".river-item.has-news").count() == 1  # the orchestra, never opened, is not marked
+    shot(page, "river-news-since-last-visit")
+    ferry.locator("h2 a").click()
+    page.wait_for_url(f"**/stories/{story}")
+    notice = page.locator("#changes")
+    notice.wait_for(state="visible")
+    assert notice.locator("h2").text_content() == "Since your last visit: 1 new fact, 1 new outlet, 1 changed figure"
+    assert notice.locator(".change-outlets").text_content() == "New outlet: Northgate Post"
+    figure = notice.locator(".change-figure").text_content() or ""
+    assert figure == "Changed number: 14 (Meridian Wire, Coastal Times) → 19 (Northgate Post)"
+    marked = page.locator(".story .sentence.news")
+    kinds = [marked.nth(i).evaluate("s => s.nextElementSibling.textContent") for i in range(marked.count())]
+    texts = [marked.nth(i).text_content() or "" for i in range(marked.count())]
+    assert sorted(kinds) == ["changed figure", "new fact"]
+    assert texts[kinds.index("changed figure")].startswith("Harbour officials said 19 passengers")
+    assert "Brisk Sound Ferry Company has faced complaints" in texts[kinds.index("new fact")]
+    shot(page, "story-since-last-visit", full=True)
+
+    page.reload()  # seen now: nothing new since
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#changes").is_hidden() and page.locator(".news").count() == 0
+
+    assert ferry_rewritten(db, story) == 3  # only reworded: no news
+    page.goto(site + "/")
+    assert page.locator(".river-item.has-news").count() == 0
+    page.goto(f"{site}/stories/{story}")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#changes").is_hidden() and page.locator(".news").count() == 0
+    assert page.evaluate("JSON.parse(localStorage.getItem('newsloom.seen'))")[story]["version"] == 3
+    assert watch.clean(), watch
+    assert not [m for m in watch.console_errors if "Content Security Policy" in m], watch.console_errors

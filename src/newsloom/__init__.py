@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 from newsloom.version import __version__
 
 if TYPE_CHECKING:
+    from newsloom.analyze.changes import what_changed
     from newsloom.config import Settings, load_settings
     from newsloom.desk import Desk
+    from newsloom.drivers.changes import changes_since
     from newsloom.drivers.pipeline import IngestReport, Pipeline, assign_stories, brief_from_articles
     from newsloom.ingest import read_file, read_paths
-    from newsloom.model import Article, Brief, Citation, Coverage, Rejected, Sentence, Story
+    from newsloom.model import Article, Brief, Citation, Coverage, Rejected, Sentence, Story, WhatChanged
     from newsloom.normalize import normalize
-    from newsloom.present.render import brief_markdown
+    from newsloom.present.render import brief_markdown, changes_markdown
     from newsloom.store import Store, StoreError, open_store
     from newsloom.stories.clusterer import StoryClusterer
     from newsloom.stories.settings import ClusterSettings
@@ -56,6 +58,10 @@ _PUBLIC = {
     "read_file": "newsloom.ingest",
     "read_paths": "newsloom.ingest",
     "write_brief": "newsloom.write.extractive",
+    "WhatChanged": "newsloom.model",
+    "what_changed": "newsloom.analyze.changes",
+    "changes_since": "newsloom.drivers.changes",
+    "changes_markdown": "newsloom.present.render",
 }
 
 __all__ = [
@@ -76,15 +82,19 @@ __all__ = [
     "StoryClusterer",
     "SyndicationIndex",
     "SyndicationSettings",
+    "WhatChanged",
     "__version__",
     "assign_stories",
     "brief_from_articles",
     "brief_markdown",
+    "changes_markdown",
+    "changes_since",
     "load_settings",
     "normalize",
     "open_store",
     "read_file",
     "read_paths",
+    "what_changed",
     "write_brief",
 ]
 

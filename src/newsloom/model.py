@@ -13,7 +13,7 @@ types (``ClaimLabel``, ``CheckLabel``, ``VerifiedLabel``, ``ConflictKind``, ...)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -688,3 +688,148 @@ def counted_by_outlet(articles: Iterable[Article]) -> list[Article]:
     articles = list(articles)
     keys = independent_sources_of((a.id, a.outlet, a.syndication_group, a.published) for a in articles)
     return [replace(a, counts_as=keys[a.id]) for a in articles]
+
+
+# -- what changed in a story since a reader last looked -----------------------------------------------------------
+@dataclass
+class Stated:
+    """A fact as some outlets state it: one of their sentences, the outlets (independent sources, a syndicated copy
+    as the outlet it copies), and, for one side of a changed figure, the value in question ("14", "Tuesday")."""
+
+    text: str
+    sources: list[str]
+    value: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "sources": list(self.sources)}
+        if self.value is not None:
+            out["value"] = self.value
+        return out
+
+
+@dataclass
+class NewFact:
+    """A claim first stated since: none of its statements was there before. ``in_brief``: the sentence of the
+    latest brief that states it, when the brief prints it."""
+
+    text: str
+    sources: list[str]
+    label: ClaimLabel
+    in_brief: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "sources": list(self.sources), "label": self.label, "in_brief": self.in_brief}
+
+
+@dataclass
+class ChangedFigure:
+    """A claim stated before and since whose number, date or place now differs: both values with their outlets."""
+
+    text: str
+    kind: ConflictKind  # "number", "date" or "place"
+    before: Stated
+    now: Stated
+    in_brief: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "before": self.before.to_json(),
+            "now": self.now.to_json(),
+            "in_brief": self.in_brief,
+        }
+
+
+@dataclass
+class DisputeChange:
+    """A claim newly disputed, or a dispute settled: its versions (as they stand now for a new dispute, as they
+    stood for a settled one) and where they conflict."""
+
+    text: str
+    versions: list[Stated]
+    conflicts: list[Conflict] = field(default_factory=list)
+    in_brief: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "versions": [v.to_json() for v in self.versions],
+            "conflicts": [{"kind": c.kind, "this": c.this, "other": c.other} for c in self.conflicts],
+            "in_brief": self.in_brief,
+        }
+
+
+@dataclass
+class WhatChanged:
+    """What changed in a story since an earlier point (a brief version, or a time): new facts, new outlets, changed
+    figures, new disputes and settled ones. A brief rewritten in other words, with none of these, changed nothing in
+    substance (``substantive`` is False)."""
+
+    story_id: str | None
+    since_version: int | None  # the brief version the changes are counted from (None: from a time)
+    since_time: datetime | None  # when that version was written, or the time asked for
+    version: int | None  # the story's latest brief version
+    articles_before: int  # the articles known then
+    new_articles: int  # the articles since
+    new_facts: list[NewFact] = field(default_factory=list)
+    new_outlets: list[str] = field(default_factory=list)
+    changed: list[ChangedFigure] = field(default_factory=list)
+    new_disputes: list[DisputeChange] = field(default_factory=list)
+    settled_disputes: list[DisputeChange] = field(default_factory=list)
+
+    @property
+    def substantive(self) -> bool:
+        """Whether anything changed in substance: a new fact, outlet, figure or dispute, or a settled dispute."""
+        return bool(self.counts())
+
+    def counts(self) -> dict[str, int]:
+        """How many of each kind of change, those with none left out (what the store keeps with a brief version)."""
+        found = {
+            "new_facts": len(self.new_facts),
+            "new_outlets": len(self.new_outlets),
+            "changed": len(self.changed),
+            "new_disputes": len(self.new_disputes),
+            "settled_disputes": len(self.settled_disputes),
+        }
+        return {kind: count for kind, count in found.items() if count}
+
+    def summary(self) -> str:
+        """The changes in a line: "2 new facts, 1 new outlet, 1 changed figure" ("" when nothing changed)."""
+        return news_summary(self.counts())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "story": self.story_id,
+            "since": {"version": self.since_version, "time": format_time(self.since_time)},
+            "version": self.version,
+            "articles_before": self.articles_before,
+            "new_articles": self.new_articles,
+            "summary": self.summary(),
+            "new_facts": [f.to_json() for f in self.new_facts],
+            "new_outlets": list(self.new_outlets),
+            "changed": [c.to_json() for c in self.changed],
+            "new_disputes": [d.to_json() for d in self.new_disputes],
+            "settled_disputes": [d.to_json() for d in self.settled_disputes],
+        }
+
+
+_NEWS_WORDS: dict[str, tuple[str, str]] = {
+    "new_story": ("new story", "new stories"),
+    "new_facts": ("new fact", "new facts"),
+    "new_outlets": ("new outlet", "new outlets"),
+    "changed": ("changed figure", "changed figures"),
+    "new_disputes": ("new dispute", "new disputes"),
+    "settled_disputes": ("settled dispute", "settled disputes"),
+}
+
+
+def news_summary(counts: Mapping[str, int]) -> str:
+    """Counts of changes in words, in the order a reader cares for: "2 new facts, 1 new outlet" ("new_story": the
+    first brief of a story)."""
+    parts = []
+    for kind, (one, many) in _NEWS_WORDS.items():
+        count = counts.get(kind, 0)
+        if count:
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts)

@@ -246,20 +246,25 @@ def _alike(a: Facts, b: Facts) -> bool:
     return bool(union) and len(a.terms & b.terms) >= 0.5 * len(union)
 
 
+def claim_conflicts(text: str, other: str) -> list[Conflict]:
+    """Where two statements of one claim disagree (``this`` in ``text``, ``other`` in ``other``): a negation or another
+    day counts only between sentences worded alike."""
+    mine, theirs = facts_of(text), facts_of(other)
+    return [
+        c
+        for c in conflicts_between(mine, theirs, same_statement=True)
+        if c.kind not in _ONLY_WHEN_ALIKE or _alike(mine, theirs)
+    ]
+
+
 def label_claim(claim: Claim) -> Claim:
     """Split a claim's statements into versions that agree, and label it disputed, corroborated or single-source."""
     versions: list[list[Statement]] = []
     found: list[Conflict] = []
     for statement in claim.statements:
-        mine = facts_of(statement.text)
         home = None
         for version in versions:
-            theirs = facts_of(version[0].text)
-            clash = [
-                c
-                for c in conflicts_between(mine, theirs, same_statement=True)
-                if c.kind not in _ONLY_WHEN_ALIKE or _alike(mine, theirs)
-            ]
+            clash = claim_conflicts(statement.text, version[0].text)
             if not clash:
                 home = version
                 break
@@ -277,3 +282,26 @@ def label_claim(claim: Claim) -> Claim:
         claim.conflicts = []
         claim.label = "corroborated" if claim.independent_sources > 1 else "single-source"
     return claim
+
+
+def settled(claim: Claim) -> list[Claim]:
+    """A claim the alignment called disputed, kept disputed only over a fact: numbers, dates, names or places.
+
+    Two different quotes of one speaker, or a conflict on a value both versions state, are no dispute: the
+    versions become claims of their own.
+    """
+    if claim.label != "disputed":
+        return [claim]
+    texts = [" ".join(s.text for s in version) for version in claim.versions]
+    real = []
+    for conflict in claim.conflicts:
+        if conflict.kind not in ("number", "date", "name", "place"):
+            continue
+        holders = [i for i, t in enumerate(texts) if conflict.this.lower() in t.lower()]
+        others = [i for i, t in enumerate(texts) if conflict.other.lower() in t.lower()]
+        if holders and others and not set(holders) & set(others):
+            real.append(conflict)
+    if real:
+        claim.conflicts = real
+        return [claim]
+    return [label_claim(Claim(list(version))) for version in claim.versions]

@@ -35,6 +35,7 @@ examples:
   newsloom ingest examples/demo/articles.jsonl   read articles from files and folders
   newsloom stories                           list stories, newest first
   newsloom show st-1a2b3c                    print a story's brief
+  newsloom changes st-1a2b3c --since 24h     what changed in a story: new facts, outlets, figures, disputes
   newsloom cluster in.jsonl --output out.jsonl   stories for a stream, no database
   newsloom brief in.jsonl --format md        one brief for a file of articles, no database
   newsloom check draft.md --against in.jsonl   label each sentence supported / unsupported / contradicted
@@ -93,6 +94,12 @@ COMMANDS: tuple[Command, ...] = (
         "print a story's brief",
         stories.show_arguments,
         stories.run_show,
+    ),
+    Command(
+        "changes",
+        "what changed in a story since a brief version or a time: new facts, outlets, figures, disputes",
+        stories.changes_arguments,
+        stories.run_changes,
     ),
     Command(
         "cluster",

@@ -1,4 +1,4 @@
-"""The commands that read the store: stories, show, quarantine, status."""
+"""The commands that read the store: stories, show, changes, quarantine, status."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from newsloom.cli.common import (
 )
 from newsloom.config import Settings
 from newsloom.model import Brief, format_time
-from newsloom.present.render import brief_markdown
+from newsloom.present.render import brief_markdown, changes_markdown
 from newsloom.store import open_store
 from newsloom.text.markdown import escape_markdown
 
@@ -108,6 +108,44 @@ def run_show(args: argparse.Namespace, settings: Settings, out: Console, err: Co
             for a in articles
         )
     print_markdown(text, out)
+    return 0
+
+
+def changes_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "What changed in a story since an earlier point: new facts (claims first stated since), new outlets, changed "
+        "figures (a number, date or place given otherwise, with both values and their outlets), new disputes and "
+        "settled ones."
+    )
+    parser.add_argument("story", help="a story id, or the start of one")
+    parser.add_argument(
+        "--since",
+        metavar="VERSION|TIME",
+        help="a brief version (3), a time (2031-05-12T09:00:00Z) or a while ago (24h, 3d); "
+        "default: the brief version before the latest",
+    )
+    parser.add_argument("--format", choices=("md", "json"), default="md", help="md (default) or json")
+
+
+def run_changes(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    from newsloom.drivers.changes import NoSuchVersion, changes_since, parse_since
+
+    since = parse_since(args.since) if args.since else None
+    store = open_store(settings.db)
+    try:
+        story = store.story(args.story)
+        if story is None:
+            raise UserError(f"no story '{args.story}' in {settings.db}: `newsloom stories` lists them")
+        try:
+            changes = changes_since(store, story.id, since)
+        except NoSuchVersion as error:
+            raise UserError(f"{error}: `newsloom show {story.id}` gives the latest version") from None
+    finally:
+        store.close()
+    if args.format == "json":
+        print(json.dumps(changes.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print_markdown(changes_markdown(changes, story.headline), out)
     return 0
 
 

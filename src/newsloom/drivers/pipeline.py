@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from newsloom.config import Settings
 from newsloom.desk import Desk
+from newsloom.drivers.changes import news_of
 from newsloom.model import Article, Brief, Rejected
 from newsloom.normalize import BadArticle, normalize
 from newsloom.store.base import Store
@@ -179,13 +180,16 @@ class Pipeline:
         return fresh
 
     def write_briefs(self, story_ids: Iterable[str] | None = None, progress: Progress | None = None) -> int:
-        """Write a new brief version for each given story (default: every story whose articles changed)."""
+        """Write a new brief version for each given story (default: every story whose articles changed), each kept
+        with what it brings since the last one (``drivers.changes.news_of``): a rewrite on the same reports brings
+        nothing, and the river and the feeds pass it by."""
         store = self._require_store()
         written = 0
         for story_id in list(story_ids) if story_ids is not None else store.stale_stories():
             articles = store.story_articles(story_id)
             if articles:
-                store.save_brief(self.writer.write(articles, story_id=story_id))
+                brief = self.writer.write(articles, story_id=story_id)
+                store.save_brief(brief, news=news_of(store, story_id, articles))
                 written += 1
             if progress:
                 progress(1)

@@ -103,6 +103,7 @@ class BriefParts:
     coverage: str  # the coverage in a line, under the chart
     rest: Markup  # timeline, sources, fine print
     popovers: Markup  # one per cited article, and the sentence behind each citation mark, after the article
+    version: int = 1  # the brief version they show
 
 
 def brief_parts(templates: Environment, view: BriefView) -> BriefParts:
@@ -113,7 +114,8 @@ def brief_parts(templates: Environment, view: BriefView) -> BriefParts:
     dek = macros.dek(view, quotes)
     body = macros.body(view, quotes)
     rest = macros.rest(view, quotes)
-    return BriefParts(view.headline, dek, body, view.coverage.line(), rest, macros.popover_list(view, quotes))
+    popovers = macros.popover_list(view, quotes)
+    return BriefParts(view.headline, dek, body, view.coverage.line(), rest, popovers, view.version)
 
 
 def story_page(

@@ -1,4 +1,5 @@
-"""A brief as Markdown: each sentence followed by numbered citations that resolve to outlet, title and link.
+"""A brief as Markdown: each sentence followed by numbered citations that resolve to outlet, title and link; and what
+changed in a story since an earlier point (``changes_markdown``).
 
 After the body: where sources differ (each version with its outlets), key players with their other spellings, the
 timeline of reports, the coverage line and the numbered sources. Article text is escaped: shown as written, never
@@ -7,7 +8,7 @@ read as Markdown or HTML.
 
 from __future__ import annotations
 
-from newsloom.model import Brief, Sentence, format_time
+from newsloom.model import Brief, Sentence, WhatChanged, format_time
 from newsloom.text.markdown import escape_markdown
 from newsloom.text.urls import safe_link
 
@@ -81,3 +82,54 @@ def verification_line(brief: Brief) -> str:
         f"{summary['kept'] + summary['attributed']} printed, {summary['replaced']} replaced by the source sentence, "
         f"{summary['dropped']} dropped"
     )
+
+
+def changes_markdown(changes: WhatChanged, headline: str = "") -> str:
+    """What changed in a story as Markdown: the count in a line, then each new fact, new outlet, changed figure, new
+    and settled dispute with the outlets behind it. Article text is escaped."""
+
+    def outlets(names: list[str]) -> str:
+        return escape_markdown(", ".join(names)) or "no outlet"
+
+    if changes.since_version == 0:
+        since = "before its first brief"
+    elif changes.since_version is not None:
+        when = format_time(changes.since_time, human=True)
+        since = f"brief version {changes.since_version}" + (f" ({when})" if when else "")
+    else:
+        since = format_time(changes.since_time, human=True) or "the start"
+    title = f"What changed: {escape_markdown(headline)}" if headline else "What changed"
+    lines = [f"# {title}", ""]
+    summary = changes.summary()
+    reports = f"{changes.new_articles} new article{'' if changes.new_articles == 1 else 's'}"
+    story = escape_markdown(changes.story_id or "the story")
+    if summary:
+        lines += [f"Since {since}, {story} has {summary} ({reports}).", ""]
+    else:
+        lines += [f"Nothing changed in substance in {story} since {since} ({reports}).", ""]
+    if changes.new_facts:
+        lines += ["## New facts", ""]
+        for fact in changes.new_facts:
+            label = " *(disputed)*" if fact.label == "disputed" else ""
+            lines.append(f"- {escape_markdown(fact.text)} — {outlets(fact.sources)}{label}")
+        lines.append("")
+    if changes.new_outlets:
+        lines += ["## New outlets", "", outlets(changes.new_outlets), ""]
+    if changes.changed:
+        lines += ["## Changed figures", ""]
+        for figure in changes.changed:
+            before, now = figure.before, figure.now
+            lines.append(
+                f"- {figure.kind}: {escape_markdown(before.value or '')} → {escape_markdown(now.value or '')}. "
+                f"Before: {escape_markdown(before.text)} — {outlets(before.sources)}. "
+                f"Now: {escape_markdown(now.text)} — {outlets(now.sources)}."
+            )
+        lines.append("")
+    for heading, disputes in (("New disputes", changes.new_disputes), ("Settled disputes", changes.settled_disputes)):
+        if disputes:
+            lines += [f"## {heading}", ""]
+            for dispute in disputes:
+                lines.append(f"- {escape_markdown(dispute.text)}")
+                lines += [f"  - {outlets(v.sources)}: {escape_markdown(v.text)}" for v in dispute.versions]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -10,12 +10,21 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from newsloom.model import Article, Brief, Coverage, KeyPlayer, Sentence, format_time, independent_sources_of
+from newsloom.model import (
+    Article,
+    Brief,
+    Coverage,
+    KeyPlayer,
+    Sentence,
+    WhatChanged,
+    format_time,
+    independent_sources_of,
+)
 from newsloom.store.base import Report
 from newsloom.text.counts import plural
 from newsloom.text.urls import safe_link
@@ -74,6 +83,7 @@ class SentenceView:
     label: str | None
     independent_sources: int
     marks: list[SourceMark]
+    news: str | None = None  # what it brings since the reader last looked: "new fact" or "changed figure"
 
     @property
     def outlets(self) -> list[str]:
@@ -204,11 +214,15 @@ def cited_ids(brief: Brief) -> list[str]:
     return list(dict.fromkeys(c.article_id for s in brief.all_sentences() for c in s.sources))
 
 
-def brief_view(brief: Brief, articles: Sequence[Article] | None = None) -> BriefView:
+def brief_view(
+    brief: Brief, articles: Sequence[Article] | None = None, news: Mapping[str, str] | None = None
+) -> BriefView:
     """A brief with its citations numbered in reading order and each tied to its article's own sentence.
 
-    ``articles``: the articles it cites (others are not read), for the sentence behind each citation.
+    ``articles``: the articles it cites (others are not read), for the sentence behind each citation. ``news``: the
+    sentences that state what changed since the reader last looked (``news_marks``), each with what it brings.
     """
+    news = news or {}
     by_id = {a.id: a for a in articles or []}
     words: dict[str, list[tuple[str, set[str]]]] = {}  # each cited article's sentences, split into words once
     evidence: dict[tuple[str, str], tuple[int, str] | None] = {}  # a sentence comes back in the timeline
@@ -243,7 +257,7 @@ def brief_view(brief: Brief, articles: Sequence[Article] | None = None) -> Brief
                     evidence_index=found[0] if found else None,
                 )
             )
-        return SentenceView(sentence.text, sentence.label, sentence.independent_sources, marks)
+        return SentenceView(sentence.text, sentence.label, sentence.independent_sources, marks, news.get(sentence.text))
 
     dek = view(brief.dek) if brief.dek else None
     sections = []
@@ -286,6 +300,13 @@ def brief_view(brief: Brief, articles: Sequence[Article] | None = None) -> Brief
         created_at=brief.created_at,
         other_outlets=other,
     )
+
+
+def news_marks(changes: WhatChanged) -> dict[str, str]:
+    """The brief's sentences that state a new fact or a changed figure, each with which of the two it is."""
+    marks = {figure.in_brief: "changed figure" for figure in changes.changed if figure.in_brief}
+    marks.update((fact.in_brief, "new fact") for fact in changes.new_facts if fact.in_brief)
+    return marks
 
 
 def source_sentence(

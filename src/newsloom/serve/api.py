@@ -195,6 +195,100 @@ def get_brief_version(request: Request, story_id: str, version: int) -> Response
     return JSONResponse(brief.to_json())
 
 
+class StatedOut(BaseModel):
+    """A fact as some outlets state it."""
+
+    text: str = Field(description="one of their sentences")
+    sources: list[str] = Field(description="the outlets (independent sources) that state it")
+    value: str | None = Field(None, description="for a changed figure: the number, date or place it gives")
+
+
+class NewFactOut(BaseModel):
+    text: str = Field(description="the claim, as its earliest statement words it")
+    sources: list[str] = Field(description="the outlets that state it")
+    label: str = Field(description="corroborated, single-source or disputed")
+    in_brief: str | None = Field(description="the sentence of the latest brief that states it, if the brief prints it")
+
+
+class ChangedOut(BaseModel):
+    text: str
+    kind: str = Field(description="number, date or place")
+    before: StatedOut
+    now: StatedOut
+    in_brief: str | None
+
+
+class ConflictOut(BaseModel):
+    kind: str
+    this: str
+    other: str
+
+
+class DisputeOut(BaseModel):
+    text: str
+    versions: list[StatedOut] = Field(description="now for a new dispute, as they stood for a settled one")
+    conflicts: list[ConflictOut]
+    in_brief: str | None
+
+
+class SinceOut(BaseModel):
+    version: int | None = Field(description="the brief version counted from (0: before the first; null: a time)")
+    time: str | None = Field(description="when that version was written, or the time asked for")
+
+
+class ChangesOut(BaseModel):
+    """What changed in a story since an earlier point (as ``newsloom changes STORY --format json``)."""
+
+    story: str
+    since: SinceOut
+    version: int | None = Field(description="the story's latest brief version")
+    articles_before: int
+    new_articles: int
+    summary: str = Field(description='the changes in a line: "1 new fact, 1 new outlet" ("" when none)')
+    new_facts: list[NewFactOut]
+    new_outlets: list[str]
+    changed: list[ChangedOut]
+    new_disputes: list[DisputeOut]
+    settled_disputes: list[DisputeOut]
+
+
+@router.get(
+    "/stories/{story_id}/changes",
+    summary="What changed in a story since a brief version or a time: new facts, outlets, figures, disputes",
+    responses={200: {"model": ChangesOut, "description": "the changes"}},
+)
+def get_changes(
+    request: Request,
+    story_id: str,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="a brief version (3) or a time (ISO 8601); default: the brief version before the latest",
+        ),
+    ] = None,
+) -> Response:
+    from newsloom.drivers.changes import NoSuchVersion, changes_since, parse_since
+
+    server = server_of(request)
+    try:
+        asked = parse_since(since, relative=False) if since else None
+    except ValueError as error:
+        raise HTTPException(422, f"since: {error}") from None
+    if isinstance(asked, int) and asked > LAST_VERSION:
+        raise HTTPException(404, f"no brief version {asked}")
+
+    def render(store: Store) -> tuple[bytes, str, int]:
+        story = find_story(store, story_id)
+        try:
+            changes = changes_since(store, story.id, asked)
+        except NoSuchVersion as error:
+            return _json({"error": str(error)}, 404)
+        return _json(changes.to_json())
+
+    return server.cached(request, render, edition=lambda store: store.story_revision(story_id))
+
+
 @router.get("/articles", summary="Articles, newest published first")
 def list_articles(
     request: Request,

@@ -1,7 +1,9 @@
 """Feeds out: the latest briefs as Atom (RFC 4287), RSS 2.0 and JSON Feed 1.1, for all stories or one outlet or
 key player, so any feed reader can follow them.
 
-Each story is one entry, identified by its page's address; a new brief version updates the entry. The entry's
+Each story is one entry, identified by its page's address; a new brief version updates the entry when it brings
+something in substance (a new fact, outlet, figure or dispute: ``Store.latest_news``), so a brief rewritten in other
+words on the same reports publishes nothing: the entry stays the version that last brought news. The entry's
 HTML is the brief with its citations as links; every piece of article text in it is escaped, and the feed's XML
 escapes that HTML again, so no article markup reaches a reader's screen as markup.
 """
@@ -43,6 +45,7 @@ class FeedEntry:
     html: str
     text: str
     updated: datetime
+    news: dict[str, int] | None = None  # what the brief version brought (None: not known)
 
 
 @dataclass
@@ -57,18 +60,30 @@ class FeedHeader:
 def feed_entries(
     store: Store, templates: Environment, base_url: str, query: StoryQuery, size: int = FEED_SIZE
 ) -> list[FeedEntry]:
-    """The newest stories matching the query that have a brief, each with its brief as HTML and as text."""
+    """The newest stories matching the query that have a brief, each with the latest version of its brief that
+    brought news, as HTML and as text."""
     entries = []
     template = templates.get_template("feed_entry.html")
-    for found in store.find_stories(StoryQuery(**{**query.__dict__, "limit": size, "offset": 0})):
-        brief = store.brief(found.story.id)
+    stories = store.find_stories(StoryQuery(**{**query.__dict__, "limit": size, "offset": 0}))
+    news = store.latest_news([found.story.id for found in stories])
+    for found in stories:
+        newsworthy = news.get(found.story.id)
+        brief = store.brief(found.story.id, newsworthy.version if newsworthy else None)
         if brief is None:
             continue
         view = brief_view(brief, store.articles(cited_ids(brief)))  # the articles it cites, not all the story's
         html = template.render(brief=view, base_url=base_url)
         updated = brief.created_at or found.story.updated_at or datetime.now(UTC)
         entries.append(
-            FeedEntry(found.story, brief, base_url + story_path(found.story.id), html, brief_text(brief), updated)
+            FeedEntry(
+                found.story,
+                brief,
+                base_url + story_path(found.story.id),
+                html,
+                brief_text(brief),
+                updated,
+                newsworthy.news if newsworthy else None,
+            )
         )
     return entries
 
@@ -160,6 +175,7 @@ def _json_item(entry: FeedEntry) -> dict[str, object]:
             "story": entry.story.id,
             "brief_version": entry.brief.version,
             "independent_sources": entry.story.independent_sources,
+            "news": entry.news,
         },
     }
     if entry.brief.dek:

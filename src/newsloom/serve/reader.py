@@ -6,13 +6,15 @@ script (citation popovers) are the whole front end. Every page works without the
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from newsloom.present.views import article_paragraphs, reports_view, story_articles_path, story_path
+from newsloom.model import WhatChanged, format_time
+from newsloom.present.views import article_paragraphs, news_marks, reports_view, story_articles_path, story_path
 from newsloom.serve.server import server_of
 from newsloom.store import Store
 from newsloom.store.base import ArticleQuery, StoryQuery
@@ -48,9 +50,11 @@ def river(
     def render(store: Store) -> tuple[bytes, str]:
         query = StoryQuery(outlet=outlet, language=language, entity=entity, order=order, limit=size + 1, offset=offset)
         entries = store.find_stories(query)
+        news = store.latest_news([entry.story.id for entry in entries[:size]])
         body = server.render(
             "river.html",
             entries=entries[:size],
+            news=news,
             order=order,
             filters=filters,
             outlets=server.outlets(store)[:60],
@@ -67,24 +71,67 @@ def river(
 
 
 @router.get("/stories/{story_id}")
-def story_page(request: Request, story_id: str) -> Response:
+def story_page(
+    request: Request,
+    story_id: str,
+    since: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """A story's page; with ``?since=`` (a brief version or an ISO 8601 time), what changed since then over its brief,
+    the sentences that state it marked (the script asks the API for the same when a reader comes back)."""
     server = server_of(request)
     with server.store() as store:
         story = store.story(story_id)
     if story is None:
         raise HTTPException(404, f"No story '{story_id}' here. It may have been merged away or never existed.")
     if story.id != story_id:  # a unique start of an id, or a story merged into another: the one address
-        return RedirectResponse(story_path(story.id), status_code=301)
+        moved = story_path(story.id) + (f"?{urlencode({'since': since})}" if since else "")
+        return RedirectResponse(moved, status_code=301)
+    asked = None
+    if since:
+        from newsloom.drivers.changes import parse_since
+
+        try:
+            asked = parse_since(since, relative=False)
+        except ValueError as error:
+            raise HTTPException(422, f"since: {error}") from None
 
     def render(store: Store) -> tuple[bytes, str]:
         # The brief's part of the page is kept per brief version; what comes from the story's articles (the chart,
         # the newest reports, their count) is read and drawn here, without their text.
-        brief = server.brief_parts(store, story.id)
+        changes = _changes(store, story.id, asked) if asked is not None else None
+        if changes is not None and changes.version is not None:
+            brief = server.brief_parts(store, story.id, news_marks(changes))
+        else:
+            brief = server.brief_parts(store, story.id)
         reports = reports_view(story.id, store.story_reports(story.id))
-        body = server.render("story.html", story=story, brief=brief, reports=reports, query="")
+        body = server.render(
+            "story.html",
+            story=story,
+            brief=brief,
+            reports=reports,
+            changes=changes,
+            since=_since_words(changes) if changes is not None else "",
+            query="",
+        )
         return body, HTML
 
     return server.cached(request, render, edition=lambda store: store.story_revision(story.id))
+
+
+def _changes(store: Store, story_id: str, since: int | datetime) -> WhatChanged | None:
+    """What changed in the story since then; None for a brief version it never had."""
+    from newsloom.drivers.changes import NoSuchVersion, changes_since
+
+    try:
+        return changes_since(store, story_id, since)
+    except NoSuchVersion:
+        return None
+
+
+def _since_words(changes: WhatChanged) -> str:
+    if changes.since_version is not None:
+        return "Since the first brief" if changes.since_version == 0 else f"Since brief version {changes.since_version}"
+    return f"Since {format_time(changes.since_time, human=True)}"
 
 
 @router.get("/stories/{story_id}/articles")

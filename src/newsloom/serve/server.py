@@ -19,7 +19,7 @@ import queue
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
@@ -469,19 +469,24 @@ class Server:
                 self._outlets = (revision, store.outlets())
             return self._outlets[1]
 
-    def brief_parts(self, store: Store, story_id: str) -> BriefParts | None:
-        """The parts of a story's page that come from its latest brief: kept, or rendered now (None: no brief yet)."""
+    def brief_parts(self, store: Store, story_id: str, news: Mapping[str, str] | None = None) -> BriefParts | None:
+        """The parts of a story's page that come from its latest brief: kept, or rendered now (None: no brief yet).
+
+        ``news``: sentences to mark as what changed since the reader last looked (``views.news_marks``): such parts
+        are rendered for the one page and not kept.
+        """
         stamp = store.brief_stamp(story_id)
         if stamp is None:
             return None
-        parts = self.briefs.get(story_id, stamp)
+        parts = None if news else self.briefs.get(story_id, stamp)
         if parts is None:
             brief = store.brief(story_id)
             if brief is None:
                 return None
             # The articles it cites, for the sentence behind each citation; no other article is read.
-            parts = brief_parts(self.templates, brief_view(brief, store.articles(cited_ids(brief))))
-            self.briefs.put(story_id, stamp, parts)
+            parts = brief_parts(self.templates, brief_view(brief, store.articles(cited_ids(brief)), news))
+            if not news:
+                self.briefs.put(story_id, stamp, parts)
         return parts
 
     def render(self, template: str, **context: Any) -> bytes:

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from newsloom.analyze.claims import ClaimSettings, align_claims
+from newsloom.analyze.claims import ClaimSettings, align_claims, settled
 from newsloom.analyze.compare import NUMBER_WORDS, Meanings, SentenceMatcher, sentence_encoder
 from newsloom.analyze.entities import article_texts, spelling_variants
 from newsloom.model import Article, Brief, Claim, Coverage, Sentence, Statement, TimelineEntry, counted_by_outlet
@@ -56,7 +56,6 @@ from newsloom.write.select import (
     own_voice,
     paired_marks,
     rank_claims,
-    settled,
     stands_alone,
     tightened,
     unfinished,

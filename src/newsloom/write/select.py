@@ -402,29 +402,6 @@ def number_conflict(a: Candidate, b: Candidate, frequent: set[str]) -> Conflict 
     return numbers_in_dispute(a.text, a.terms, a.numbers(), b.text, b.terms, b.numbers(), frequent)
 
 
-def settled(claim: Claim) -> list[Claim]:
-    """A claim the alignment called disputed, kept disputed only over a fact: numbers, dates, names or places.
-
-    Two different quotes of one speaker, or a conflict on a value both versions state, are no dispute: the
-    versions become claims of their own.
-    """
-    if claim.label != "disputed":
-        return [claim]
-    texts = [" ".join(s.text for s in version) for version in claim.versions]
-    real = []
-    for conflict in claim.conflicts:
-        if conflict.kind not in ("number", "date", "name", "place"):
-            continue
-        holders = [i for i, t in enumerate(texts) if conflict.this.lower() in t.lower()]
-        others = [i for i, t in enumerate(texts) if conflict.other.lower() in t.lower()]
-        if holders and others and not set(holders) & set(others):
-            real.append(conflict)
-    if real:
-        claim.conflicts = real
-        return [claim]
-    return [label_claim(Claim(list(version))) for version in claim.versions]
-
-
 def _side(claim: Candidate, versions: list[list[Candidate]], values: tuple[str, str], frequent: set[str]) -> int | None:
     """The version of a dispute whose number the claim gives, against the other version's; None when neither."""
     for side in (0, 1):

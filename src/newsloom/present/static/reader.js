@@ -141,3 +141,127 @@
     mark.setAttribute("aria-haspopup", "dialog");
   });
 })();
+
+// Since your last visit: the browser remembers the brief version of each story the reader opened (in localStorage;
+// no account, nothing sent anywhere). Coming back to a story whose brief has a newer version, the page asks the API
+// what changed since the version last seen and says so over the brief, marking the sentences that state a new fact
+// or a changed figure. The river marks each story with news since the reader opened it: a story whose brief was only
+// reworded since (no new fact, outlet, figure or dispute) is not marked. Every piece of text goes in as text.
+(function () {
+  "use strict";
+  var KEY = "newsloom.seen";
+  var KEEP = 500; // stories remembered at most: the least recently opened are forgotten first
+
+  function readSeen() {
+    try {
+      var seen = JSON.parse(window.localStorage.getItem(KEY) || "{}");
+      return seen && typeof seen === "object" && !Array.isArray(seen) ? seen : {};
+    } catch (error) {
+      return {}; // storage off, or unreadable: nothing remembered
+    }
+  }
+
+  function remember(story, version) {
+    var seen = readSeen();
+    delete seen[story];
+    seen[story] = { version: version, at: new Date().toISOString() };
+    var stories = Object.keys(seen);
+    stories.slice(0, Math.max(0, stories.length - KEEP)).forEach(function (old) { delete seen[old]; });
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify(seen));
+    } catch (error) {
+      // storage full or off: the next visit simply shows no changes
+    }
+  }
+
+  function seenVersion(seen, story) {
+    var entry = seen[story];
+    var version = entry && parseInt(entry.version, 10);
+    return version > 0 ? version : null;
+  }
+
+  function element(tag, className, text) {
+    var made = document.createElement(tag);
+    if (className) made.className = className;
+    if (text !== undefined) made.textContent = text;
+    return made;
+  }
+
+  function badge(sentence, words) {
+    if (sentence.classList.contains("news")) return;
+    sentence.classList.add("news");
+    var mark = element("span", "badge badge-news", words);
+    sentence.parentNode.insertBefore(mark, sentence.nextSibling);
+    sentence.parentNode.insertBefore(document.createTextNode(" "), mark);
+  }
+
+  function markInBrief(texts) {
+    document.querySelectorAll(".story .sentence").forEach(function (sentence) {
+      var words = texts[sentence.textContent];
+      if (words) badge(sentence, words);
+    });
+  }
+
+  function outlets(names) {
+    return " (" + names.join(", ") + ")";
+  }
+
+  function showChanges(notice, changes) {
+    if (!changes || !changes.summary) return; // only reworded since: nothing to say
+    var marks = {};
+    (changes.changed || []).forEach(function (c) { if (c.in_brief) marks[c.in_brief] = "changed figure"; });
+    (changes.new_facts || []).forEach(function (f) { if (f.in_brief) marks[f.in_brief] = "new fact"; });
+    var heading = element("h2", null, "Since your last visit: " + changes.summary);
+    heading.id = "changes-title";
+    notice.appendChild(heading);
+    notice.setAttribute("aria-labelledby", "changes-title");
+    var list = element("ul");
+    if (changes.new_outlets.length) {
+      var word = changes.new_outlets.length === 1 ? "New outlet: " : "New outlets: ";
+      list.appendChild(element("li", "change-outlets", word + changes.new_outlets.join(", ")));
+    }
+    changes.changed.forEach(function (c) {
+      list.appendChild(element("li", "change-figure", "Changed " + c.kind + ": " + c.before.value +
+        outlets(c.before.sources) + " → " + c.now.value + outlets(c.now.sources)));
+    });
+    var unprinted = changes.new_facts.filter(function (f) { return !f.in_brief; });
+    unprinted.slice(0, 5).forEach(function (f) {
+      list.appendChild(element("li", "change-fact", "New fact: " + f.text + outlets(f.sources)));
+    });
+    if (unprinted.length > 5) list.appendChild(element("li", null, "And " + (unprinted.length - 5) + " more."));
+    changes.new_disputes.forEach(function (d) { list.appendChild(element("li", "change-dispute", "New dispute: " + d.text)); });
+    changes.settled_disputes.forEach(function (d) { list.appendChild(element("li", "change-settled", "Settled: " + d.text)); });
+    if (list.children.length) notice.appendChild(list);
+    notice.hidden = false;
+    markInBrief(marks);
+  }
+
+  var story = document.querySelector("article.story[data-story][data-version]");
+  if (story) {
+    var id = story.getAttribute("data-story");
+    var version = parseInt(story.getAttribute("data-version"), 10);
+    var last = seenVersion(readSeen(), id);
+    var notice = document.getElementById("changes");
+    if (last && last < version && notice && notice.hidden && !notice.children.length && window.fetch) {
+      var address = "/api/stories/" + encodeURIComponent(id) + "/changes?since=" + last;
+      window.fetch(address, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (changes) { showChanges(notice, changes); })
+        .catch(function () { /* no changes shown: the page is whole without them */ });
+    }
+    if (version > 0) remember(id, version);
+  }
+
+  var seen = readSeen();
+  document.querySelectorAll(".river-item[data-story][data-news-version]").forEach(function (item) {
+    var last = seenVersion(seen, item.getAttribute("data-story"));
+    if (last && parseInt(item.getAttribute("data-news-version"), 10) > last) {
+      item.classList.add("has-news");
+      var heading = item.querySelector("h2");
+      if (heading) {
+        heading.appendChild(document.createTextNode(" "));
+        heading.appendChild(element("span", "badge badge-news", "News since your last visit"));
+      }
+    }
+  });
+})();
