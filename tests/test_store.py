@@ -356,6 +356,45 @@ def test_a_brief_stamp_changes_with_a_new_version_only(store: Store) -> None:
     assert store.brief_stamp(ferry) not in (None, first)
 
 
+def test_each_brief_version_keeps_what_it_brought_and_the_latest_news_is_one_query(
+    store: Store, store_address: str
+) -> None:
+    stages = Stages(store)
+    stages.commit([*ferry_articles()[:3], orchestra_article()])
+    ferry, orchestra = story_id_for("ferry-wire"), story_id_for("orchestra-1")
+    assert store.latest_news([ferry, orchestra, "st-none"]) == {}
+    brief = write_brief(store.story_articles(ferry), story_id=ferry)
+    assert store.save_brief(brief, news={"new_story": 1}) == 1
+    assert store.save_brief(write_brief(store.story_articles(orchestra), story_id=orchestra)) == 1  # not known
+    first = store.latest_news([ferry, orchestra])
+    assert first[ferry] == (1, brief.created_at, {"new_story": 1})
+    assert first[orchestra].version == 1 and first[orchestra].news is None  # not known: counted as news
+
+    # A rewrite that brings nothing in substance is a version, but no news: the latest news stays at version 1.
+    brief.headline += " (rewritten)"
+    assert store.save_brief(brief, news={"new_facts": 0}) == 2
+    assert store.latest_news([ferry])[ferry].version == 1
+    stored = [row[0] for row in raw_query(store_address, "SELECT news FROM briefs ORDER BY seq")]
+    assert stored == ['{"new_story": 1}', None, "{}"]
+    stages.commit(ferry_articles()[3:])
+    news = {"new_facts": 1, "new_outlets": 1, "changed": 1}
+    assert store.save_brief(write_brief(store.story_articles(ferry), story_id=ferry), news=news) == 3
+    latest = store.latest_news([ferry, ferry])
+    assert latest[ferry].version == 3 and latest[ferry].news == news
+    assert latest[ferry].created_at is not None
+
+
+def test_a_storys_arrivals_say_when_each_article_was_stored(store: Store) -> None:
+    stages = Stages(store)
+    before = datetime.now(UTC).replace(microsecond=0)
+    stages.commit(ferry_articles()[:3])
+    ferry = story_id_for("ferry-wire")
+    arrivals = store.story_arrivals(ferry)
+    assert set(arrivals) == {"ferry-wire", "ferry-valley", "ferry-coastal"}
+    assert all(before <= moment <= datetime.now(UTC) for moment in arrivals.values())
+    assert store.story_arrivals("st-none") == {}
+
+
 def _drop_connections(url: str) -> int:
     """End every newsloom session on the server, as a restart or an idle timeout would; how many there were."""
     with psycopg.connect(url, autocommit=True) as admin:

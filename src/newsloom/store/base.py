@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,6 +95,16 @@ class Report(NamedTuple):
     outlet: str  # as a page shows it: "Unknown outlet" when the article names none
     published: datetime | None
     source: str
+
+
+class BriefNews(NamedTuple):
+    """A brief version that brought news: its number, when it was written, and what it brought as counts
+    (``WhatChanged.counts()``: ``{"new_facts": 2, "new_outlets": 1}``; None when the version was stored before
+    newsloom kept this, and counts as news)."""
+
+    version: int
+    created_at: datetime | None
+    news: dict[str, int] | None
 
 
 MATCH_START = "\x02"
@@ -202,8 +212,21 @@ class Store(Protocol):
         """Stories whose articles changed since their last brief."""
         ...
 
-    def save_brief(self, brief: Brief) -> int:
-        """Store a brief as the story's next version (unless it says what the last one said); its version."""
+    def save_brief(self, brief: Brief, news: Mapping[str, int] | None = None) -> int:
+        """Store a brief as the story's next version (unless it says what the last one said); its version.
+
+        ``news``: what the version brings since the one before, as counts (``WhatChanged.counts()``; empty for a
+        rewrite that brings nothing in substance), kept with it for the river and the feeds (None: not known).
+        """
+        ...
+
+    def latest_news(self, story_ids: Sequence[str]) -> dict[str, BriefNews]:
+        """For each of these stories, its latest brief version that brought news (or whose news is not known); a
+        story with no such version is left out. One query, however many versions the stories have."""
+        ...
+
+    def story_arrivals(self, story_id: str) -> dict[str, datetime]:
+        """When each of the story's articles was stored (its id -> the time), for what changed since a time."""
         ...
 
     def brief(self, story_id: str, version: int | None = None) -> Brief | None: ...

@@ -14,7 +14,8 @@ from typing import Literal
 # 1: the tables. 2: the server's read side (full-text index, story deks and key players, river indexes).
 # 3: one schema for both stores. SQLite numbers briefs in a seq column, as PostgreSQL did, and drops stories_recent,
 # which no query used once stories_river existed. PostgreSQL's version 1 already matched version 3.
-SCHEMA_VERSION = 3
+# 4: briefs.news, what each brief version brought in substance (NULL in versions stored before: not known).
+SCHEMA_VERSION = 4
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -158,6 +159,9 @@ TABLES: tuple[Table, ...] = (
             _text("writer", not_null=True),
             Column("body", Kind.JSON, not_null=True),
             _serial("seq"),  # the order briefs were stored in
+            # What the version brought since the one before, as counts ({"new_facts": 2, "new_outlets": 1}; {} for a
+            # rewrite that brought nothing in substance; NULL when not known, as in versions stored before 4).
+            Column("news", Kind.JSON),
         ),
         ("story_id", "version"),
     ),

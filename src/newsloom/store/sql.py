@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self
@@ -30,6 +30,7 @@ from newsloom.model import (
 )
 from newsloom.store.base import (
     ArticleQuery,
+    BriefNews,
     QuarantinedInput,
     Report,
     StoreError,
@@ -531,7 +532,7 @@ class SQLStore:
     def stale_stories(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT id FROM stories WHERE brief_stale = 1 ORDER BY id")]
 
-    def save_brief(self, brief: Brief) -> int:
+    def save_brief(self, brief: Brief, news: Mapping[str, int] | None = None) -> int:
         if brief.story_id is None:
             raise StoreError("a brief must name its story to be stored")
         with self._transaction():
@@ -550,13 +551,14 @@ class SQLStore:
             brief.version = version
             brief.created_at = brief.created_at or datetime.now(UTC).replace(microsecond=0)
             self._db.execute(
-                "INSERT INTO briefs (story_id, version, created_at, writer, body) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO briefs (story_id, version, created_at, writer, body, news) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     brief.story_id,
                     version,
                     format_time(brief.created_at),
                     brief.writer,
                     json.dumps(brief.to_json(), ensure_ascii=False),
+                    json.dumps({k: int(v) for k, v in news.items() if v}, sort_keys=True) if news is not None else None,
                 ),
             )
             self._db.execute(
@@ -588,6 +590,28 @@ class SQLStore:
                 "SELECT body FROM briefs WHERE story_id = ? AND version = ?", (story_id, version)
             ).fetchone()
         return Brief.from_json(json.loads(row[0])) if row else None
+
+    def latest_news(self, story_ids: Sequence[str]) -> dict[str, BriefNews]:
+        found: dict[str, BriefNews] = {}
+        wanted = list(dict.fromkeys(story_ids))
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            rows = self._db.execute(
+                "SELECT b.story_id, b.version, b.created_at, b.news FROM briefs b JOIN ("
+                "SELECT story_id, max(version) AS version FROM briefs "
+                f"WHERE story_id IN ({','.join('?' * len(chunk))}) AND (news IS NULL OR news <> '{{}}') "
+                "GROUP BY story_id) n ON n.story_id = b.story_id AND n.version = b.version",
+                chunk,
+            ).fetchall()
+            for story_id, version, created, news in rows:
+                found[story_id] = BriefNews(
+                    int(version), parse_stored_time(created), json.loads(news) if news else None
+                )
+        return found
+
+    def story_arrivals(self, story_id: str) -> dict[str, datetime]:
+        rows = self._db.execute("SELECT id, ingested_at FROM articles WHERE story_id = ?", (story_id,)).fetchall()
+        return {aid: moment for aid, stored in rows if (moment := parse_stored_time(stored)) is not None}
 
     def brief_stamp(self, story_id: str) -> str | None:
         row = self._db.execute(
