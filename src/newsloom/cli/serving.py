@@ -12,6 +12,7 @@ from rich.console import Console
 from newsloom.cli.common import UserError
 from newsloom.config import Settings
 from newsloom.store import open_store
+from newsloom.text.counts import plural
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -166,7 +167,7 @@ def run_digest(args: argparse.Namespace, settings: Settings, out: Console, err: 
         except (smtplib.SMTPException, OSError) as error:
             raise UserError(f"could not send the digest through {host}:{port}: {error}") from None
         sent = [a for a in args.to if a not in refused]
-        err.print(f"digest of {len(digest.stories)} stories sent to {', '.join(sent)} through {host}:{port}")
+        err.print(f"digest of {plural(len(digest.stories), 'story')} sent to {', '.join(sent)} through {host}:{port}")
         if refused:
             err.print(f"refused by the server: {', '.join(refused)}")
             return 1
@@ -176,7 +177,7 @@ def run_digest(args: argparse.Namespace, settings: Settings, out: Console, err: 
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
-        err.print(f"digest of {len(digest.stories)} stories -> {args.output}")
+        err.print(f"digest of {plural(len(digest.stories), 'story')} -> {args.output}")
     return 0
 
 

@@ -18,7 +18,6 @@ from newsloom.model import Article, Citation, Story, format_time
 from newsloom.present.digest import Digest, DigestStory
 from newsloom.present.views import story_path
 from newsloom.store import Store
-from newsloom.store.base import StoryQuery
 from newsloom.text.dates import parse_date
 
 DEFAULT_TOP = 10
@@ -39,7 +38,9 @@ def period_start(since: str, now: datetime) -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise ValueError(f"--since: not a length of time or a time: '{since}' (write e.g. 24h, 2d, or 2026-12-06T08:00Z)")
+        raise ValueError(
+            f"--since: not a length of time or a time: '{since}' (write e.g. 24h, 2d, or 2026-12-06T08:00Z)"
+        )
     if moment > now:
         raise ValueError(f"--since: {format_time(moment)} is in the future")
     return moment
@@ -61,22 +62,27 @@ def gather_digest(
     """
     if top < 1:
         raise ValueError(f"--top must be at least 1, got {top}")
+    # Times are stored to the second: the period's ends are too, so an article falls in one period only, and one
+    # stored in the second the period ends in is in it.
+    start = start.replace(microsecond=0)
     end = end or datetime.now(UTC)
-    # A few more than asked: a story reported since ``start`` may have had none of its reports stored by ``end``.
-    found = store.find_stories(StoryQuery(since=start, order="biggest", limit=top * 3))
-    entries: list[DigestStory] = []
-    for story in (entry.story for entry in found):
-        entry = _digest_story(store, story, start, end, base_url)
-        if entry is not None:
-            entries.append(entry)
-        if len(entries) == top:
-            break
+    if end.microsecond:
+        end = end.replace(microsecond=0) + timedelta(seconds=1)
+    stored = store.stories_stored(start, end)
+    stories = [story for story_id in stored if (story := store.story(story_id)) is not None]
+    stories.sort(key=lambda s: importance(s, stored.get(s.id, 0)), reverse=True)
+    entries = [entry for story in stories[:top] if (entry := _digest_story(store, story, start, end, base_url))]
     stale = set(store.stale_stories())
     todo = [e.story.id for e in entries if e.story.id in stale or e.brief is None]
     if write_briefs is not None and todo:
         write_briefs(todo)
         entries = [_digest_story(store, e.story, start, end, base_url) or e for e in entries]
     return Digest(start, end, entries, title)
+
+
+def importance(story: Story, new_reports: int) -> tuple[int, int, str]:
+    """How a digest orders its stories: independent sources, then reports stored in the period, then the latest."""
+    return (story.independent_sources, new_reports, format_time(story.last_published) or "")
 
 
 def _digest_story(

@@ -48,7 +48,7 @@ class DigestStory:
         return self.changes is None
 
     def news_line(self) -> str:
-        """"New story: 3 outlets" or "2 new facts, 1 new outlet", or that nothing changed in substance."""
+        """ "New story: 3 outlets" or "2 new facts, 1 new outlet", or that nothing changed in substance."""
         if self.changes is None:
             return f"New story: {plural(self.story.independent_sources, 'independent source')}"
         return self.changes.summary() or "No new facts: the same reports, told again"
@@ -84,11 +84,10 @@ def digest_markdown(digest: Digest) -> str:
         if entry.dek:
             lines += [f"*{escape_markdown(entry.dek)}*", ""]
         lines += [f"**{escape_markdown(entry.news_line())}**", ""]
-        for item in _news_items(entry):
-            lines.append(f"- {escape_markdown(item)}")
+        items = _news_items(entry)
+        lines += [f"- {escape_markdown(item)}" for item in items] + ([""] if items else [])
         if entry.links:
-            lines += ["", "Read: " + " · ".join(_markdown_link(c) for c in entry.links)]
-        lines.append("")
+            lines += ["Read: " + " · ".join(_markdown_link(c) for c in entry.links), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
