@@ -44,6 +44,7 @@ examples:
   newsloom watch                             poll the feeds and keep stories and briefs up to date
   newsloom serve                             the web reader, JSON API and feeds on http://127.0.0.1:8000/
   newsloom export --format html -o briefs.html   every story's latest brief as one page (or md, jsonl)
+  newsloom digest --since 24h --top 10       the day's top stories and what changed in each
 """
 
 
@@ -136,6 +137,12 @@ COMMANDS: tuple[Command, ...] = (
         "write the stories' latest briefs as Markdown, one HTML page, or JSON lines",
         serving.export_arguments,
         serving.run_export,
+    ),
+    Command(
+        "digest",
+        "the top stories of a period with what changed in each: Markdown, HTML, or an email",
+        serving.digest_arguments,
+        serving.run_digest,
     ),
     Command(
         "quarantine",

@@ -12,6 +12,7 @@ from rich.console import Console
 from newsloom.cli.common import UserError
 from newsloom.config import Settings
 from newsloom.store import open_store
+from newsloom.text.counts import plural
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,3 +95,96 @@ def run_export(args: argparse.Namespace, settings: Settings, out: Console, err: 
         f"{written} brief{'s' if written != 1 else ''} exported" + ("" if args.output == "-" else f" -> {args.output}")
     )
     return 0
+
+
+def digest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write the top stories of a period (by default the last 24 hours), best first, each with its headline, "
+        "dek, what changed in it since the period began (the previous digest: new facts, new outlets, changed "
+        "figures, new and settled disputes) and links to the reports. Prints Markdown or HTML, or sends it as an "
+        "email (plain text and HTML) with --to and --smtp. Briefs are brought up to date first."
+    )
+    parser.add_argument(
+        "--since", default="24h", help="the period: a length back from now (24h, 90m, 2d, 1w) or a time (default 24h)"
+    )
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="how many stories (default 10)")
+    parser.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
+    parser.add_argument("--output", "-o", default="-", help="where to write (default: standard output)")
+    parser.add_argument("--base-url", help="the reader's public address, to link each story's page ([serve] base_url)")
+    parser.add_argument("--title", default="newsloom digest", help="the digest's title and the email's subject")
+    mail = parser.add_argument_group("sending it by email")
+    mail.add_argument("--to", action="append", metavar="ADDRESS", help="send the digest to this address (repeatable)")
+    mail.add_argument("--smtp", metavar="HOST:PORT", help="the SMTP server to send through (port 25 by default)")
+    mail.add_argument("--from", dest="sender", default="newsloom@localhost", help="the sender's address")
+    mail.add_argument(
+        "--starttls",
+        action="store_true",
+        help="switch to TLS before sending; with NEWSLOOM_SMTP_USER and NEWSLOOM_SMTP_PASSWORD set, log in too",
+    )
+
+
+def run_digest(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    import os
+    from datetime import UTC, datetime
+
+    from newsloom.drivers.digest import gather_digest, period_start
+    from newsloom.drivers.pipeline import Pipeline
+    from newsloom.present.digest import digest_email, digest_html, digest_markdown
+    from newsloom.present.pages import page_templates
+
+    if bool(args.to) != bool(args.smtp):
+        raise UserError("--to and --smtp go together: the address to send to and the server to send through")
+    host, port = _smtp_address(args.smtp) if args.smtp else ("", 0)
+    now = datetime.now(UTC)
+    start = period_start(args.since, now)
+    store = open_store(settings.db)
+    try:
+        pipeline = Pipeline(settings, store)
+        digest = gather_digest(
+            store,
+            start,
+            now,
+            top=args.top,
+            base_url=args.base_url or settings.serve.base_url or None,
+            title=args.title,
+            write_briefs=pipeline.write_briefs,
+        )
+    finally:
+        store.close()
+    templates = page_templates(settings.serve.site_title)
+    if args.to:
+        import smtplib
+
+        message = digest_email(digest, templates, args.sender, args.to)
+        try:
+            with smtplib.SMTP(host, port, timeout=60) as smtp:
+                if args.starttls:
+                    smtp.starttls()
+                    user, password = os.environ.get("NEWSLOOM_SMTP_USER"), os.environ.get("NEWSLOOM_SMTP_PASSWORD")
+                    if user and password:
+                        smtp.login(user, password)
+                refused = smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as error:
+            raise UserError(f"could not send the digest through {host}:{port}: {error}") from None
+        sent = [a for a in args.to if a not in refused]
+        err.print(f"digest of {plural(len(digest.stories), 'story')} sent to {', '.join(sent)} through {host}:{port}")
+        if refused:
+            err.print(f"refused by the server: {', '.join(refused)}")
+            return 1
+        return 0
+    text = digest_markdown(digest) if args.format == "md" else digest_html(digest, templates)
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        err.print(f"digest of {plural(len(digest.stories), 'story')} -> {args.output}")
+    return 0
+
+
+def _smtp_address(text: str) -> tuple[str, int]:
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        return text, 25
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UserError(f"--smtp: write HOST:PORT (e.g. 127.0.0.1:25), not '{text}'")
+    return host.strip("[]"), int(port)

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsloom.config import Settings
 from newsloom.present.pages import STATIC
 from newsloom.serve.api import router as api_router
+from newsloom.serve.digests import router as digests_router
 from newsloom.serve.feeds_out import router as feeds_router
 from newsloom.serve.reader import router as reader_router
 from newsloom.serve.server import CacheFront, HostCheck, SecurityHeaders, Server
@@ -43,7 +44,7 @@ def create_app(location: str, settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.server = server
-    for router in (api_router, feeds_router, reader_router):
+    for router in (api_router, feeds_router, digests_router, reader_router):
         app.include_router(router)
         server.answer_keys.learn(router.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -118,7 +118,7 @@ def atom(header: FeedHeader, entries: list[FeedEntry]) -> bytes:
         SubElement(item, "content", {"type": "html"}).text = entry.html
         for outlet in entry.story.outlets:
             SubElement(item, "category", {"term": outlet})
-    return _xml(feed)
+    return xml_document(feed)
 
 
 def rss(header: FeedHeader, entries: list[FeedEntry]) -> bytes:
@@ -140,10 +140,10 @@ def rss(header: FeedHeader, entries: list[FeedEntry]) -> bytes:
         SubElement(item, "description").text = entry.html
         for outlet in entry.story.outlets:
             SubElement(item, "category").text = outlet
-    return _xml(root)
+    return xml_document(root)
 
 
-def _xml(root: Element) -> bytes:
+def xml_document(root: Element) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + bytes(tostring(root, encoding="utf-8", xml_declaration=False))
 
 

@@ -229,6 +229,11 @@ class Store(Protocol):
         """When each of the story's articles was stored (its id -> the time), for what changed since a time."""
         ...
 
+    def stories_stored(self, start: datetime, end: datetime) -> dict[str, int]:
+        """The stories that had articles stored from ``start`` (included) to ``end`` (excluded), each with how many
+        (a digest's stories)."""
+        ...
+
     def brief(self, story_id: str, version: int | None = None) -> Brief | None: ...
 
     def brief_stamp(self, story_id: str) -> str | None:

@@ -225,6 +225,7 @@ INDEXES: tuple[Index, ...] = (
     Index("articles_outlet", "articles", ("outlet", "story_id")),
     Index("articles_language", "articles", ("language", "story_id")),
     Index("articles_recent", "articles", ("coalesce(published, '') DESC", "seq DESC")),
+    Index("articles_stored", "articles", ("ingested_at", "story_id")),  # what came in over a period (digests)
     Index("stories_river", "stories", ("coalesce(last_published, updated_at) DESC", "id")),
     Index(
         "stories_biggest",

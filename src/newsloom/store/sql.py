@@ -613,6 +613,13 @@ class SQLStore:
         rows = self._db.execute("SELECT id, ingested_at FROM articles WHERE story_id = ?", (story_id,)).fetchall()
         return {aid: moment for aid, stored in rows if (moment := parse_stored_time(stored)) is not None}
 
+    def stories_stored(self, start: datetime, end: datetime) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT story_id, count(*) FROM articles WHERE ingested_at >= ? AND ingested_at < ? GROUP BY story_id",
+            (format_time(start), format_time(end)),
+        ).fetchall()
+        return {str(story_id): int(count) for story_id, count in rows}
+
     def brief_stamp(self, story_id: str) -> str | None:
         row = self._db.execute(
             "SELECT version, seq FROM briefs WHERE story_id = ? ORDER BY version DESC LIMIT 1", (story_id,)
