@@ -85,3 +85,79 @@ def test_a_web_link_is_safe_as_written(url: str) -> None:
 )
 def test_a_link_that_could_mislead_or_run_is_not_safe(url: str | None) -> None:
     assert safe_link(url) is None
+
+
+@pytest.mark.parametrize(
+    ("rendering", "article"),
+    [
+        # AMP and mobile renderings of one article
+        ("https://coastaltimes.example/news/pier-collapse/amp", "https://coastaltimes.example/news/pier-collapse"),
+        ("https://coastaltimes.example/amp/news/pier-collapse", "https://coastaltimes.example/news/pier-collapse"),
+        ("https://dailyledger.example/2025/06/rates.amp.html", "https://dailyledger.example/2025/06/rates.html"),
+        ("https://northgate-post.example/local/vote?amp=1", "https://northgate-post.example/local/vote"),
+        ("https://amp.lakeshorecourier.example/news/ore-strike", "https://lakeshorecourier.example/news/ore-strike"),
+        ("https://m.meridianwire.example/world/dam-4471", "https://meridianwire.example/world/dam-4471"),
+        ("https://mobile.meridianwire.example/world/dam-4471", "https://meridianwire.example/world/dam-4471"),
+        # trackers newsloom did not know, and families of them
+        ("https://lequotidien.example/vote_612.html?xtor=RSS-3208", "https://lequotidien.example/vote_612.html"),
+        (
+            "https://lakeshorecourier.example/news/strike?CMP=share_btn_tw",
+            "https://lakeshorecourier.example/news/strike",
+        ),
+        ("https://coastaltimes.example/pier?ns_mchannel=social&ns_source=tw", "https://coastaltimes.example/pier"),
+        ("https://abendbote.example/wahl.html?ito=792&itm_source=parsely", "https://abendbote.example/wahl.html"),
+        (
+            "https://dailyledger.example/rates.html?_ga=2.1234.5678&mtm_campaign=x",
+            "https://dailyledger.example/rates.html",
+        ),
+        (
+            "https://dailyledger.example/rates.html?id=7&amp;ns_campaign=1490",
+            "https://dailyledger.example/rates.html?id=7",
+        ),
+        # session ids, index pages, dot segments, doubled slashes, a trailing dot
+        ("https://kestrel-gazette.example/story;jsessionid=0A1B2C", "https://kestrel-gazette.example/story"),
+        ("https://kestrel-gazette.example/s.php?id=45&PHPSESSID=9f8e", "https://kestrel-gazette.example/s.php?id=45"),
+        ("https://greyhaven-echo.example/news/harbour/index.html", "https://greyhaven-echo.example/news/harbour"),
+        ("https://greyhaven-echo.example/index.php?p=42", "https://greyhaven-echo.example/?p=42"),
+        ("https://valleyherald.example/2025/06/../05/./ferry", "https://valleyherald.example/2025/05/ferry"),
+        ("https://valleyherald.example/2025//05/ferry", "https://valleyherald.example/2025/05/ferry"),
+        ("https://valleyherald.example./2025/05/ferry", "https://valleyherald.example/2025/05/ferry"),
+        # one spelling of escapes and of hosts in other scripts
+        ("https://lequotidien.example/caf%c3%a9", "https://lequotidien.example/caf%C3%A9"),
+        ("https://lequotidien.example/café", "https://lequotidien.example/caf%C3%A9"),
+        ("https://lequotidien.example/%7Eeditor", "https://lequotidien.example/~editor"),
+        ("https://MÜNCHNER-BOTE.example/lokales", "https://xn--mnchner-bote-dlb.example/lokales"),
+    ],
+)
+def test_renderings_and_spellings_of_one_article_share_its_canonical_url(rendering: str, article: str) -> None:
+    assert canonical_url(rendering) == article
+    assert canonical_url(article) == article
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://lequotidien.example/a%2Fb", "https://lequotidien.example/a/b"),  # an escaped slash is no slash
+        ("https://tarnweekly.example/#!/story/2231", "https://tarnweekly.example/#!/story/2232"),  # hash-bang pages
+        ("https://tarnweekly.example/#!/story/2231", "https://tarnweekly.example/"),
+        ("https://sport.meridianwire.example/cup-final", "https://meridianwire.example/cup-final"),  # a section host
+        ("https://m.example/news/1", "https://example/news/1"),  # no site is left once "m." goes
+        ("https://www2.valleyherald.example/ferry", "https://valleyherald.example/ferry"),
+        ("https://halvik-news.example/view?storyId=55&page=2", "https://halvik-news.example/view?storyId=55&page=3"),
+        ("https://dunmere-daily.example/item?cid=8812", "https://dunmere-daily.example/item?cid=8813"),
+        ("https://dunmere-daily.example/gallery?gallery=2", "https://dunmere-daily.example/gallery?gallery=3"),
+        ("https://lakeshorecourier.example/news/ore-strike/amp", "https://lakeshorecourier.example/news/ore-vote/amp"),
+        ("https://lakeshorecourier.example/amp", "https://lakeshorecourier.example/"),  # a page named amp is a page
+    ],
+)
+def test_addresses_of_two_articles_keep_two_canonical_urls(one: str, other: str) -> None:
+    assert canonical_url(one) != canonical_url(other)
+
+
+def test_a_hash_bang_page_keeps_its_fragment() -> None:
+    assert canonical_url("http://www.tarnweekly.example/#!/story/2231") == "https://tarnweekly.example/#!/story/2231"
+
+
+def test_a_host_the_idna_codec_refuses_is_kept_as_written() -> None:
+    host = "ü" + "a" * 70 + ".example"  # a label over 63 characters has no punycode
+    assert canonical_url(f"https://{host}/x") == f"https://{host}/x"
