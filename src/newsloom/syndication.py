@@ -221,7 +221,8 @@ class SyndicationIndex:
                 and published[order[end]] == published[first]
             ):
                 end += 1
-            for index in sorted(order[start:end], key=lambda i: keys[i]):  # equally close and as early: the least id
+            tied = sorted((int(i) for i in order[start:end]), key=lambda i: keys[i])  # as close, as early: least id
+            for index in tied:
                 if self._same_names(entry, others[index]):
                     return keys[index]
             start = end
