@@ -24,6 +24,8 @@ import gc
 import os
 import random
 import resource
+import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -428,17 +430,85 @@ def fast_path(stream: SyntheticStream, window: int, probe: Sequence[Article] = (
     return FastRun(points, probes, time.perf_counter() - started, len(probe), probe_runs)
 
 
-def store_path(stream: SyntheticStream, window: int, workdir: Path) -> tuple[list[Point], float]:
-    """The real ingest path into SQLite (normalize, syndication, stories, the write), batch by batch, no briefs."""
+def copy_store(path: Path, to: Path) -> None:
+    """A consistent copy of a SQLite store between two batches (SQLite's online backup, WAL and all)."""
+    source, target = sqlite3.connect(path), sqlite3.connect(to)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+def store_probe_cost(
+    states: Sequence[Path], probe: Sequence[Article], step: timedelta, runs: int, workdir: Path
+) -> list[Point]:
+    """The cost per article of the same probe articles ingested into copies of each store state, as
+    ``probe_cost`` does for the clusterer: each state's file is copied, a pipeline restores its desk from the copy
+    (not timed), and the probe, dated just after the state's latest article, goes through ``Pipeline.ingest`` batch
+    by batch (normalize, duplicate checks, syndication, stories, the transactional write). The states take turns,
+    ``runs`` rounds; the fastest run of each state on each clock."""
+    settings = Settings(cluster=ClusterSettings(embedding="none"), batch_size=BATCH)
+    walls: list[list[float]] = [[] for _ in states]
+    cpus: list[list[float]] = [[] for _ in states]
+    copy = workdir / "probe.sqlite"
+    for _ in range(runs):
+        for index, state in enumerate(states):
+            for leftover in workdir.glob("probe.sqlite*"):
+                leftover.unlink()
+            shutil.copyfile(state, copy)
+            with SQLiteStore(copy) as store:
+                pipeline = Pipeline(settings, store)
+                latest = pipeline.desk.clusterer.latest
+                start = datetime.fromtimestamp(latest, UTC) if latest is not None else STREAM_START
+                articles = [
+                    dataclasses.replace(
+                        a, id=f"probe-{i:05d}", url=f"https://probe.example/{i}", published=start + step * (i + 1)
+                    )
+                    for i, a in enumerate(probe)
+                ]
+                gc.collect()
+                wall, cpu = time.perf_counter(), time.process_time()
+                for batch in batches(iter(articles)):
+                    pipeline.ingest(batch, write_briefs=False)
+                walls[index].append(time.perf_counter() - wall)
+                cpus[index].append(time.process_time() - cpu)
+    for leftover in workdir.glob("probe.sqlite*"):
+        leftover.unlink()
+    return [Point(articles=0, window=len(probe), wall=min(w), cpu=min(c)) for w, c in zip(walls, cpus, strict=True)]
+
+
+@dataclass
+class StoreRun:
+    """The store path's windows of the stream, and the fixed probe timed on the store at each point."""
+
+    points: list[Point]
+    probes: list[Probe]
+    seconds: float
+    probe_articles: int
+    probe_runs: int
+    loads: list[tuple[float, float, float]]  # the machine's load average at each point
+
+
+def store_path(
+    stream: SyntheticStream, window: int, workdir: Path, probe: Sequence[Article] = (), probe_runs: int = 2
+) -> StoreRun:
+    """The real ingest path into SQLite (normalize, syndication, stories, the write), batch by batch, no briefs; at
+    each point the probe too (see ``store_probe_cost``), on a copy of the store there and on a copy of the store at
+    the first point."""
     settings = Settings(cluster=ClusterSettings(embedding="none"), batch_size=BATCH)
     path = workdir / "scaling.sqlite"
-    for leftover in workdir.glob("scaling.sqlite*"):
+    first = workdir / "first.sqlite"
+    for leftover in [*workdir.glob("scaling.sqlite*"), *workdir.glob("first.sqlite*")]:
         leftover.unlink()
     clock = Clock()
     marks = checkpoints(stream.articles, window)
     points: list[Point] = []
+    probes: list[Probe] = []
+    loads: list[tuple[float, float, float]] = []
     started = time.perf_counter()
     done = 0
+    step = timedelta(days=stream.days) / stream.articles
     with SQLiteStore(path) as store:
         pipeline = Pipeline(settings, store)
         for batch in batches(iter(stream)):
@@ -450,12 +520,28 @@ def store_path(stream: SyntheticStream, window: int, workdir: Path) -> tuple[lis
                 point = describe_state(clock.window(marks.pop(0), window), pipeline.desk.clusterer)
                 point.store_mb = sum(p.stat().st_size for p in workdir.glob("scaling.sqlite*")) / 2**20
                 points.append(point)
-                print(
+                line = (
                     f"  store {point.articles:>9,}: {point.micros:7.0f} µs/article ({point.per_second:,.0f}/s), "
-                    f"store {point.store_mb:,.0f} MB [{time.perf_counter() - started:,.0f} s]",
-                    flush=True,
+                    f"store {point.store_mb:,.0f} MB"
                 )
-    return points, time.perf_counter() - started
+                if probe:
+                    now = workdir / "now.sqlite"
+                    copy_store(path, now if first.exists() else first)
+                    if not now.exists():
+                        now = first
+                    here, then = store_probe_cost([now, first], probe, step, probe_runs, workdir)
+                    here.articles, then.articles = point.articles, points[0].articles
+                    probes.append(Probe(here, then))
+                    if now != first:
+                        now.unlink()
+                    line += (
+                        f"; probe {here.cpu_micros:,.0f} µs/article CPU, the {then.articles:,} store "
+                        f"{then.cpu_micros:,.0f} (×{probes[-1].ratio_cpu:.2f})"
+                    )
+                loads.append(os.getloadavg())
+                print(f"{line}, load {loads[-1][0]:.1f} [{time.perf_counter() - started:,.0f} s]", flush=True)
+    first.unlink(missing_ok=True)
+    return StoreRun(points, probes, time.perf_counter() - started, len(probe), probe_runs, loads)
 
 
 @dataclass
@@ -554,7 +640,7 @@ def report(
     command: str,
     stream_note: str,
     fast: FastRun | None,
-    store: tuple[list[Point], float] | None,
+    store: StoreRun | None,
     embedding: EmbeddingRun | None,
 ) -> str:
     lines = [f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "", *environment(command), "", stream_note, ""]
@@ -603,17 +689,42 @@ def report(
                 "",
             ]
     if store:
-        points, seconds = store
         lines += [
             "**Store path**: `Pipeline(settings, SQLiteStore(file)).ingest(batch, write_briefs=False)` per batch of "
             f"{BATCH} (normalize, syndication groups, stories, duplicate checks, the transactional write), fast "
-            f"path settings. The run took {seconds / 60:.1f} minutes.",
+            f"path settings. The run took {store.seconds / 60:.1f} minutes, probes included.",
             "",
-            *points_table(points, store=True),
+            *points_table(store.points, store=True),
             "",
-            ratio_line(points, "Growth with history (store)", None),
+            ratio_line(store.points, "Growth with history (store), windows of the stream", None),
             "",
         ]
+        if store.probes:
+            base = store.probes[0].baseline.articles
+            last = store.probes[-1]
+            met = last.ratio_wall <= 1.5 and last.ratio_cpu <= 1.5
+            lines += [
+                f"**The same work at each point, store path**: a fixed probe of {store.probe_articles:,} articles of "
+                "the same stream (another random seed), dated just after the latest article, ingested by "
+                "`Pipeline.ingest` batch by batch into a copy of the store as it stands at that point (its desk "
+                f"restored from the copy, not timed) and, in turns with it, into a copy of the store at {base:,} "
+                f"articles; {store.probe_runs} rounds, the fastest run of each state on each clock.",
+                "",
+                f"| articles in the store | probe µs/article (wall) | (CPU) | the {base:,} store, same rounds (wall) "
+                "| (CPU) | ratio (wall) | ratio (CPU) | load average (1, 5, 15 min) |",
+                "|---:|---:|---:|---:|---:|---:|---:|---|",
+                *(
+                    f"| {p.point.articles:,} | {p.point.micros:,.0f} | {p.point.cpu_micros:,.0f} | "
+                    f"{p.baseline.micros:,.0f} | {p.baseline.cpu_micros:,.0f} | ×{p.ratio_wall:.2f} "
+                    f"| ×{p.ratio_cpu:.2f} | {', '.join(f'{x:.1f}' for x in load)} |"
+                    for p, load in zip(store.probes, store.loads, strict=True)
+                ),
+                "",
+                f"- Growth with history, the same probe on the store path: cost per article at "
+                f"{last.point.articles:,} ÷ at {base:,}, timed side by side: ×{last.ratio_wall:.2f} wall, "
+                f"×{last.ratio_cpu:.2f} CPU (target ≤ ×1.5 on both clocks: {'met' if met else 'missed'}).",
+                "",
+            ]
     if embedding:
         lines += [
             f"**Embedding path** on the first {embedding.articles:,} articles of the stream: `encoder.encode` "
@@ -716,7 +827,16 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="newsloom-scaling-") as scratch:
             workdir = args.workdir or Path(scratch)
             workdir.mkdir(parents=True, exist_ok=True)
-            store = store_path(stream(args.store_articles), args.window, workdir)
+            store_probe = SyntheticStream(
+                seeds, groups, pool, max(1, args.probe), args.per_day, args.events_per_day, seed=args.seed + 1
+            )
+            store = store_path(
+                stream(args.store_articles),
+                args.window,
+                workdir,
+                list(store_probe) if args.probe else [],
+                args.probe_runs,
+            )
     embedding = None
     if args.embedding_articles:
         print(f"embedding path, {args.embedding_articles:,} articles ...", flush=True)
@@ -726,7 +846,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(section)
     if args.write_docs:
-        write_docs(args.write_docs, section, name="scaling", heading="Scaling with history")
+        if fast:
+            write_docs(args.write_docs, section, name="scaling", heading="Scaling with history")
+        else:  # the store path alone (--articles 0) has a section of its own: the fast path's figures stay
+            write_docs(args.write_docs, section, name="scaling-store", heading="Scaling of the store path")
         print(f"\nwrote {args.write_docs}")
     return 0
 

@@ -102,6 +102,60 @@ def test_story_rows_count_articles_outlets_and_independent_sources(store: Store)
     assert store.counts() == {"articles": 4, "syndication_groups": 3, "stories": 1, "briefs": 0, "quarantined": 0}
 
 
+def test_a_storys_independent_sources_follow_the_rule_in_every_corner(store: Store) -> None:
+    """The store counts a story's independent sources in SQL; the count is the rule's (model.independent_sources_of)
+    on the same reports, batch after batch: copies count as their group's first report's outlet (when it has one),
+    outlets are compared with case and spaces ignored, a report without an outlet counts as its group."""
+    from newsloom.model import StoryChanges, independent_sources_of
+
+    t0 = datetime(2031, 6, 2, 8, tzinfo=UTC)
+    hour = timedelta(hours=1)
+
+    def report(aid: str, outlet: str | None, group: str, published: datetime | None) -> Article:
+        article = Article(id=aid, title=f"Quarry road closes ({aid})", text="The quarry road at Denholm closed.")
+        article.outlet, article.published = outlet, published
+        article.syndication_group, article.story_id = group, "st-quarry"
+        return article
+
+    batches = [
+        [
+            report("wire", "Meridian Wire", "g-wire", t0),
+            report("reprint", "The Valley Herald", "g-wire", t0 + hour),  # counts as the wire
+            report("undated-copy", "Summit News", "g-wire", None),  # undated: the group's last, counts as the wire
+            report("no-outlet-first", None, "g-bare", t0),  # its copies count as their own outlets
+            report("bare-copy", "Coastal Times", "g-bare", t0 + hour),
+            report("bare-copy-2", " coastal TIMES ", "g-bare", t0 + 2 * hour),  # the same outlet, other spelling
+            report("harbor", "Harbor Daily", "g-harbor", t0),
+            report("harbor-shout", "HARBOR DAILY", "g-harbor-2", t0 + hour),  # the same outlet again
+            report("nobody", None, "g-nobody", None),  # no outlet, no copy: its group
+            report("blank", "", "g-blank", t0),  # an empty outlet is no outlet
+            report("tie-b", "Northgate Post", "g-tie", t0),
+            report("tie-a", "Eastbank Gazette", "g-tie", t0),  # the same moment: the least id is the first
+        ],
+        [
+            report("earlier-wire", "Global Desk", "g-wire", t0 - hour),  # now the wire's group counts as Global Desk
+            report("nobody-copy", None, "g-nobody", t0),  # a group of two without outlets: still one source
+        ],
+    ]
+    stored: list[Article] = []
+    for batch in batches:
+        store.commit_batch(batch, [], StoryChanges(0, None, {}, {}), [])
+        stored += batch
+        keys = independent_sources_of((a.id, a.outlet, a.syndication_group, a.published) for a in stored)
+        story = store.story("st-quarry")
+        assert story is not None and story.articles == len(stored)
+        assert story.independent_sources == len(set(keys.values()))
+    # Global Desk (the wire's group), g-bare (its first has no outlet), Coastal Times, Harbor Daily, g-nobody,
+    # g-blank, Eastbank Gazette.
+    assert story.independent_sources == 7
+    assert story.outlets == sorted(
+        {"Meridian Wire", "The Valley Herald", "Summit News", "Unknown outlet", "Coastal Times", " coastal TIMES ",
+         "Harbor Daily", "HARBOR DAILY", "", "Northgate Post", "Eastbank Gazette", "Global Desk"}
+    )  # fmt: skip
+    assert story.first_published == t0 - hour and story.last_published == t0 + 2 * hour
+    assert story.headline == "Quarry road closes (wire)"
+
+
 def test_stories_are_listed_newest_first(store: Store) -> None:
     stages = Stages(store)
     stages.commit(ferry_articles())  # last report 2031-05-12 15:00

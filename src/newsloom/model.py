@@ -673,12 +673,17 @@ def independent_sources_of(reports: Iterable[tuple[str, str | None, str | None, 
     for row in rows:
         if row[2]:
             members.setdefault(row[2], []).append(row)
+    # Each group's first report, found once per group (not once per copy: a wire story can have hundreds).
+    earliest = datetime.min.replace(tzinfo=UTC)
+    first_outlet = {
+        group: min(copies, key=lambda r: (r[3] is None, r[3] or earliest, r[0]))[1]
+        for group, copies in members.items()
+        if len(copies) > 1
+    }
     out = {}
     for article_id, outlet, group, _ in rows:
-        copies = members.get(group or "", [])
-        if len(copies) > 1:
-            first = min(copies, key=lambda r: (r[3] is None, r[3] or datetime.min.replace(tzinfo=UTC), r[0]))
-            outlet = first[1] or outlet
+        if group and group in first_outlet:
+            outlet = first_outlet[group] or outlet
         out[article_id] = f"outlet:{outlet.strip().casefold()}" if outlet else (group or article_id)
     return out
 

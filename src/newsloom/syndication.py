@@ -176,22 +176,57 @@ class SyndicationIndex:
 
     def _best_copy(self, entry: _Entry) -> str | None:
         """The earlier article the entry copies most closely, if any; of equally close ones, the first published
-        (then the least id): the LSH hands candidates in an order that changes with the process's hash seed."""
+        (then the least id): the LSH hands candidates in an order that changes with the process's hash seed.
+
+        A story told many times in a fortnight makes the LSH hand back every one of its reports, hundreds or
+        thousands: their Jaccard estimates, containments and publication times are weighed together in arrays,
+        and the names (the one check done one by one) only in order of closeness, until one copy passes.
+        """
+        import numpy as np
+
         assert entry.minhash is not None
-        best: str | None = None
-        best_rank: tuple[float, float, str] | None = None
+        keys: list[str] = []
+        others: list[_Entry] = []
         for key in self._lsh.query(entry.minhash):
             other = self._entries[key]
-            if other.minhash is None or not self._close_in_time(entry, other) or not self._same_names(entry, other):
-                continue
-            jaccard = entry.minhash.jaccard(other.minhash)
-            overlap = jaccard * (entry.shingles + other.shingles) / (1.0 + jaccard)
-            containment = overlap / max(1, min(entry.shingles, other.shingles))
-            if jaccard >= self.settings.same_copy_jaccard or containment >= self.settings.same_copy_containment:
-                rank = (-max(jaccard, containment), math.inf if other.published is None else other.published, key)
-                if best_rank is None or rank < best_rank:
-                    best, best_rank = key, rank
-        return best
+            if other.minhash is not None:
+                keys.append(key)
+                others.append(other)
+        if not others:
+            return None
+        settings = self.settings
+        hashes = np.stack([other.minhash.hashvalues for other in others if other.minhash is not None])
+        # MinHash.jaccard's estimate, for every candidate at once: the share of equal hash values.
+        jaccard = np.count_nonzero(hashes == entry.minhash.hashvalues, axis=1) / float(len(entry.minhash))
+        shingles = np.array([other.shingles for other in others], dtype=np.float64)
+        overlap = jaccard * (entry.shingles + shingles) / (1.0 + jaccard)
+        containment = overlap / np.maximum(1.0, np.minimum(float(entry.shingles), shingles))
+        published = np.array([math.inf if o.published is None else o.published for o in others], dtype=np.float64)
+        close = (
+            np.ones(len(others), dtype=bool)
+            if entry.published is None
+            else np.isinf(published) | (np.abs(entry.published - published) <= settings.window_days * 86400.0)
+        )
+        passing = close & ((jaccard >= settings.same_copy_jaccard) | (containment >= settings.same_copy_containment))
+        closeness = np.maximum(jaccard, containment)
+        found = np.flatnonzero(passing)
+        order = found[np.lexsort((published[found], -closeness[found]))]  # the closest first, then the first published
+        start = 0
+        while start < len(order):
+            end = start + 1
+            first = order[start]
+            while (
+                end < len(order)
+                and closeness[order[end]] == closeness[first]
+                and published[order[end]] == published[first]
+            ):
+                end += 1
+            tied = sorted((int(i) for i in order[start:end]), key=lambda i: keys[i])  # as close, as early: least id
+            for index in tied:
+                if self._same_names(entry, others[index]):
+                    return keys[index]
+            start = end
+        return None
 
     def _remember(self, article_id: str, digest: str, entry: _Entry) -> None:
         if article_id in self._entries:

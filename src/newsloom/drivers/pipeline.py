@@ -152,7 +152,6 @@ class Pipeline:
             self.desk.cool_down()
             report.new_stories += len(placement.new_stories)
             report.stories_touched.update(article.story_id or "" for article in fresh)
-            report.stories_touched = {self.current_story(s) for s in report.stories_touched if s}
             report.merged_stories += len(placement.changes.merged)
             report.split_stories += len(set(placement.changes.moved.values()))
             report.added += len(fresh)
@@ -161,7 +160,9 @@ class Pipeline:
                 log.info("rejected %s: %s", item.origin, item.reason)
             if progress:
                 progress(len(batch))
-        report.stories_touched.discard("")
+        # Once, at the end (not after every batch, a pass over every story touched so far): a story that merged
+        # into another is counted as the survivor.
+        report.stories_touched = {self.current_story(s) for s in report.stories_touched if s}
         if write_briefs:
             report.briefs_written = self.write_briefs()
         return report

@@ -75,6 +75,24 @@ ARTICLE_COLUMNS = (
 )
 
 
+# The independent sources of one story (``model.independent_sources_of``, the rule, written in SQL): each report's
+# outlet, but a copy in a syndication group of several of the story's reports counts as the outlet of the group's
+# first (the earliest published, then the least id) when that one has an outlet; a report with no outlet counts
+# as its group (or itself). One row per distinct (outlet, fallback): a handful, whatever the story's size; the
+# caller folds the outlets' case as the rule does.
+_SOURCES_OF_STORY = (
+    "WITH reports AS (SELECT id, outlet, syndication_group AS grp, "
+    "count(*) OVER (PARTITION BY syndication_group) AS copies, "
+    "first_value(outlet) OVER (PARTITION BY syndication_group ORDER BY published IS NULL, published, id) "
+    "AS first_outlet FROM articles WHERE story_id = ?), "
+    "counted AS (SELECT id, grp, "
+    "CASE WHEN grp <> '' AND copies > 1 AND first_outlet <> '' THEN first_outlet ELSE outlet END AS outlet "
+    "FROM reports) "
+    "SELECT DISTINCT CASE WHEN outlet <> '' THEN outlet END, "
+    "CASE WHEN outlet IS NULL OR outlet = '' THEN coalesce(nullif(grp, ''), id) END FROM counted"
+)
+
+
 def stored_now() -> str:
     """The time now as stored: UTC, ISO 8601 with a Z."""
     return format_time(datetime.now(UTC)) or ""
@@ -289,14 +307,16 @@ class SQLStore:
         return str(row[0]) if row else story_id
 
     def _refresh_story(self, story_id: str, now: str) -> None:
+        """A touched story's row again from its articles: every figure is aggregated inside the database, so a big
+        story costs an index scan in C per batch, not a row per article in Python."""
         articles, first, last = self._db.execute(
             "SELECT count(*), min(published), max(published) FROM articles WHERE story_id = ?",
             (story_id,),
         ).fetchone()
-        rows = self._db.execute(
-            "SELECT id, outlet, syndication_group, published FROM articles WHERE story_id = ?", (story_id,)
-        ).fetchall()
-        groups = len(set(independent_sources_of((i, o, g, parse_stored_time(p)) for i, o, g, p in rows).values()))
+        sources = {
+            f"outlet:{outlet.strip().casefold()}" if outlet else fallback
+            for outlet, fallback in self._db.execute(_SOURCES_OF_STORY, (story_id,))
+        }
         outlets = [
             r[0]
             for r in self._db.execute(
@@ -304,9 +324,12 @@ class SQLStore:
                 (story_id,),
             )
         ]
-        headline = self._db.execute(
-            "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
-        ).fetchone()
+        kept = self._db.execute("SELECT headline FROM stories WHERE id = ?", (story_id,)).fetchone()
+        headline = kept if kept and kept[0] else None  # a story keeps its first headline: read it only for a new one
+        if headline is None:
+            headline = self._db.execute(
+                "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
+            ).fetchone()
         self._db.execute(
             "INSERT INTO stories (id, headline, articles, outlets, independent_sources, first_published, "
             "last_published, updated_at, brief_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
@@ -314,7 +337,7 @@ class SQLStore:
             "independent_sources = excluded.independent_sources, first_published = excluded.first_published, "
             "last_published = excluded.last_published, updated_at = excluded.updated_at, brief_stale = 1, "
             "headline = CASE WHEN stories.headline = '' THEN excluded.headline ELSE stories.headline END",
-            (story_id, headline[0] if headline else "", articles, json.dumps(outlets), groups, first, last, now),
+            (story_id, headline[0] if headline else "", articles, json.dumps(outlets), len(sources), first, last, now),
         )
 
     def quarantine(self, rejected: Iterable[Rejected]) -> None:
