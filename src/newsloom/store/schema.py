@@ -14,7 +14,8 @@ from typing import Literal
 # 1: the tables. 2: the server's read side (full-text index, story deks and key players, river indexes).
 # 3: one schema for both stores. SQLite numbers briefs in a seq column, as PostgreSQL did, and drops stories_recent,
 # which no query used once stories_river existed. PostgreSQL's version 1 already matched version 3.
-SCHEMA_VERSION = 3
+# 4: the "top" order and mute words: each story's fresh sources, its top key (indexed) and its headline's words.
+SCHEMA_VERSION = 4
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -146,6 +147,11 @@ TABLES: tuple[Table, ...] = (
             _integer("brief_stale", "1"),
             _text("dek"),  # of the latest brief, for the river
             _integer("brief_version", not_null=False),
+            # The "top" order (store.base.top_key): its independent sources that joined lately, and its key.
+            _integer("fresh_sources", "0"),
+            Column("top_key", Kind.REAL, not_null=True, default="0"),
+            # The words of its headline and dek (store.base.words_of), which a reader's mute words are looked for in.
+            _text("headline_words", not_null=True, default="''"),
         ),
         ("id",),
     ),
@@ -227,6 +233,7 @@ INDEXES: tuple[Index, ...] = (
         "stories",
         ("independent_sources DESC", "articles DESC", "coalesce(last_published, updated_at) DESC", "id"),
     ),
+    Index("stories_top", "stories", ("top_key DESC", "id")),
     Index("stories_stale", "stories", ("brief_stale",), "brief_stale = 1"),
     Index("story_redirects_survivor", "story_redirects", ("survivor",)),
     Index("story_entities_story", "story_entities", ("story_id",)),

@@ -35,6 +35,10 @@ from newsloom.store.base import (
     StoreError,
     StoryEntry,
     StoryQuery,
+    fresh_sources,
+    top_key,
+    top_score,
+    words_of,
 )
 from newsloom.store.schema import SCHEMA_VERSION, TABLES, Dialect, column_sql, statements
 
@@ -64,6 +68,7 @@ class Connection(Protocol):
 
 STORY_COLUMNS = "id, headline, articles, outlets, independent_sources, first_published, last_published, updated_at"
 RIVER_ORDER = {
+    "top": "s.top_key DESC, s.id",
     "newest": "coalesce(s.last_published, s.updated_at) DESC, s.id",
     "biggest": "s.independent_sources DESC, s.articles DESC, coalesce(s.last_published, s.updated_at) DESC, s.id",
 }
@@ -143,7 +148,40 @@ class SQLStore:
             self._db.execute(statement)
 
     def _upgrade(self, stored: int) -> None:
-        """What the dialect does beyond adding tables, columns and indexes to bring a store up from ``stored``."""
+        """What is done beyond adding tables, columns and indexes to bring a store up from ``stored`` (a dialect's
+        own steps first, then these)."""
+        if stored < 4:
+            self._rank_every_story()
+
+    def _rank_every_story(self) -> None:
+        """Each story's fresh sources, top key and headline words, worked out from its articles in one pass."""
+        stories = {
+            row[0]: row[1:]
+            for row in self._db.execute("SELECT id, last_published, updated_at, headline, dek FROM stories").fetchall()
+        }
+        ranked: list[tuple[Any, ...]] = []
+
+        def rank(story_id: str, rows: list[tuple[str, str | None, str | None, str | None]]) -> None:
+            if story_id in stories:
+                last, updated, headline, dek = stories[story_id]
+                _, fresh, key = story_rank(rows, last, updated)
+                ranked.append((fresh, key, words_of(f"{headline} {dek or ''}"), story_id))
+
+        current: str | None = None
+        rows: list[tuple[str, str | None, str | None, str | None]] = []
+        for story_id, article_id, outlet, group, published in self._stream(
+            "SELECT story_id, id, outlet, syndication_group, published FROM articles ORDER BY story_id"
+        ):
+            if story_id != current:
+                if current is not None:
+                    rank(current, rows)
+                current, rows = story_id, []
+            rows.append((article_id, outlet, group, published))
+        if current is not None:
+            rank(current, rows)
+        self._db.executemany(
+            "UPDATE stories SET fresh_sources = ?, top_key = ?, headline_words = ? WHERE id = ?", ranked
+        )
 
     def _text_condition(self, text: str) -> tuple[str, Any] | None:
         """A condition on stories ``s`` that some article holds every word of ``text``, and its parameter."""
@@ -295,7 +333,7 @@ class SQLStore:
         rows = self._db.execute(
             "SELECT id, outlet, syndication_group, published FROM articles WHERE story_id = ?", (story_id,)
         ).fetchall()
-        groups = len(set(independent_sources_of((i, o, g, parse_stored_time(p)) for i, o, g, p in rows).values()))
+        groups, fresh, key = story_rank(rows, last, now)
         outlets = [
             r[0]
             for r in self._db.execute(
@@ -308,13 +346,33 @@ class SQLStore:
         ).fetchone()
         self._db.execute(
             "INSERT INTO stories (id, headline, articles, outlets, independent_sources, first_published, "
-            "last_published, updated_at, brief_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
+            "last_published, updated_at, brief_stale, fresh_sources, top_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET articles = excluded.articles, outlets = excluded.outlets, "
             "independent_sources = excluded.independent_sources, first_published = excluded.first_published, "
             "last_published = excluded.last_published, updated_at = excluded.updated_at, brief_stale = 1, "
+            "fresh_sources = excluded.fresh_sources, top_key = excluded.top_key, "
             "headline = CASE WHEN stories.headline = '' THEN excluded.headline ELSE stories.headline END",
-            (story_id, headline[0] if headline else "", articles, json.dumps(outlets), groups, first, last, now),
+            (
+                story_id,
+                headline[0] if headline else "",
+                articles,
+                json.dumps(outlets),
+                groups,
+                first,
+                last,
+                now,
+                fresh,
+                key,
+            ),
         )
+        self._index_words(story_id)
+
+    def _index_words(self, story_id: str) -> None:
+        """The words of the story's headline and dek as stored now, which mute words are looked for in."""
+        row = self._db.execute("SELECT headline, dek FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is not None:
+            words = words_of(f"{row[0]} {row[1] or ''}")
+            self._db.execute("UPDATE stories SET headline_words = ? WHERE id = ?", (words, story_id))
 
     def quarantine(self, rejected: Iterable[Rejected]) -> None:
         with self._transaction():
@@ -410,8 +468,8 @@ class SQLStore:
             (aid, outlet, group, parse_stored_time(when)) for aid, _, outlet, when, group in rows
         )
         return [
-            Report(aid, title, outlet or "Unknown outlet", parse_stored_time(when), sources[aid])
-            for aid, title, outlet, when, _ in rows
+            Report(aid, title, outlet or "Unknown outlet", parse_stored_time(when), sources[aid], group)
+            for aid, title, outlet, when, group in rows
         ]
 
     def article(self, article_id: str) -> Article | None:
@@ -450,6 +508,65 @@ class SQLStore:
 
     # -- read side of the server ----------------------------------------------------------------------------
     def find_stories(self, query: StoryQuery) -> list[StoryEntry]:
+        found = self._story_conditions(query)
+        if found is None:
+            return []
+        conditions, values = found
+        prefer = query.preferences.prefer_outlets
+        if not prefer:
+            return self._story_page(conditions, values, query, query.limit, query.offset)
+        # The stories a preferred outlet covered first, then the others, each part in the order asked for.
+        preferred = (
+            "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id "
+            f"AND a.outlet IN ({', '.join('?' * len(prefer))}))"
+        )
+        first = self._story_page([*conditions, preferred], [*values, *prefer], query, query.limit, query.offset, True)
+        if len(first) >= query.limit:
+            return first
+        skip = 0  # the page holds the last preferred stories: the others from their start
+        if not first:  # the page is past the preferred stories: how many there are says where the others start
+            where = " AND ".join([*conditions, preferred])
+            count = self._db.execute(f"SELECT count(*) FROM stories s WHERE {where}", [*values, *prefer]).fetchone()
+            skip = query.offset - int(count[0])
+        rest = self._story_page(
+            [*conditions, f"NOT {preferred}"], [*values, *prefer], query, query.limit - len(first), skip
+        )
+        return first + rest
+
+    def _story_page(
+        self,
+        conditions: list[str],
+        values: list[Any],
+        query: StoryQuery,
+        limit: int,
+        offset: int,
+        preferred: bool = False,
+    ) -> list[StoryEntry]:
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        columns = ", ".join(f"s.{c.strip()}" for c in STORY_COLUMNS.split(","))
+        rows = self._db.execute(
+            f"SELECT {columns}, s.dek, s.brief_version, s.fresh_sources FROM stories s {where} "
+            f"ORDER BY {RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
+            [*values, limit, offset],
+        ).fetchall()
+        if not rows:
+            return []
+        now = query.now or self._latest_report()
+        entries = []
+        for row in rows:
+            story = read_story(row[:8])
+            moment = story.last_published or story.updated_at
+            score = top_score(story.independent_sources, row[10], moment, now) if moment and now else 0.0
+            entries.append(StoryEntry(story, row[8], row[9], row[10], score, preferred))
+        return entries
+
+    def _latest_report(self) -> datetime | None:
+        """The time of the latest report the store holds (or of the latest story change, for undated stories)."""
+        row = self._db.execute("SELECT max(coalesce(last_published, updated_at)) FROM stories").fetchone()
+        return parse_stored_time(row[0]) if row else None
+
+    def _story_conditions(self, query: StoryQuery) -> tuple[list[str], list[Any]] | None:
+        """The query's filters as conditions on stories ``s`` with their values; None when nothing can match."""
         conditions: list[str] = []
         values: list[Any] = []
         if query.since is not None:
@@ -467,17 +584,20 @@ class SQLStore:
         if query.text is not None:
             found = self._text_condition(query.text)
             if found is None:
-                return []
+                return None
             conditions.append(found[0])
             values.append(found[1])
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        columns = ", ".join(f"s.{c.strip()}" for c in STORY_COLUMNS.split(","))
-        rows = self._db.execute(
-            f"SELECT {columns}, s.dek, s.brief_version FROM stories s {where} "
-            f"ORDER BY {RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
-            [*values, query.limit, query.offset],
-        ).fetchall()
-        return [StoryEntry(read_story(row[:8]), row[8], row[9]) for row in rows]
+        muted = query.preferences.mute_outlets
+        if muted:  # a story some article of which no muted outlet published
+            conditions.append(
+                "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id "
+                f"AND coalesce(a.outlet, 'Unknown outlet') NOT IN ({', '.join('?' * len(muted))}))"
+            )
+            values.extend(muted)
+        for word in query.preferences.mute_words:
+            conditions.append("s.headline_words NOT LIKE ? ESCAPE '\\'")
+            values.append("%" + _like_prefix(words_of(word)))
+        return conditions, values
 
     def find_articles(self, query: ArticleQuery) -> list[Article]:
         conditions: list[str] = []
@@ -566,11 +686,13 @@ class SQLStore:
             return version
 
     def _index_brief(self, brief: Brief) -> None:
-        """What the river and the entity filter read from a story's latest brief: its dek and key players."""
+        """What the river and its filters read from a story's latest brief: its dek (and its words) and key players."""
         self._db.execute(
             "UPDATE stories SET dek = ?, brief_version = ? WHERE id = ?",
             (brief.dek.text if brief.dek else None, brief.version, brief.story_id),
         )
+        if brief.story_id is not None:
+            self._index_words(brief.story_id)
         self._db.execute("DELETE FROM story_entities WHERE story_id = ?", (brief.story_id,))
         names = {name.strip() for p in brief.key_players for name in [p.name, *p.aliases] if name.strip()}
         self._db.executemany(
@@ -679,6 +801,25 @@ def _chunks(items: list[Article], size: int) -> Iterator[list[Article]]:
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def story_rank(
+    rows: Sequence[tuple[str, str | None, str | None, str | None]], last: str | None, updated: str
+) -> tuple[int, int, float]:
+    """A story's independent sources, fresh sources and top key (``store.base.top_key``), from its articles' (id,
+    outlet, syndication group, published as stored) and its latest report (else the time it was updated)."""
+    sources = independent_sources_of((i, o, g, parse_stored_time(p)) for i, o, g, p in rows)
+    first: dict[str, datetime | None] = {}
+    for article_id, _, _, published in rows:
+        moment = parse_stored_time(published)
+        source = sources[article_id]
+        earlier = first.get(source)
+        if source not in first or (moment is not None and (earlier is None or moment < earlier)):
+            first[source] = moment
+    latest = parse_stored_time(last)
+    fresh = fresh_sources(first.values(), latest)
+    moment = latest or parse_stored_time(updated) or datetime.now(UTC)
+    return len(first), fresh, top_key(len(first), fresh, moment)
 
 
 def read_story(row: tuple[Any, ...]) -> Story:
