@@ -34,6 +34,7 @@ EPILOG = """\
 examples:
   newsloom ingest examples/demo/articles.jsonl   read articles from files and folders
   newsloom stories                           list stories, newest first
+  newsloom stories --sort top --mute-outlet X   the top stories, without outlet X
   newsloom show st-1a2b3c                    print a story's brief
   newsloom cluster in.jsonl --output out.jsonl   stories for a stream, no database
   newsloom brief in.jsonl --format md        one brief for a file of articles, no database
@@ -84,7 +85,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "stories",
-        "list stories, most recently reported first",
+        "list stories, newest, top or most covered first, muting or preferring outlets",
         stories.stories_arguments,
         stories.run_stories,
     ),
