@@ -106,7 +106,7 @@ def run_stories(args: argparse.Namespace, settings: Settings, out: Console, err:
     for entry in entries:
         story = entry.story
         mark = "* " if entry.preferred else ""
-        cells = [
+        cells: list[Text | str] = [
             Text(story.id),
             Text(mark + story.headline),
             str(story.independent_sources),
