@@ -7,6 +7,7 @@ mute away and finding what was there before. The browser side is in test_reader_
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,6 +134,18 @@ def test_top_is_an_order_of_the_api_and_sort_another_name_for_it(client: TestCli
     assert clash.status_code == 422 and "disagree" in clash.json()["error"]
     assert client.get("/api/stories", params={"mute_outlet": ["x"] * 101}).status_code == 422
     assert client.get("/api/stories", params={"mute_word": "w" * 201}).status_code == 422
+
+
+def test_the_openapi_schema_describes_the_new_parameters(client: TestClient) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    listing = {p["name"]: p for p in paths["/api/stories"]["get"]["parameters"]}
+    for name in ("mute_outlet", "prefer_outlet", "mute_word", "now", "sort", "order"):
+        assert listing[name].get("description"), name
+    assert "top" in listing["order"]["schema"]["pattern"] and "top" in listing["order"]["description"]
+    assert "array" in json.dumps(listing["mute_outlet"]["schema"])
+    one = {p["name"] for p in paths["/api/stories/{story_id}"]["get"]["parameters"]}
+    assert "mute_outlet" in one
+    assert "/settings" not in paths  # a reader page, not API
 
 
 def test_repeated_parameters_are_cached_as_the_set_they_are(client: TestClient) -> None:
