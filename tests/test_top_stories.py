@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsloom.model import Article, Brief, Coverage, Sentence, StoryChanges
+from newsloom.model import Article, Brief, Citation, Coverage, Sentence, StoryChanges
 from newsloom.store import Store, open_store
 from newsloom.store.base import (
     TOP_GROWTH_HOURS,
@@ -216,10 +216,14 @@ def test_a_version_3_store_gains_the_top_order_and_the_headline_words(
 ) -> None:
     with open_store(store_address) as store:
         commit(store, newsroom())
+        cited = Citation("wire-1", "Gullrock Wire")
+        dek = Sentence("Ferry crews walked out.", [cited], None, "Gullrock Wire")
+        store.save_brief(Brief("st-wire", "Ferry strike", dek, [], Coverage(4, [], 2), {"wire-1": cited}))
         top = store.find_stories(StoryQuery(order="top", limit=100))
+        assert top[2].dek_outlets == ("Gullrock Wire",) and top[2].dek_attributed_to == "Gullrock Wire"
         quiet = ids(store, preferences=Preferences(mute_words=("fire",)))
     raw_query(store_address, "DROP INDEX stories_top")
-    for column in ("fresh_sources", "top_key", "headline_words"):
+    for column in ("fresh_sources", "top_key", "headline_words", "dek_sources"):
         raw_query(store_address, f"ALTER TABLE stories DROP COLUMN {column}")
     raw_query(store_address, "UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with open_store(store_address) as store:

@@ -115,12 +115,9 @@ def entries_shown(store: Store, entries: Sequence[StoryEntry], preferences: Pref
             continue
         reports = store.story_reports(entry.story.id)
         kept = reports_without(reports, muted)
-        dek = entry.dek
-        if dek is not None:
-            brief = store.brief(entry.story.id)
-            if brief is not None:
-                brief = brief_without(brief, muted, kept)
-                dek = brief.dek.text if brief.dek else None
+        dek = entry.dek  # shown unless only muted outlets state it, or it is given as a muted outlet's
+        if muted.issuperset(entry.dek_outlets) or entry.dek_attributed_to in muted:
+            dek = None
         story = story_without(entry.story, kept)
         shown.append(replace(entry, story=story, dek=dek, muted_articles=len(reports) - len(kept)))
     return shown

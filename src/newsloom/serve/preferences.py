@@ -9,6 +9,7 @@ hides, and unmuting (or clearing the cookie) brings everything back.
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -58,14 +59,25 @@ def from_cookie(value: str | None) -> Preferences:
     return preferences_from(parse_qsl(unquote(value)))
 
 
+@lru_cache(maxsize=1024)
+def _of_header(header: bytes) -> tuple[Preferences, str]:
+    """The preferences a Cookie header holds, and their query string (a reader sends the same header each time:
+    read once, then looked up, as the page cache asks for it before every answer)."""
+    chosen = from_cookie(cookie_parser(header.decode("latin-1")).get(COOKIE))
+    return chosen, query_string(chosen)
+
+
 def of_scope(scope: MutableMapping[str, Any]) -> Preferences:
     """The preferences a request's cookie holds."""
+    return keyed_of_scope(scope)[0]
+
+
+def keyed_of_scope(scope: MutableMapping[str, Any]) -> tuple[Preferences, str]:
+    """The preferences a request's cookie holds, and their query string (empty when there are none)."""
     for name, header in scope.get("headers", []):
         if name == b"cookie":
-            found = cookie_parser(header.decode("latin-1")).get(COOKIE)
-            if found is not None:
-                return from_cookie(found)
-    return Preferences()
+            return _of_header(header)
+    return Preferences(), ""
 
 
 def set_cookie(preferences: Preferences, secure: bool) -> str:

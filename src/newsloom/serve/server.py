@@ -234,8 +234,8 @@ class AnswerKeys:
         site = site_of(scope) if route.per_site and not self._fixed_site else ""
         reader = ""
         if route.per_reader:
-            chosen = preferences.of_scope(scope)
-            reader = "#" + preferences.query_string(chosen) if chosen else ""
+            chosen = preferences.keyed_of_scope(scope)[1]
+            reader = "#" + chosen if chosen else ""
         return site + path + ("?" + urlencode(kept) if kept else "") + reader, route.per_reader
 
 

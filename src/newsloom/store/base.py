@@ -143,7 +143,8 @@ class StoryEntry:
     ``fresh_sources``: its independent sources that joined in the ``TOP_GROWTH_HOURS`` up to its latest report;
     ``top_score``: its score at the query's ``now`` (both over every outlet, as the "top" order ranks it).
     ``preferred``: a preferred outlet covered it. ``muted_articles``: how many of its articles a reader's muted
-    outlets leave out of ``story``'s counts (set where the counts are shown: ``present.muting``).
+    outlets leave out of ``story``'s counts (set where the counts are shown: ``present.muting``). ``dek_outlets``:
+    the outlets the dek cites; ``dek_attributed_to``: the outlet it is given as ("According to OUTLET, ..."), if any.
     """
 
     story: Story
@@ -153,6 +154,8 @@ class StoryEntry:
     top_score: float = 0.0
     preferred: bool = False
     muted_articles: int = 0
+    dek_outlets: tuple[str, ...] = ()
+    dek_attributed_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Literal
 # 1: the tables. 2: the server's read side (full-text index, story deks and key players, river indexes).
 # 3: one schema for both stores. SQLite numbers briefs in a seq column, as PostgreSQL did, and drops stories_recent,
 # which no query used once stories_river existed. PostgreSQL's version 1 already matched version 3.
-# 4: the "top" order and mute words: each story's fresh sources, its top key (indexed) and its headline's words.
+# 4: the "top" order and the reader's outlets: each story's fresh sources, its top key (indexed), its headline's
+# words and who states its dek.
 SCHEMA_VERSION = 4
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -152,6 +153,8 @@ TABLES: tuple[Table, ...] = (
             Column("top_key", Kind.REAL, not_null=True, default="0"),
             # The words of its headline and dek (store.base.words_of), which a reader's mute words are looked for in.
             _text("headline_words", not_null=True, default="''"),
+            # Who states the dek: {"outlets": [the outlets it cites], "attributed_to": the outlet it is given as}.
+            Column("dek_sources", Kind.JSON, not_null=True, default="'{}'"),
         ),
         ("id",),
     ),

@@ -182,6 +182,19 @@ class SQLStore:
         self._db.executemany(
             "UPDATE stories SET fresh_sources = ?, top_key = ?, headline_words = ? WHERE id = ?", ranked
         )
+        # Who states each latest brief's dek, read from the brief as stored.
+        deks = []
+        for story_id, body in self._stream(
+            "SELECT b.story_id, b.body FROM briefs b JOIN (SELECT story_id, max(version) AS version FROM briefs "
+            "GROUP BY story_id) l ON l.story_id = b.story_id AND l.version = b.version"
+        ):
+            stored = json.loads(body)
+            citations = stored.get("citations", {})
+            outlets = [
+                (citations.get(i) or {}).get("outlet") or "Unknown outlet" for i in stored.get("dek_sources", [])
+            ]
+            deks.append((_dek_sources(outlets, stored.get("dek_attributed_to")), story_id))
+        self._db.executemany("UPDATE stories SET dek_sources = ? WHERE id = ?", deks)
 
     def _text_condition(self, text: str) -> tuple[str, Any] | None:
         """A condition on stories ``s`` that some article holds every word of ``text``, and its parameter."""
@@ -545,7 +558,7 @@ class SQLStore:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         columns = ", ".join(f"s.{c.strip()}" for c in STORY_COLUMNS.split(","))
         rows = self._db.execute(
-            f"SELECT {columns}, s.dek, s.brief_version, s.fresh_sources FROM stories s {where} "
+            f"SELECT {columns}, s.dek, s.brief_version, s.fresh_sources, s.dek_sources FROM stories s {where} "
             f"ORDER BY {RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
             [*values, limit, offset],
         ).fetchall()
@@ -557,7 +570,11 @@ class SQLStore:
             story = read_story(row[:8])
             moment = story.last_published or story.updated_at
             score = top_score(story.independent_sources, row[10], moment, now) if moment and now else 0.0
-            entries.append(StoryEntry(story, row[8], row[9], row[10], score, preferred))
+            said = json.loads(row[11])
+            dek_outlets = tuple(said.get("outlets", ()))
+            entries.append(
+                StoryEntry(story, row[8], row[9], row[10], score, preferred, 0, dek_outlets, said.get("attributed_to"))
+            )
         return entries
 
     def _latest_report(self) -> datetime | None:
@@ -687,9 +704,11 @@ class SQLStore:
 
     def _index_brief(self, brief: Brief) -> None:
         """What the river and its filters read from a story's latest brief: its dek (and its words) and key players."""
+        dek = brief.dek
+        said = _dek_sources([c.outlet for c in dek.sources], dek.attributed_to) if dek else "{}"
         self._db.execute(
-            "UPDATE stories SET dek = ?, brief_version = ? WHERE id = ?",
-            (brief.dek.text if brief.dek else None, brief.version, brief.story_id),
+            "UPDATE stories SET dek = ?, brief_version = ?, dek_sources = ? WHERE id = ?",
+            (dek.text if dek else None, brief.version, said, brief.story_id),
         )
         if brief.story_id is not None:
             self._index_words(brief.story_id)
@@ -801,6 +820,11 @@ def _chunks(items: list[Article], size: int) -> Iterator[list[Article]]:
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _dek_sources(outlets: Sequence[str], attributed_to: str | None) -> str:
+    """Who states a dek, as the stories table keeps it."""
+    return json.dumps({"outlets": sorted(set(outlets)), "attributed_to": attributed_to}, ensure_ascii=False)
 
 
 def story_rank(
