@@ -354,20 +354,26 @@ class SQLStore:
                 (story_id,),
             )
         ]
-        headline = self._db.execute(
-            "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
-        ).fetchone()
+        # A story keeps its headline (the first report's title, then its latest brief's) once it has one.
+        stored = self._db.execute("SELECT headline, dek FROM stories WHERE id = ?", (story_id,)).fetchone()
+        headline, dek = (stored[0], stored[1]) if stored is not None else ("", None)
+        if not headline:
+            title = self._db.execute(
+                "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
+            ).fetchone()
+            headline = title[0] if title else ""
         self._db.execute(
             "INSERT INTO stories (id, headline, articles, outlets, independent_sources, first_published, "
-            "last_published, updated_at, brief_stale, fresh_sources, top_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+            "last_published, updated_at, brief_stale, fresh_sources, top_key, headline_words) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET articles = excluded.articles, outlets = excluded.outlets, "
             "independent_sources = excluded.independent_sources, first_published = excluded.first_published, "
             "last_published = excluded.last_published, updated_at = excluded.updated_at, brief_stale = 1, "
-            "fresh_sources = excluded.fresh_sources, top_key = excluded.top_key, "
-            "headline = CASE WHEN stories.headline = '' THEN excluded.headline ELSE stories.headline END",
+            "fresh_sources = excluded.fresh_sources, top_key = excluded.top_key, headline = excluded.headline, "
+            "headline_words = excluded.headline_words",
             (
                 story_id,
-                headline[0] if headline else "",
+                headline,
                 articles,
                 json.dumps(outlets),
                 groups,
@@ -376,9 +382,9 @@ class SQLStore:
                 now,
                 fresh,
                 key,
+                words_of(f"{headline} {dek or ''}"),
             ),
         )
-        self._index_words(story_id)
 
     def _index_words(self, story_id: str) -> None:
         """The words of the story's headline and dek as stored now, which mute words are looked for in."""
