@@ -7,7 +7,11 @@ process (one uvicorn worker), and this process's load generator (asyncio, HTTP/1
 client) sends requests for each page in turn for ``--seconds``:
 
 - ``baseline``: ``/api/health``, the cheapest answer through the framework (the ratio column divides by it);
-- ``river``: the reader's front page (the newest 30 stories with deks);
+- ``river``: the reader's front page (the top 30 stories with deks: the "top" order, its default);
+- ``river-newest``: the front page in the newest order (``/?order=newest``);
+- ``river-yours``: the front page for a reader who muted the two outlets with the most articles and two words of
+  the corpus's headlines, and prefers a third outlet (their cookie sent with each request): the store hides and
+  orders, and each story the muted outlets covered is counted again without them;
 - ``story``: story pages (brief, citations with source sentences, coverage chart, timeline), 200 stories;
 - ``story-junk``: the same story pages, each request with a query no one sent before (``?x=N``): what a client
   that tries to get past the page cache costs;
@@ -60,7 +64,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from newsloom.model import Article, StoryChanges
-from newsloom.store.base import StoryQuery
+from newsloom.serve.preferences import COOKIE, cookie_value
+from newsloom.store.base import Preferences, StoryQuery
 from newsloom.store.sqlite import SQLiteStore
 from newsloom.write.extractive import write_brief
 from throughput import DEFAULT_DOCS, DEMO, load_demo, synthetic_stream, write_docs
@@ -70,6 +75,8 @@ RESULTS = REPO / "benchmarks" / "results"
 PAGES = (
     "baseline",
     "river",
+    "river-newest",
+    "river-yours",
     "story",
     "story-junk",
     "story-new",
@@ -80,6 +87,9 @@ PAGES = (
     "search",
 )
 PAGE_NAMES = {
+    "river": "river, top",
+    "river-newest": "river, newest",
+    "river-yours": "river, top, your outlets",
     "story-junk": "story, junk query",
     "story-new": "story, new id",
     "story-changing": "story, store changing",
@@ -92,6 +102,7 @@ TARGETS_MS = {"river": 100.0, "story": 200.0}
 MODES = {"on": (512, 256), "off": (0, 256), "cold": (0, 0)}
 MODE_NAMES = {"on": "on", "off": "off", "cold": "off, briefs too"}
 COLD_PAGES = ("baseline", "story", "story-big")  # the pages the server that keeps nothing is asked for
+HEADERS: dict[str, str] = {}  # a page's extra request header lines (river-yours: the reader's cookie)
 BIG_STORY_LABEL = "serve-load: the big story"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
@@ -176,14 +187,19 @@ def sample_paths(store_path: Path, count: int, seed: int) -> tuple[dict[str, lis
         words = sorted(
             {w for (title,) in store._db.execute("SELECT title FROM articles LIMIT 5000") for w in title.split()}
         )
+        outlets = [name for name, _ in store.outlets()]
     names = [w for w in words if w[:1].isupper() and w.isalpha() and len(w) > 4]
     queries = [" ".join(rng.sample(names, 2 if rng.random() < 0.3 else 1)) for _ in range(count)]
     sampled = rng.sample(briefed, min(count, len(briefed)))
     stories = [f"/stories/{quote(s)}" for s in sampled]
     rng.shuffle(every)
+    yours = Preferences(tuple(outlets[:2]), tuple(outlets[2:3]), tuple(rng.sample(names, 2)))
+    HEADERS["river-yours"] = f"Cookie: {COOKIE}={cookie_value(yours)}\r\n"
     paths = {
         "baseline": ["/api/health"],
         "river": ["/"],
+        "river-newest": ["/?order=newest"],
+        "river-yours": ["/"],
         "story": stories,
         "story-junk": stories,
         "story-new": [f"/stories/{quote(s)}" for s in every],
@@ -306,12 +322,13 @@ async def one_client(
     latencies: list[float],
     errors: list[int],
     rng: random.Random,
+    extra: str = "",
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < until:
             path = pick(rng)
-            request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n\r\n".encode()
+            request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n{extra}\r\n".encode()
             began = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -334,14 +351,14 @@ async def one_client(
 
 
 async def load(
-    port: int, pick: Callable[[random.Random], str], clients: int, seconds: float, seed: int
+    port: int, pick: Callable[[random.Random], str], clients: int, seconds: float, seed: int, extra: str = ""
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors: list[int] = []
     began = time.perf_counter()
     until = began + seconds
     await asyncio.gather(
-        *(one_client(port, pick, until, latencies, errors, random.Random(seed + n)) for n in range(clients))
+        *(one_client(port, pick, until, latencies, errors, random.Random(seed + n), extra) for n in range(clients))
     )
     return latencies, len(errors), time.perf_counter() - began
 
@@ -349,8 +366,9 @@ async def load(
 def measure(port: int, page: str, paths: list[str], clients: int, seconds: float, mode: str) -> PageLoad:
     """One page under load: a short warm-up (first renders, connections), then ``seconds`` of measured load."""
     pick = next_path(page, paths)
-    asyncio.run(load(port, pick, clients, min(3.0, seconds / 3), seed=1))  # warm-up: first renders, connections
-    latencies, errors, elapsed = asyncio.run(load(port, pick, clients, seconds, seed=2))
+    extra = HEADERS.get(page, "")
+    asyncio.run(load(port, pick, clients, min(3.0, seconds / 3), seed=1, extra=extra))  # warm-up
+    latencies, errors, elapsed = asyncio.run(load(port, pick, clients, seconds, seed=2, extra=extra))
     return PageLoad(page, mode, len(latencies), errors, elapsed, latencies)
 
 
@@ -382,7 +400,10 @@ def report(results: list[PageLoad], args: argparse.Namespace, counts: dict[str, 
             f"Store: {counts['articles']:,} articles, {counts['stories']:,} stories, {counts['briefs']:,} briefs "
             f"(SQLite, WAL). Server: `newsloom serve`, one uvicorn worker in its own process. Load: {args.clients} "
             f"concurrent clients on loopback (asyncio, HTTP/1.1 keep-alive, in this process), {args.seconds:g} s per "
-            "page after a warm-up. *Page cache on* is what readers get: an answer is rendered once and served until "
+            "page after a warm-up. *river, top* is the front page (top stories, its default order), *river, newest* "
+            "the same in the newest order, and *river, top, your outlets* the front page for a reader who muted the "
+            "two outlets with the most articles and two headline words and prefers a third (their cookie). "
+            "*Page cache on* is what readers get: an answer is rendered once and served until "
             "the store changes (its revision is one query). *Off* renders every request: a page's cost right after "
             "a store change; the server still keeps each story's brief rendered until the story has a new brief "
             "version (`[serve] cached_briefs`), and *off, briefs too* keeps neither: a story page's cost right after "

@@ -194,6 +194,38 @@ def test_stories_json_lists_newest_first(capsys: pytest.CaptureFixture[str], ing
     assert rows[1]["last_published"] == "2031-05-12T15:00:00Z"
 
 
+def test_stories_sorted_top_with_outlets_and_words_muted_and_preferred(
+    capsys: pytest.CaptureFixture[str], ingested: Path
+) -> None:
+    ferry, orchestra = story_id_for("ferry-wire"), story_id_for("orchestra-1")
+
+    def rows(*options: str) -> list[dict[str, object]]:
+        code, out, _ = run(capsys, "--db", str(ingested), "stories", "--json", *options)
+        assert code == 0
+        return [json.loads(line) for line in out.splitlines()]
+
+    # The ferry: three sources, all within the six hours up to its latest report (15:00), an hour before the
+    # orchestra's one source (16:00): (3 + 2 * 3) * 0.5 ** (1 / 12) against 1 + 2 * 1.
+    top = rows("--sort", "top")
+    assert [r["id"] for r in top] == [ferry, orchestra]
+    assert top[0]["top_score"] == pytest.approx(9 * 0.5 ** (1 / 12), abs=1e-4) and top[1]["top_score"] == 3.0
+    assert rows("--order", "top") == top
+    # Muting: the counts leave the outlet out (its name in any case), and a story it alone told is hidden.
+    muted = rows("--sort", "top", "--mute-outlet", "northgate POST", "--mute-outlet", "The Summit Observer")
+    assert [r["id"] for r in muted] == [ferry]
+    assert muted[0]["articles"] == 3 and muted[0]["independent_sources"] == 2 and muted[0]["muted_articles"] == 1
+    assert "Northgate Post" not in muted[0]["outlets"]  # type: ignore[operator]
+    assert [r["id"] for r in rows("--mute-word", "Philharmonic")] == [ferry]
+    preferred = rows("--prefer-outlet", "Coastal Times")
+    assert [(r["id"], r["preferred"]) for r in preferred] == [(ferry, True), (orchestra, False)]
+    assert rows("--sort", "top") == top  # nothing changed in the store
+
+    code, out, err = run(capsys, "--db", str(ingested), "stories", "--sort", "top", "--mute-outlet", "Nowhere Times")
+    assert code == 0 and "no outlet named 'Nowhere Times'" in err and "score" in out
+    code, _, err = run(capsys, "--db", str(ingested), "stories", "--mute-word", "ferry", "--mute-word", "orchestra")
+    assert code == 0 and "no stories left" in err
+
+
 def test_stories_table_names_every_story(capsys: pytest.CaptureFixture[str], ingested: Path) -> None:
     code, out, _ = run(capsys, "stories", "--db", str(ingested))
     assert code == 0

@@ -100,7 +100,7 @@ def test_river_to_story_to_citation_to_source(browser: Any, site: str) -> None:
     watch = Watch()
     page = open_page(browser, watch, viewport={"width": 1200, "height": 900}, color_scheme="light")
     page.goto(site + "/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Latest stories"
+    assert page.get_by_role("heading", level=1).inner_text() == "Top stories"
     shot(page, "river-desktop")
     page.get_by_role("link", name="Maren Star fire: ferry escorted back to port").click()
     page.wait_for_url("**/stories/st-*")
@@ -190,6 +190,9 @@ def test_reader_on_a_phone_in_the_dark(browser: Any, site: str) -> None:
     shot(page, "story-phone-dark")
     page.locator("body").tap(position={"x": 5, "y": 5})
     assert popover.is_hidden()
+    page.goto(site + "/settings")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "settings-phone-dark")
     assert watch.clean(), watch
 
 
@@ -275,3 +278,61 @@ def test_a_returning_reader_sees_what_changed_since_the_last_visit(
     assert page.evaluate("JSON.parse(localStorage.getItem('newsloom.seen'))")[story]["version"] == 3
     assert watch.clean(), watch
     assert not [m for m in watch.console_errors if "Content Security Policy" in m], watch.console_errors
+
+
+FERRY_HEADLINE = "Maren Star fire: ferry escorted back to port"
+
+
+def ferry_meta(page: Any) -> str:
+    """The counts under the ferry story in the river, as the reader reads them."""
+    item = page.locator(".river-item", has=page.get_by_role("link", name=FERRY_HEADLINE))
+    return " ".join(item.locator(".meta").first.inner_text().split())
+
+
+def test_muting_outlets_changes_the_counts_and_unmuting_restores_them(browser: Any, site: str) -> None:
+    watch = Watch()
+    page = open_page(browser, watch, viewport={"width": 1200, "height": 900})
+    page.goto(site + "/")
+    before = ferry_meta(page)
+    assert before.startswith("3 independent sources · 4 articles"), before
+
+    page.get_by_role("link", name="Your outlets").click()
+    page.wait_for_url("**/settings")
+    page.get_by_label("Mute Meridian Wire").check()
+    page.get_by_label("Mute Coastal Times").check()
+    page.get_by_label("Prefer Northgate Post").check()
+    shot(page, "settings", full=True)  # the hostile outlet's name is listed too, as text
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/settings?saved=true")
+    assert page.get_by_role("status").inner_text().startswith("Saved.")
+    assert page.get_by_label("Mute Meridian Wire").is_checked()
+
+    page.get_by_role("link", name="Back to the stories").click()
+    page.wait_for_url(site + "/")
+    muted = ferry_meta(page)
+    assert muted.startswith("2 independent sources · 2 articles · Northgate Post, The Valley Herald"), muted
+    item = page.locator(".river-item", has=page.get_by_role("link", name=FERRY_HEADLINE))
+    assert "2 articles from muted outlets left out" in item.locator(".meta.yours").inner_text()
+    assert "From an outlet you prefer" in item.locator(".meta.yours").inner_text()
+    assert "muting 2 outlets" in page.get_by_role("note").first.inner_text()
+    shot(page, "river-muted")
+    page.get_by_role("link", name=FERRY_HEADLINE).click()
+    page.wait_for_url("**/stories/st-*")
+    assert "2 articles from 2 outlets (2 independent sources)" in page.locator(".coverage figcaption").inner_text()
+    assert "According to Meridian Wire" not in page.locator(".brief").inner_text()
+    assert {page.locator(".popover").nth(i).get_attribute("aria-label").split(": ")[1]
+            for i in range(page.locator(".popover").count())} <= {"The Valley Herald", "Northgate Post"}  # fmt: skip
+    shot(page, "story-muted", full=True)
+
+    page.goto(site + "/settings")
+    page.get_by_label("Mute Meridian Wire").uncheck()
+    page.get_by_label("Mute Coastal Times").uncheck()
+    page.get_by_label("Prefer Northgate Post").uncheck()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/settings?saved=true")
+    page.goto(site + "/")
+    assert ferry_meta(page) == before
+    assert page.locator(".meta.yours").count() == 0
+    page.get_by_role("link", name=FERRY_HEADLINE).click()
+    assert "4 articles from 4 outlets (3 independent sources)" in page.locator(".coverage figcaption").inner_text()
+    assert watch.clean(), watch

@@ -14,7 +14,7 @@ import psycopg
 
 from newsloom.model import Feed, Rejected
 from newsloom.store import Store, open_store
-from newsloom.store.base import ArticleQuery, StoryQuery
+from newsloom.store.base import ArticleQuery, Preferences, StoryQuery
 from newsloom.store.schema import INDEXES, SCHEMA_VERSION, TABLES, Kind
 from newsroom import build_newsroom, newsroom_copy
 from old_schemas import OLD_SCHEMAS
@@ -122,6 +122,10 @@ def test_both_stores_have_the_described_indexes_and_only_their_own_extras(db_pat
         assert set(found) - set(described) == extras
 
 
+# A reader's outlets and words, read over the store before and after an upgrade.
+YOURS = Preferences(mute_outlets=("Meridian Wire",), prefer_outlets=("Coastal Times",), mute_words=("fire",))
+
+
 def everything(store: Store) -> dict[str, Any]:
     """What the store gives back through every read: the same before and after an upgrade."""
     stories = store.stories(limit=1000)
@@ -132,6 +136,8 @@ def everything(store: Store) -> dict[str, Any]:
         "stories": stories,
         "river": store.find_stories(StoryQuery(limit=1000)),
         "biggest": store.find_stories(StoryQuery(order="biggest", limit=1000)),
+        "top": store.find_stories(StoryQuery(order="top", limit=1000)),
+        "yours": store.find_stories(StoryQuery(order="top", limit=1000, preferences=YOURS)),
         "text": store.find_stories(StoryQuery(text="ferry fire", limit=1000)),
         "language": store.find_stories(StoryQuery(language="en", limit=1000)),
         "search": store.search_articles("Maren Star", limit=100),

@@ -63,5 +63,6 @@ def test_reading_stories_and_a_brief_loads_no_heavy_module(tmp_path: Path) -> No
     articles = write_jsonl(tmp_path / "ferry.jsonl", records([*ferry_articles(), orchestra_article()]))
     assert main(["--db", db, "ingest", str(articles)]) == 0
     ferry = story_id_for("ferry-wire")
-    for argv in (["stories"], ["stories", "--json"], ["show", ferry], ["show", ferry, "--articles"], ["status"]):
+    muted = ["stories", "--sort", "top", "--mute-outlet", "Coastal Times", "--prefer-outlet", "Northgate Post"]
+    for argv in (["stories"], ["stories", "--json"], muted, ["show", ferry], ["show", ferry, "--articles"], ["status"]):
         assert run_fresh(tmp_path, "--db", db, *argv) == (0, []), argv

@@ -385,7 +385,8 @@ def test_a_storys_reports_and_articles_by_id(store: Store) -> None:
     reports = store.story_reports(ferry)
     assert [r.article_id for r in reports] == [a.id for a in store.story_articles(ferry)]  # publication order
     first = next(a for a in placed if a.id == reports[0].article_id)
-    assert reports[0] == (first.id, first.title, first.outlet, first.published, f"outlet:{first.outlet.lower()}")
+    source = f"outlet:{first.outlet.lower()}"
+    assert reports[0] == (first.id, first.title, first.outlet, first.published, source, first.syndication_group)
     assert len({r.source for r in reports}) == 3  # the reprint counts as the wire's outlet
     assert store.story_reports("st-nothing") == []
     found = store.articles(["ferry-northgate", "nope", "ferry-wire", "ferry-northgate"])

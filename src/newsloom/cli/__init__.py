@@ -34,6 +34,7 @@ EPILOG = """\
 examples:
   newsloom ingest examples/demo/articles.jsonl   read articles from files and folders
   newsloom stories                           list stories, newest first
+  newsloom stories --sort top --mute-outlet X   the top stories, without outlet X
   newsloom show st-1a2b3c                    print a story's brief
   newsloom changes st-1a2b3c --since 24h     what changed in a story: new facts, outlets, figures, disputes
   newsloom cluster in.jsonl --output out.jsonl   stories for a stream, no database
@@ -86,7 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "stories",
-        "list stories, most recently reported first",
+        "list stories, newest, top or most covered first, muting or preferring outlets",
         stories.stories_arguments,
         stories.run_stories,
     ),

@@ -20,29 +20,80 @@ from newsloom.cli.common import (
 )
 from newsloom.config import Settings
 from newsloom.model import Brief, format_time
+from newsloom.present.muting import entries_shown
 from newsloom.present.render import brief_markdown, changes_markdown
-from newsloom.store import open_store
+from newsloom.store import Store, open_store
+from newsloom.store.base import STORY_ORDERS, Preferences, StoryQuery
 from newsloom.text.markdown import escape_markdown
 
 
 def stories_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sort",
+        "--order",
+        dest="order",
+        choices=STORY_ORDERS,
+        default="newest",
+        help="top (highest score: independent sources, how fast they grow, how recent: see docs/cli.md), "
+        "newest (the default) or biggest (most independent sources)",
+    )
+    parser.add_argument(
+        "--mute-outlet",
+        action="append",
+        default=[],
+        metavar="OUTLET",
+        help="leave this outlet out: its articles leave the counts, and a story it alone told is hidden (repeat "
+        "for several; case ignored)",
+    )
+    parser.add_argument(
+        "--prefer-outlet",
+        action="append",
+        default=[],
+        metavar="OUTLET",
+        help="list the stories this outlet covered first, in the order asked for (repeat for several)",
+    )
+    parser.add_argument(
+        "--mute-word",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="hide the stories whose headline or dek holds this word or phrase (case ignored, whole words; repeat)",
+    )
     parser.add_argument("--limit", type=int, default=30, help="how many (default 30)")
     parser.add_argument("--offset", type=int, default=0, help="skip this many first")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
 def run_stories(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    if args.limit < 0 or args.offset < 0:
+        raise UserError("--limit and --offset must not be negative")
     store = open_store(settings.db)
     try:
-        stories = store.stories(limit=args.limit, offset=args.offset)
+        chosen = Preferences(
+            tuple(_outlet_names(store, args.mute_outlet, err)),
+            tuple(_outlet_names(store, args.prefer_outlet, err)),
+            tuple(args.mute_word),
+        )
+        query = StoryQuery(order=args.order, limit=args.limit, offset=args.offset, preferences=chosen)
+        entries = entries_shown(store, store.find_stories(query), chosen)
     finally:
         store.close()
     if args.json:
-        for story in stories:
-            print(json.dumps(story.to_json(), ensure_ascii=False))
+        for entry in entries:
+            row = {
+                **entry.story.to_json(),
+                "fresh_sources": entry.fresh_sources,
+                "top_score": round(entry.top_score, 4),
+                "preferred": entry.preferred,
+                "muted_articles": entry.muted_articles,
+            }
+            print(json.dumps(row, ensure_ascii=False))
         return 0
-    if not stories:
-        err.print(f"no stories in {settings.db} yet: add articles with `newsloom ingest PATH`")
+    if not entries:
+        if chosen:
+            err.print("no stories left once these outlets and words are muted")
+        else:
+            err.print(f"no stories in {settings.db} yet: add articles with `newsloom ingest PATH`")
         return 0
     table = Table(show_lines=False, expand=False, box=None, pad_edge=False)
     table.add_column("story", no_wrap=True, style="cyan")
@@ -50,17 +101,46 @@ def run_stories(args: argparse.Namespace, settings: Settings, out: Console, err:
     table.add_column("sources", justify="right", no_wrap=True)
     table.add_column("articles", justify="right", no_wrap=True)
     table.add_column("last report", no_wrap=True)
-    for story in stories:
-        table.add_row(
+    if args.order == "top":
+        table.add_column("score", justify="right", no_wrap=True)
+    for entry in entries:
+        story = entry.story
+        mark = "* " if entry.preferred else ""
+        cells: list[Text | str] = [
             Text(story.id),
-            Text(story.headline),
+            Text(mark + story.headline),
             str(story.independent_sources),
             str(story.articles),
             format_time(story.last_published, human=True) or "-",
-        )
+        ]
+        if args.order == "top":
+            cells.append(f"{entry.top_score:.2f}")
+        table.add_row(*cells)
     out.print(table)
     out.print("sources: independent sources (syndicated copies count once)", style="dim")
+    if args.order == "top":
+        out.print(
+            "score: sources, more for those that joined lately, halved every 12 hours after the last report",
+            style="dim",
+        )
+    if chosen.prefer_outlets:
+        out.print("*: covered by an outlet you prefer", style="dim")
+    if chosen.mute_outlets:
+        out.print(f"counts leave out {', '.join(chosen.mute_outlets)}", style="dim")
     return 0
+
+
+def _outlet_names(store: Store, asked: list[str], err: Console) -> list[str]:
+    """The outlets asked for, spelled as the store spells them (case ignored); one it does not know is said so."""
+    known = [name for name, _ in store.outlets()]
+    names = []
+    for name in asked:
+        found = [k for k in known if k == name] or [k for k in known if k.casefold() == name.strip().casefold()]
+        if not found:
+            some = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+            err.print(Text(f"no outlet named '{name}' in {store.location} (its outlets, most articles first: {some})"))
+        names.extend(found or [name])
+    return names
 
 
 def show_arguments(parser: argparse.ArgumentParser) -> None:

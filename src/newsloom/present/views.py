@@ -206,7 +206,7 @@ def reports_of(articles: Sequence[Article]) -> list[Report]:
     """Articles as a story's coverage counts them (what ``Store.story_reports`` reads), in publication order."""
     ordered = sorted(articles, key=lambda a: format_time(a.published) or "")
     sources = independent_sources_of((a.id, a.outlet, a.syndication_group, a.published) for a in ordered)
-    return [Report(a.id, a.title, a.display_outlet, a.published, sources[a.id]) for a in ordered]
+    return [Report(a.id, a.title, a.display_outlet, a.published, sources[a.id], a.syndication_group) for a in ordered]
 
 
 def cited_ids(brief: Brief) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -20,10 +21,19 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from newsloom.ingest.records import article_from_record
 from newsloom.model import Article, Brief, Feed, Rejected, Story, format_time
+from newsloom.present.muting import brief_without, entries_shown, reports_without, story_without
 from newsloom.present.views import story_path
 from newsloom.serve.server import Server, server_of
 from newsloom.store import Store, open_store
-from newsloom.store.base import MATCH_END, MATCH_START, STORY_ORDERS, ArticleQuery, StoryEntry, StoryQuery
+from newsloom.store.base import (
+    MATCH_END,
+    MATCH_START,
+    STORY_ORDERS,
+    ArticleQuery,
+    Preferences,
+    StoryEntry,
+    StoryQuery,
+)
 from newsloom.text.checks import JSONTooDeep, load_json, lone_surrogates
 from newsloom.text.urls import safe_link
 from newsloom.version import __version__
@@ -61,18 +71,48 @@ def _json(data: Any, status: int = 200) -> tuple[bytes, str, int]:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), "application/json", status
 
 
-def _next(request: Request, filters: dict[str, str | None], offset: int, limit: int, more: bool) -> str | None:
-    """The next page's address: this page's filters (none the route does not read), the offset moved on."""
+def _next(
+    request: Request, filters: Mapping[str, str | Sequence[str] | None], offset: int, limit: int, more: bool
+) -> str | None:
+    """The next page's address: this page's filters (none the route does not read; a list as the parameter
+    repeated), the offset moved on."""
     if not more:
         return None
-    params = {name: value for name, value in filters.items() if value is not None}
-    params.update(offset=str(offset + limit), limit=str(limit))
+    params: list[tuple[str, str]] = []
+    for name, value in filters.items():
+        if isinstance(value, str):
+            params.append((name, value))
+        elif value is not None:
+            params.extend((name, item) for item in value)
+    params += [("offset", str(offset + limit)), ("limit", str(limit))]
     return f"{request.url.path}?{urlencode(params)}"
 
 
 def story_summary(entry: StoryEntry) -> dict[str, Any]:
-    """A story as lists show it: its counts and times, the dek of its latest brief, and its page."""
-    return {**entry.story.to_json(), "dek": entry.dek, "brief_version": entry.brief_version, "url": _path(entry.story)}
+    """A story as lists show it: its counts and times, the dek of its latest brief, its page, and how it ranks."""
+    return {
+        **entry.story.to_json(),
+        "dek": entry.dek,
+        "brief_version": entry.brief_version,
+        "url": _path(entry.story),
+        "fresh_sources": entry.fresh_sources,
+        "top_score": round(entry.top_score, 4),
+        "preferred": entry.preferred,
+        "muted_articles": entry.muted_articles,
+    }
+
+
+MOST_CHOICES = 100  # muted and preferred outlets, muted words: at most this many of each
+
+
+def preferences_of(
+    mute_outlet: list[str] | None, prefer_outlet: list[str] | None, mute_word: list[str] | None
+) -> Preferences:
+    """The preferences a request names, each list checked against its bounds (422 past them)."""
+    for name, values in (("mute_outlet", mute_outlet), ("prefer_outlet", prefer_outlet), ("mute_word", mute_word)):
+        if values and (len(values) > MOST_CHOICES or any(len(v) > 200 for v in values)):
+            raise HTTPException(422, f"{name}: at most {MOST_CHOICES} values, each at most 200 characters")
+    return Preferences(tuple(mute_outlet or ()), tuple(prefer_outlet or ()), tuple(mute_word or ()))
 
 
 def _path(story: Story) -> str:
@@ -89,9 +129,24 @@ def article_summary(article: Article, with_text: bool = True) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def story_document(store: Store, story: Story, brief: Brief | None) -> dict[str, Any]:
-    """Everything known about one story: brief, articles, syndication groups, coverage, timeline, disputes, entities."""
+def story_document(
+    store: Store, story: Story, brief: Brief | None, muted: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Everything known about one story: brief, articles, syndication groups, coverage, timeline, disputes, entities.
+
+    ``muted``: outlets left out, as the reader leaves them out (``present.muting``): their articles, their counts,
+    and the sentences of the brief only they state. A story every outlet of which is muted is given whole.
+    """
     articles = store.story_articles(story.id)
+    muted_articles = 0
+    if muted and not muted.issuperset(a.display_outlet for a in articles):
+        reports = store.story_reports(story.id)
+        kept = reports_without(reports, muted)
+        story = story_without(story, kept)
+        brief = brief_without(brief, muted, kept) if brief else None
+        muted_articles = len(articles)
+        articles = [a for a in articles if a.display_outlet not in muted]
+        muted_articles -= len(articles)
     groups: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         groups[article.syndication_group or article.id].append(article)
@@ -119,6 +174,7 @@ def story_document(store: Store, story: Story, brief: Brief | None) -> dict[str,
         "timeline": brief_json["timeline"] if brief_json else [],
         "disputes": brief_json["differences"] if brief_json else [],
         "entities": brief_json["key_players"] if brief_json else [],
+        "muted_articles": muted_articles,
     }
 
 
@@ -134,10 +190,21 @@ async def health() -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-@router.get("/stories", summary="Stories, newest or biggest first, with filters")
+ORDER_PATTERN = f"^({'|'.join(STORY_ORDERS)})$"
+
+
+@router.get("/stories", summary="Stories, top, newest or biggest first, with filters and the reader's outlets")
 def list_stories(
     request: Request,
-    order: Annotated[str, Query(pattern="^(newest|biggest)$", description=" or ".join(STORY_ORDERS))] = "newest",
+    order: Annotated[
+        str,
+        Query(
+            pattern=ORDER_PATTERN,
+            description="top (highest score: independent sources, how fast they grow, recency; see the docs), "
+            "newest (most recently reported) or biggest (most independent sources)",
+        ),
+    ] = "newest",
+    sort: Annotated[str | None, Query(pattern=ORDER_PATTERN, description="another name for order")] = None,
     since: Annotated[
         datetime | None, Query(description="reported at or after this time (ISO 8601)"), AfterValidator(in_utc)
     ] = None,
@@ -145,25 +212,56 @@ def list_stories(
     language: Annotated[str | None, Query(max_length=16, description="a language of its articles")] = None,
     entity: Annotated[str | None, Query(max_length=200, description="a key player, any spelling")] = None,
     q: Annotated[str | None, Query(max_length=500, description="words its articles contain")] = None,
+    mute_outlet: Annotated[
+        list[str] | None,
+        Query(
+            description="leave this outlet out: its articles leave the counts, and a story it alone told is hidden "
+            "(repeat for several; exact names; at most 100)"
+        ),
+    ] = None,
+    prefer_outlet: Annotated[
+        list[str] | None,
+        Query(description="stories this outlet covered first, in the order asked for (repeat for several)"),
+    ] = None,
+    mute_word: Annotated[
+        list[str] | None,
+        Query(
+            description="hide stories whose headline or dek holds this word or phrase (case ignored, whole words; "
+            "repeat for several)"
+        ),
+    ] = None,
+    now: Annotated[
+        datetime | None,
+        Query(description="the time top_score is worked out at (ISO 8601; default: the latest report stored)"),
+        AfterValidator(in_utc),
+    ] = None,
     limit: Limit = 30,
     offset: Offset = 0,
 ) -> Response:
     server = server_of(request)
-    filters = {
+    if sort is not None and sort != order and order != "newest":
+        raise HTTPException(422, f"order={order} and sort={sort} disagree: give one of them")
+    order = sort or order
+    chosen = preferences_of(mute_outlet, prefer_outlet, mute_word)
+    filters: dict[str, str | Sequence[str] | None] = {
         "order": order,
         "since": format_time(since),
         "outlet": outlet,
         "language": language,
         "entity": entity,
         "q": q,
+        "mute_outlet": chosen.mute_outlets,
+        "prefer_outlet": chosen.prefer_outlets,
+        "mute_word": chosen.mute_words,
+        "now": format_time(now),
     }
 
     def render(store: Store) -> tuple[bytes, str, int]:
-        query = StoryQuery(since, outlet, language, entity, q, order, limit + 1, offset)
+        query = StoryQuery(since, outlet, language, entity, q, order, limit + 1, offset, chosen, now)
         entries = store.find_stories(query)
         return _json(
             {
-                "stories": [story_summary(e) for e in entries[:limit]],
+                "stories": [story_summary(e) for e in entries_shown(store, entries[:limit], chosen)],
                 "limit": limit,
                 "offset": offset,
                 "next": _next(request, filters, offset, limit, len(entries) > limit),
@@ -174,12 +272,20 @@ def list_stories(
 
 
 @router.get("/stories/{story_id}", summary="One story: brief, articles, syndication groups, coverage, disputes")
-def get_story(request: Request, story_id: str) -> Response:
+def get_story(
+    request: Request,
+    story_id: str,
+    mute_outlet: Annotated[
+        list[str] | None,
+        Query(description="leave this outlet out of the articles, counts and brief, as the reader does (repeat)"),
+    ] = None,
+) -> Response:
     server = server_of(request)
+    muted = preferences_of(mute_outlet, None, None).muted
 
     def render(store: Store) -> tuple[bytes, str, int]:
         story = find_story(store, story_id)
-        return _json(story_document(store, story, store.brief(story.id)))
+        return _json(story_document(store, story, store.brief(story.id), muted))
 
     return server.cached(request, render, edition=lambda store: store.story_revision(story_id))
 

@@ -6,18 +6,21 @@ script (citation popovers) are the whole front end. Every page works without the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from newsloom.model import WhatChanged, format_time
+from newsloom.present.muting import entries_shown, reports_without, story_without
 from newsloom.present.views import article_paragraphs, news_marks, reports_view, story_articles_path, story_path
-from newsloom.serve.server import server_of
+from newsloom.serve import preferences
+from newsloom.serve.server import reader_preferences, server_of, site_of
 from newsloom.store import Store
-from newsloom.store.base import ArticleQuery, StoryQuery
+from newsloom.store.base import ArticleQuery, Preferences, Report, StoryQuery
 from newsloom.text.urls import safe_link
 
 router = APIRouter(include_in_schema=False)
@@ -29,10 +32,14 @@ LANGUAGE_NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanis
                   "ru": "Russian", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish"}  # fmt: skip
 
 
+ORDERS = ("top", "newest", "biggest")  # the reader's orders, its default first
+
+
 @router.get("/")
+@reader_preferences
 def river(
     request: Request,
-    order: Annotated[str, Query(pattern="^(newest|biggest)$")] = "newest",
+    order: Annotated[str, Query(pattern="^(top|newest|biggest)$")] = "top",
     outlet: Annotated[str | None, Query(max_length=200)] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
     entity: Annotated[str | None, Query(max_length=200)] = None,
@@ -41,26 +48,36 @@ def river(
     server = server_of(request)
     size = server.serve.page_size
     filters = {k: v for k, v in {"outlet": outlet, "language": language, "entity": entity}.items() if v}
+    chosen = preferences.of_scope(request.scope)
 
     def link(**changes: object) -> str:
         params: dict[str, object] = {"order": order, **filters, "offset": offset, **changes}
-        kept = {k: v for k, v in params.items() if v not in (None, "", 0) and not (k == "order" and v == "newest")}
+        kept = {k: v for k, v in params.items() if v not in (None, "", 0) and not (k == "order" and v == ORDERS[0])}
         return "/" + ("?" + urlencode(kept) if kept else "")
 
     def render(store: Store) -> tuple[bytes, str]:
-        query = StoryQuery(outlet=outlet, language=language, entity=entity, order=order, limit=size + 1, offset=offset)
+        query = StoryQuery(
+            outlet=outlet,
+            language=language,
+            entity=entity,
+            order=order,
+            limit=size + 1,
+            offset=offset,
+            preferences=chosen,
+        )
         entries = store.find_stories(query)
         news = store.latest_news([entry.story.id for entry in entries[:size]])
         body = server.render(
             "river.html",
-            entries=entries[:size],
+            entries=entries_shown(store, entries[:size], chosen),
             news=news,
             order=order,
             filters=filters,
+            preferences=chosen,
             outlets=server.outlets(store)[:60],
             newer=link(offset=max(0, offset - size)) if offset else None,
             older=link(offset=offset + size) if len(entries) > size else None,
-            order_links={name: link(order=name, offset=0) for name in ("newest", "biggest")},
+            order_links={name: link(order=name, offset=0) for name in ORDERS},
             clear_links={name: link(**{name: None}, offset=0) for name in filters},
             language_names=LANGUAGE_NAMES,
             query="",
@@ -70,7 +87,16 @@ def river(
     return server.cached(request, render)
 
 
+def muted_in(chosen: Preferences, reports: Sequence[Report]) -> frozenset[str]:
+    """The outlets of these reports the reader muted, unless they are all of them (a story opened on purpose is
+    shown whole when every outlet of it is muted)."""
+    outlets = {r.outlet for r in reports}
+    muted = chosen.muted & outlets
+    return frozenset() if muted == outlets else muted
+
+
 @router.get("/stories/{story_id}")
+@reader_preferences
 def story_page(
     request: Request,
     story_id: str,
@@ -94,21 +120,25 @@ def story_page(
             asked = parse_since(since, relative=False)
         except ValueError as error:
             raise HTTPException(422, f"since: {error}") from None
+    chosen = preferences.of_scope(request.scope)
 
     def render(store: Store) -> tuple[bytes, str]:
         # The brief's part of the page is kept per brief version; what comes from the story's articles (the chart,
         # the newest reports, their count) is read and drawn here, without their text.
         changes = _changes(store, story.id, asked) if asked is not None else None
-        if changes is not None and changes.version is not None:
-            brief = server.brief_parts(store, story.id, news_marks(changes))
-        else:
-            brief = server.brief_parts(store, story.id)
-        reports = reports_view(story.id, store.story_reports(story.id))
+        news = news_marks(changes) if changes is not None and changes.version is not None else None
+        reports = store.story_reports(story.id)
+        muted = muted_in(chosen, reports)
+        kept = reports_without(reports, muted) if muted else reports
+        brief = server.brief_parts(store, story.id, muted, kept, news)
         body = server.render(
             "story.html",
-            story=story,
+            story=story_without(story, kept) if muted else story,
             brief=brief,
-            reports=reports,
+            reports=reports_view(story.id, kept),
+            muted=sorted(muted),
+            muted_articles=len(reports) - len(kept),
+            all_muted=bool(chosen.muted) and not muted and chosen.muted >= {r.outlet for r in reports},
             changes=changes,
             since=_since_words(changes) if changes is not None else "",
             query="",
@@ -135,11 +165,13 @@ def _since_words(changes: WhatChanged) -> str:
 
 
 @router.get("/stories/{story_id}/articles")
+@reader_preferences
 def story_articles_page(
     request: Request, story_id: str, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
 ) -> Response:
     """Every article of a story, newest first, ``ARTICLES_PER_PAGE`` at a time (the story page lists the newest)."""
     server = server_of(request)
+    chosen = preferences.of_scope(request.scope)
     with server.store() as store:
         story = store.story(story_id)
     if story is None:
@@ -153,7 +185,9 @@ def story_articles_page(
         return story_articles_path(story.id) + (f"?{urlencode({'offset': start})}" if start else "")
 
     def render(store: Store) -> tuple[bytes, str]:
-        newest = store.story_reports(story.id)[::-1]
+        reports = store.story_reports(story.id)
+        muted = muted_in(chosen, reports)
+        newest = (reports_without(reports, muted) if muted else reports)[::-1]
         body = server.render(
             "story_articles.html",
             story=story,
@@ -162,6 +196,8 @@ def story_articles_page(
             offset=offset,
             newer=link(max(0, offset - size)) if offset else None,
             older=link(offset + size) if offset + size < len(newest) else None,
+            muted=sorted(muted),
+            muted_articles=len(reports) - len(newest),
             query="",
         )
         return body, HTML
@@ -193,6 +229,7 @@ def article_page(request: Request, article_id: str) -> Response:
 
 
 @router.get("/search")
+@reader_preferences
 def search_page(
     request: Request,
     q: Annotated[str, Query(max_length=500)] = "",
@@ -200,10 +237,12 @@ def search_page(
 ) -> Response:
     server = server_of(request)
     size = 20
+    chosen = preferences.of_scope(request.scope)
 
     def render(store: Store) -> tuple[bytes, str]:
         text = q.strip()
-        stories = store.find_stories(StoryQuery(text=text, limit=8)) if text and not offset else []
+        found = store.find_stories(StoryQuery(text=text, limit=8, preferences=chosen)) if text and not offset else []
+        stories = entries_shown(store, found, chosen)
         hits = store.search_articles(text, size + 1, offset) if text else []
         params = {"q": text}
         body = server.render(
@@ -236,3 +275,67 @@ def feeds_page(request: Request) -> Response:
         query="",
     )
     return Response(body, media_type=HTML)
+
+
+@router.get("/settings")
+def settings_page(request: Request, saved: Annotated[bool, Query()] = False) -> Response:
+    """The reader's outlets and words: every outlet, to prefer or mute, and the muted words."""
+    server = server_of(request)
+    chosen = preferences.of_scope(request.scope)
+    with server.store() as store:
+        outlets = server.outlets(store)
+    known = {name for name, _ in outlets}
+    gone = [(name, 0) for name in (*chosen.mute_outlets, *chosen.prefer_outlets) if name not in known]
+    body = server.render(
+        "settings.html",
+        outlets=[*outlets, *gone],
+        muted=set(chosen.mute_outlets),
+        preferred=set(chosen.prefer_outlets),
+        words=chosen.mute_words,
+        saved=saved,
+        query="",
+    )
+    return Response(body, media_type=HTML, headers={"cache-control": "no-store", "vary": "Cookie"})
+
+
+MOST_FORM_BYTES = 64 * 1024
+
+
+@router.post("/settings")
+async def save_settings(request: Request) -> Response:
+    """Keep the settings form's choices in the reader's cookie (nothing is stored on the server), and go back to
+    the form. Only a form of this site may send it."""
+    server = server_of(request)
+    if not _same_site(request, server.serve.base_url):
+        raise HTTPException(403, "Settings are changed from this site's own settings page.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MOST_FORM_BYTES:
+        raise HTTPException(413, "The settings form is too large.")
+    body = await request.body()
+    if len(body) > MOST_FORM_BYTES:
+        raise HTTPException(413, "The settings form is too large.")
+    form = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    chosen = Preferences() if any(name == "clear" for name, _ in form) else preferences.preferences_from(form)
+    if len(preferences.cookie_value(chosen)) > preferences.MOST_COOKIE_BYTES:
+        raise HTTPException(
+            400, "Too many outlets and words to keep in a browser cookie (about 4 kB): mute or prefer fewer."
+        )
+    secure = request.url.scheme == "https"
+    headers = {"set-cookie": preferences.set_cookie(chosen, secure), "cache-control": "no-store"}
+    return RedirectResponse("/settings?saved=true", status_code=303, headers=headers)
+
+
+def _same_site(request: Request, base_url: str | None) -> bool:
+    """Whether the request came from a page of this site, as far as the browser says: its Sec-Fetch-Site, else its
+    Origin (which a browser sends as "null" under this site's no-referrer policy: no word either way)."""
+    fetched = request.headers.get("sec-fetch-site")
+    if fetched is not None:
+        return fetched in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    sites = {site_of(request.scope)}
+    if base_url:
+        parts = urlsplit(base_url)
+        sites.add(f"{parts.scheme}://{parts.netloc}".lower())
+    return origin.lower() in sites

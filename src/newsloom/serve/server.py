@@ -19,10 +19,11 @@ import queue
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import HTTPException, Request
@@ -34,9 +35,12 @@ from pydantic_core import PydanticUndefined
 from starlette.routing import BaseRoute
 
 from newsloom.config import Settings
+from newsloom.present.muting import brief_without
 from newsloom.present.pages import BriefParts, brief_parts, page_templates
 from newsloom.present.views import brief_view, cited_ids
+from newsloom.serve import preferences
 from newsloom.store import Store, open_store
+from newsloom.store.base import Report
 
 # Scripts and styles come only from this site, never inline; no frames, plugins or form posts elsewhere.
 CONTENT_SECURITY_POLICY = (
@@ -158,11 +162,22 @@ def absolute_links(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
+_READER_ROUTES: set[Callable[..., Any]] = set()
+
+
+def reader_preferences(endpoint: Endpoint) -> Endpoint:
+    """Marks a route whose answer follows the reader's outlets and words (their cookie, ``serve/preferences.py``):
+    its cached answers are kept per preferences, and say ``Vary: Cookie``."""
+    _READER_ROUTES.add(endpoint)
+    return endpoint
+
+
 @dataclass(frozen=True)
 class _Parameter:
     name: str
     adapter: TypeAdapter[Any]
     default: str | None  # the canonical form of its default, or None when it has to be given
+    many: bool = False  # a list: the parameter may come several times, and all its values count
 
 
 @dataclass(frozen=True)
@@ -170,15 +185,17 @@ class _KeyedRoute:
     pattern: re.Pattern[str]
     parameters: tuple[_Parameter, ...]
     per_site: bool
+    per_reader: bool = False
 
 
 class AnswerKeys:
     """What a GET's answer is cached under: everything that changes the answer, and nothing else.
 
-    The path; each query parameter the route declares, read as the route reads it (the last one when repeated),
-    validated and written back in one canonical form (``offset=05`` and ``offset=5`` are one key), in name order,
-    those at their default left out; and the site (scheme and host) for answers with absolute links. Parameters the
-    route does not declare change nothing in its answer and are left out: ``?x=1``, ``?x=2``... are one page.
+    The path; each query parameter the route declares, read as the route reads it (the last one when repeated; a
+    list, every value, as a set), validated and written back in one canonical form (``offset=05`` and ``offset=5``
+    are one key), in name order, those at their default left out; the site (scheme and host) for answers with
+    absolute links; and the reader's preferences (their cookie) for pages that follow them. Parameters the route
+    does not declare change nothing in its answer and are left out: ``?x=1``, ``?x=2``... are one page.
     """
 
     def __init__(self, fixed_site: bool = False) -> None:
@@ -190,22 +207,36 @@ class AnswerKeys:
         for route in routes:
             if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
                 parameters = tuple(_parameter(field.alias, field.field_info) for field in route.dependant.query_params)
-                self._routes.append(_KeyedRoute(route.path_regex, parameters, route.endpoint in _LINKING_ROUTES))
+                per_site, per_reader = route.endpoint in _LINKING_ROUTES, route.endpoint in _READER_ROUTES
+                self._routes.append(_KeyedRoute(route.path_regex, parameters, per_site, per_reader))
 
     def key(self, scope: Scope) -> str:
+        return self.lookup(scope)[0]
+
+    def lookup(self, scope: Scope) -> tuple[str, bool]:
+        """The request's answer key, and whether the answer follows the reader's cookie (``Vary: Cookie``)."""
         path: str = scope["path"]
         route = next((r for r in self._routes if r.pattern.match(path)), None)
         if route is None:
-            return path
-        given = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+            return path, False
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        given = dict(pairs)
         kept = []
         for parameter in route.parameters:
-            if parameter.name in given:
+            if parameter.many:
+                values = [value for name, value in pairs if name == parameter.name]
+                if values:
+                    kept.append((parameter.name, _canonical_set(parameter.adapter, values)))
+            elif parameter.name in given:
                 value = _canonical(parameter.adapter, given[parameter.name])
                 if value != parameter.default:
                     kept.append((parameter.name, value))
         site = site_of(scope) if route.per_site and not self._fixed_site else ""
-        return site + path + ("?" + urlencode(kept) if kept else "")
+        reader = ""
+        if route.per_reader:
+            chosen = preferences.keyed_of_scope(scope)[1]
+            reader = "#" + chosen if chosen else ""
+        return site + path + ("?" + urlencode(kept) if kept else "") + reader, route.per_reader
 
 
 def _parameter(name: str, info: FieldInfo) -> _Parameter:
@@ -214,7 +245,18 @@ def _parameter(name: str, info: FieldInfo) -> _Parameter:
     default = None
     if info.default is not PydanticUndefined and info.default_factory is None:
         default = json.dumps(adapter.dump_python(info.default, mode="json"), ensure_ascii=False)
-    return _Parameter(name, adapter, default)
+    return _Parameter(name, adapter, default, _is_list(info.annotation))
+
+
+def _is_list(annotation: Any) -> bool:
+    """Whether a parameter's type is a list (or a list or None)."""
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return (
+        any(_is_list(inner) for inner in get_args(annotation))
+        if get_origin(annotation) in (Union, UnionType)
+        else False
+    )
 
 
 def _canonical(adapter: TypeAdapter[Any], raw: str) -> str:
@@ -224,6 +266,15 @@ def _canonical(adapter: TypeAdapter[Any], raw: str) -> str:
     except ValidationError:
         return "!" + raw
     return json.dumps(adapter.dump_python(value, mode="json"), ensure_ascii=False)
+
+
+def _canonical_set(adapter: TypeAdapter[Any], raw: list[str]) -> str:
+    """A repeated parameter's values as the route will read them, as a set: each once, in one order."""
+    try:
+        values = adapter.dump_python(adapter.validate_python(raw), mode="json")
+    except ValidationError:
+        return "!" + json.dumps(raw, ensure_ascii=False)
+    return json.dumps(sorted({json.dumps(v, ensure_ascii=False) for v in values}), ensure_ascii=False)
 
 
 class CacheFront:
@@ -244,7 +295,7 @@ class CacheFront:
         if scope["type"] != "http" or scope["method"] != "GET" or not self.server.serve.cached_pages:
             await self.app(scope, receive, send)
             return
-        key, store = self.server.answer_keys.key(scope), self.store()
+        (key, per_reader), store = self.server.answer_keys.lookup(scope), self.store()
         revision = store.revision()
         # A story's page kept from before the store changed is good while its story has not: one more query.
         page = self.server.cache.get(key, revision) or self.server.cache.renew(key, revision, store)
@@ -252,6 +303,8 @@ class CacheFront:
             await self.app(scope, receive, send)
             return
         headers = [(b"etag", page.etag.encode()), (b"cache-control", b"no-cache")]
+        if per_reader:
+            headers.append((b"vary", b"Cookie"))
         asked = next((v for k, v in scope.get("headers", []) if k == b"if-none-match"), None)
         if page.status == 200 and asked == page.etag.encode():
             await send({"type": "http.response.start", "status": 304, "headers": headers})
@@ -445,7 +498,7 @@ class Server:
         ``edition`` says what the answer shows, when that is less than the whole store (a story's page: the story's
         revision): an answer cached before the store changed is served on while its edition is the same.
         """
-        key = self.answer_keys.key(request.scope)
+        key, per_reader = self.answer_keys.lookup(request.scope)
         # One snapshot for the revision and every read of the page: a page is never half before, half after a
         # batch the watch loop commits meanwhile, and it is cached under the revision it shows.
         with self.store() as store, store.snapshot():
@@ -457,6 +510,8 @@ class Server:
                 status = made[2] if len(made) == 3 else 200
                 page = self.cache.put(key, revision, made[0], made[1], status, edition, shown)
         headers = {"etag": page.etag, "cache-control": "no-cache"}
+        if per_reader:
+            headers["vary"] = "Cookie"
         if page.status == 200 and request.headers.get("if-none-match") == page.etag:
             return Response(status_code=304, headers=headers)
         return Response(page.body, status_code=page.status, media_type=page.media_type, headers=headers)
@@ -469,24 +524,40 @@ class Server:
                 self._outlets = (revision, store.outlets())
             return self._outlets[1]
 
-    def brief_parts(self, store: Store, story_id: str, news: Mapping[str, str] | None = None) -> BriefParts | None:
+    def brief_parts(
+        self,
+        store: Store,
+        story_id: str,
+        muted: frozenset[str] = frozenset(),
+        kept: Sequence[Report] = (),
+        news: Mapping[str, str] | None = None,
+    ) -> BriefParts | None:
         """The parts of a story's page that come from its latest brief: kept, or rendered now (None: no brief yet).
 
-        ``news``: sentences to mark as what changed since the reader last looked (``views.news_marks``): such parts
-        are rendered for the one page and not kept.
+        ``muted``: the outlets of the story a reader muted, and ``kept`` its reports that none of them published (in
+        publication order): the brief is shown without them (``present.muting.brief_without``), kept for these
+        outlets and these reports. ``news``: sentences to mark as what changed since the reader last looked
+        (``views.news_marks``): such parts are rendered for the one page and not kept.
         """
         stamp = store.brief_stamp(story_id)
         if stamp is None:
             return None
-        parts = None if news else self.briefs.get(story_id, stamp)
+        key = story_id
+        if muted:
+            key = "\n".join([story_id, *sorted(muted)])
+            shown = "\n".join(r.article_id for r in kept).encode()
+            stamp += "|" + hashlib.blake2b(shown, digest_size=12).hexdigest()  # the coverage counts what is kept
+        parts = None if news else self.briefs.get(key, stamp)
         if parts is None:
             brief = store.brief(story_id)
             if brief is None:
                 return None
+            if muted:
+                brief = brief_without(brief, muted, kept)
             # The articles it cites, for the sentence behind each citation; no other article is read.
             parts = brief_parts(self.templates, brief_view(brief, store.articles(cited_ids(brief)), news))
             if not news:
-                self.briefs.put(story_id, stamp, parts)
+                self.briefs.put(key, stamp, parts)
         return parts
 
     def render(self, template: str, **context: Any) -> bytes:

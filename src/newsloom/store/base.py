@@ -2,15 +2,96 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
 from newsloom.model import Article, Brief, Feed, Fingerprint, Rejected, Story, StoryChanges, StoryState
 
-STORY_ORDERS = ("newest", "biggest")
+STORY_ORDERS = ("top", "newest", "biggest")
+
+# -- "top": importance, how fast coverage grows, recency ---------------------------------------------------------
+# A story's weight is its independent sources, each source that joined in the TOP_GROWTH_HOURS up to its latest
+# report counting TOP_GROWTH_WEIGHT more; its score at a time is its weight halved every TOP_HALF_LIFE_HOURS after its
+# latest report. The order is the same whatever that time (a factor common to every story), so the store keeps each
+# story's key, log2(weight) + hours / half-life, in an index, and the "top" river reads as fast as the newest.
+TOP_HALF_LIFE_HOURS = 12.0
+TOP_GROWTH_HOURS = 6.0
+TOP_GROWTH_WEIGHT = 2.0
+
+
+def top_weight(sources: int, fresh: int) -> float:
+    """A story's weight: its independent sources, plus ``TOP_GROWTH_WEIGHT`` for each that joined lately (never
+    below 1)."""
+    return max(1.0, sources + TOP_GROWTH_WEIGHT * fresh)
+
+
+def top_key(sources: int, fresh: int, moment: datetime) -> float:
+    """What the "top" order sorts by, highest first: log2(weight) + hours since 1970 / half-life (``moment``: the
+    story's latest report). Ranking by it is ranking by ``top_score`` at any time."""
+    return math.log2(top_weight(sources, fresh)) + moment.timestamp() / 3600 / TOP_HALF_LIFE_HOURS
+
+
+def top_score(sources: int, fresh: int, moment: datetime, now: datetime) -> float:
+    """A story's score at ``now``: its weight, halved every ``TOP_HALF_LIFE_HOURS`` from its latest report to now
+    (a story reported after ``now`` scores its weight)."""
+    hours = max(0.0, (now - moment).total_seconds() / 3600)
+    return top_weight(sources, fresh) * math.pow(0.5, hours / TOP_HALF_LIFE_HOURS)
+
+
+def fresh_sources(first_reports: Iterable[datetime | None], latest: datetime | None) -> int:
+    """How many independent sources joined the story lately: those whose first report on it (``first_reports``, one
+    per source; None when undated) came at most ``TOP_GROWTH_HOURS`` before its latest report."""
+    if latest is None:
+        return 0
+    since = latest.timestamp() - TOP_GROWTH_HOURS * 3600
+    return sum(1 for moment in first_reports if moment is not None and moment.timestamp() >= since)
+
+
+# -- what a reader mutes and prefers ------------------------------------------------------------------------------
+_WORD = re.compile(r"\w+")
+
+
+def words_of(text: str) -> str:
+    """A text's words as mute words are matched against it: case folded, each between spaces (' fire at mill ')."""
+    found = _WORD.findall(text.casefold())
+    return f" {' '.join(found)} " if found else ""
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A reader's outlets and words: what to hide and what to put first. Nothing in the store changes.
+
+    ``mute_outlets``: outlets (exact names, as stories list them) whose articles are left out; a story told by
+    them alone is hidden. ``prefer_outlets``: a story one of them covered comes before the others, in the order
+    asked for (an outlet both muted and preferred is muted). ``mute_words``: a story whose headline or dek holds
+    one of these words or phrases (case and punctuation ignored, whole words: "fire" hides "Fire at the mill", not
+    "Firefly") is hidden. Each is kept sorted, without repeats.
+    """
+
+    mute_outlets: tuple[str, ...] = ()
+    prefer_outlets: tuple[str, ...] = ()
+    mute_words: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        def tidy(values: Iterable[str]) -> tuple[str, ...]:
+            return tuple(sorted({v.strip() for v in values if v.strip()}))
+
+        muted = tidy(self.mute_outlets)
+        object.__setattr__(self, "mute_outlets", muted)
+        object.__setattr__(self, "prefer_outlets", tuple(o for o in tidy(self.prefer_outlets) if o not in muted))
+        object.__setattr__(self, "mute_words", tuple(w for w in tidy(self.mute_words) if words_of(w)))
+
+    def __bool__(self) -> bool:
+        return bool(self.mute_outlets or self.prefer_outlets or self.mute_words)
+
+    @property
+    def muted(self) -> frozenset[str]:
+        return frozenset(self.mute_outlets)
 
 
 @dataclass(frozen=True)
@@ -30,8 +111,11 @@ class StoryQuery:
 
     ``since``: reported on or after this time. ``outlet``: an outlet that covered it (exact name). ``language``: a
     language one of its articles is in. ``entity``: a key player of its latest brief, by name or any other spelling
-    (case ignored). ``text``: words its articles contain (full-text search). ``order``: "newest" (most recently
-    reported first) or "biggest" (most independent sources first).
+    (case ignored). ``text``: words its articles contain (full-text search). ``order``: "top" (highest score first:
+    see ``top_key``), "newest" (most recently reported first) or "biggest" (most independent sources first).
+    ``preferences``: the reader's muted and preferred outlets and muted words (the order and ``top_score`` count
+    every outlet: muting hides stories, it does not rank them again). ``now``: the time ``StoryEntry.top_score`` is
+    worked out at; by default the store's latest report.
     """
 
     since: datetime | None = None
@@ -42,6 +126,8 @@ class StoryQuery:
     order: str = "newest"
     limit: int = 30
     offset: int = 0
+    preferences: Preferences = field(default_factory=Preferences)
+    now: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.order not in STORY_ORDERS:
@@ -52,11 +138,24 @@ class StoryQuery:
 
 @dataclass(frozen=True)
 class StoryEntry:
-    """A story as a river lists it: the story and the dek of its latest brief (None before its first brief)."""
+    """A story as a river lists it: the story and the dek of its latest brief (None before its first brief).
+
+    ``fresh_sources``: its independent sources that joined in the ``TOP_GROWTH_HOURS`` up to its latest report;
+    ``top_score``: its score at the query's ``now`` (both over every outlet, as the "top" order ranks it).
+    ``preferred``: a preferred outlet covered it. ``muted_articles``: how many of its articles a reader's muted
+    outlets leave out of ``story``'s counts (set where the counts are shown: ``present.muting``). ``dek_outlets``:
+    the outlets the dek cites; ``dek_attributed_to``: the outlet it is given as ("According to OUTLET, ..."), if any.
+    """
 
     story: Story
     dek: str | None = None
     brief_version: int | None = None
+    fresh_sources: int = 0
+    top_score: float = 0.0
+    preferred: bool = False
+    muted_articles: int = 0
+    dek_outlets: tuple[str, ...] = ()
+    dek_attributed_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +186,7 @@ class ArticleHit:
 class Report(NamedTuple):
     """An article as a story's coverage counts it, without its text: its headline, who published it and when, and
     from which source. ``source`` is the independent source it counts as (``model.independent_sources_of``): its
-    outlet, and for a wire copy the outlet whose report it copies.
+    outlet, and for a wire copy the outlet whose report it copies; ``syndication_group``, the wire story it copies.
     """
 
     article_id: str
@@ -95,6 +194,7 @@ class Report(NamedTuple):
     outlet: str  # as a page shows it: "Unknown outlet" when the article names none
     published: datetime | None
     source: str
+    syndication_group: str | None = None
 
 
 class BriefNews(NamedTuple):

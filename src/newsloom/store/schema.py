@@ -14,7 +14,9 @@ from typing import Literal
 # 1: the tables. 2: the server's read side (full-text index, story deks and key players, river indexes).
 # 3: one schema for both stores. SQLite numbers briefs in a seq column, as PostgreSQL did, and drops stories_recent,
 # which no query used once stories_river existed. PostgreSQL's version 1 already matched version 3.
-# 4: briefs.news, what each brief version brought in substance (NULL in versions stored before: not known).
+# 4: briefs.news, what each brief version brought in substance (NULL in versions stored before: not known); the
+# "top" order and the reader's outlets: each story's fresh sources, its top key (indexed), its headline's words and
+# who states its dek; articles_stored, what came in over a period.
 SCHEMA_VERSION = 4
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -147,6 +149,13 @@ TABLES: tuple[Table, ...] = (
             _integer("brief_stale", "1"),
             _text("dek"),  # of the latest brief, for the river
             _integer("brief_version", not_null=False),
+            # The "top" order (store.base.top_key): its independent sources that joined lately, and its key.
+            _integer("fresh_sources", "0"),
+            Column("top_key", Kind.REAL, not_null=True, default="0"),
+            # The words of its headline and dek (store.base.words_of), which a reader's mute words are looked for in.
+            _text("headline_words", not_null=True, default="''"),
+            # Who states the dek: {"outlets": [the outlets it cites], "attributed_to": the outlet it is given as}.
+            Column("dek_sources", Kind.JSON, not_null=True, default="'{}'"),
         ),
         ("id",),
     ),
@@ -232,6 +241,7 @@ INDEXES: tuple[Index, ...] = (
         "stories",
         ("independent_sources DESC", "articles DESC", "coalesce(last_published, updated_at) DESC", "id"),
     ),
+    Index("stories_top", "stories", ("top_key DESC", "id")),
     Index("stories_stale", "stories", ("brief_stale",), "brief_stale = 1"),
     Index("story_redirects_survivor", "story_redirects", ("survivor",)),
     Index("story_entities_story", "story_entities", ("story_id",)),

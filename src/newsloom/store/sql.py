@@ -36,6 +36,10 @@ from newsloom.store.base import (
     StoreError,
     StoryEntry,
     StoryQuery,
+    fresh_sources,
+    top_key,
+    top_score,
+    words_of,
 )
 from newsloom.store.schema import SCHEMA_VERSION, TABLES, Dialect, column_sql, statements
 
@@ -65,6 +69,7 @@ class Connection(Protocol):
 
 STORY_COLUMNS = "id, headline, articles, outlets, independent_sources, first_published, last_published, updated_at"
 RIVER_ORDER = {
+    "top": "s.top_key DESC, s.id",
     "newest": "coalesce(s.last_published, s.updated_at) DESC, s.id",
     "biggest": "s.independent_sources DESC, s.articles DESC, coalesce(s.last_published, s.updated_at) DESC, s.id",
 }
@@ -81,15 +86,16 @@ ARTICLE_COLUMNS = (
 # as its group (or itself). One row per distinct (outlet, fallback): a handful, whatever the story's size; the
 # caller folds the outlets' case as the rule does.
 _SOURCES_OF_STORY = (
-    "WITH reports AS (SELECT id, outlet, syndication_group AS grp, "
+    "WITH reports AS (SELECT id, outlet, syndication_group AS grp, published, "
     "count(*) OVER (PARTITION BY syndication_group) AS copies, "
     "first_value(outlet) OVER (PARTITION BY syndication_group ORDER BY published IS NULL, published, id) "
     "AS first_outlet FROM articles WHERE story_id = ?), "
-    "counted AS (SELECT id, grp, "
+    "counted AS (SELECT id, grp, published, "
     "CASE WHEN grp <> '' AND copies > 1 AND first_outlet <> '' THEN first_outlet ELSE outlet END AS outlet "
     "FROM reports) "
-    "SELECT DISTINCT CASE WHEN outlet <> '' THEN outlet END, "
-    "CASE WHEN outlet IS NULL OR outlet = '' THEN coalesce(nullif(grp, ''), id) END FROM counted"
+    "SELECT CASE WHEN outlet <> '' THEN outlet END AS named, "
+    "CASE WHEN outlet IS NULL OR outlet = '' THEN coalesce(nullif(grp, ''), id) END AS unnamed, min(published) "
+    "FROM counted GROUP BY named, unnamed"
 )
 
 
@@ -162,7 +168,53 @@ class SQLStore:
             self._db.execute(statement)
 
     def _upgrade(self, stored: int) -> None:
-        """What the dialect does beyond adding tables, columns and indexes to bring a store up from ``stored``."""
+        """What is done beyond adding tables, columns and indexes to bring a store up from ``stored`` (a dialect's
+        own steps first, then these)."""
+        if stored < 4:
+            self._rank_every_story()
+
+    def _rank_every_story(self) -> None:
+        """Each story's fresh sources, top key and headline words, worked out from its articles in one pass."""
+        stories = {
+            row[0]: row[1:]
+            for row in self._db.execute("SELECT id, last_published, updated_at, headline, dek FROM stories").fetchall()
+        }
+        ranked: list[tuple[Any, ...]] = []
+
+        def rank(story_id: str, rows: list[tuple[str, str | None, str | None, str | None]]) -> None:
+            if story_id in stories:
+                last, updated, headline, dek = stories[story_id]
+                _, fresh, key = story_rank(rows, last, updated)
+                ranked.append((fresh, key, words_of(f"{headline} {dek or ''}"), story_id))
+
+        current: str | None = None
+        rows: list[tuple[str, str | None, str | None, str | None]] = []
+        for story_id, article_id, outlet, group, published in self._stream(
+            "SELECT story_id, id, outlet, syndication_group, published FROM articles ORDER BY story_id"
+        ):
+            if story_id != current:
+                if current is not None:
+                    rank(current, rows)
+                current, rows = story_id, []
+            rows.append((article_id, outlet, group, published))
+        if current is not None:
+            rank(current, rows)
+        self._db.executemany(
+            "UPDATE stories SET fresh_sources = ?, top_key = ?, headline_words = ? WHERE id = ?", ranked
+        )
+        # Who states each latest brief's dek, read from the brief as stored.
+        deks = []
+        for story_id, body in self._stream(
+            "SELECT b.story_id, b.body FROM briefs b JOIN (SELECT story_id, max(version) AS version FROM briefs "
+            "GROUP BY story_id) l ON l.story_id = b.story_id AND l.version = b.version"
+        ):
+            stored = json.loads(body)
+            citations = stored.get("citations", {})
+            outlets = [
+                (citations.get(i) or {}).get("outlet") or "Unknown outlet" for i in stored.get("dek_sources", [])
+            ]
+            deks.append((_dek_sources(outlets, stored.get("dek_attributed_to")), story_id))
+        self._db.executemany("UPDATE stories SET dek_sources = ? WHERE id = ?", deks)
 
     def _text_condition(self, text: str) -> tuple[str, Any] | None:
         """A condition on stories ``s`` that some article holds every word of ``text``, and its parameter."""
@@ -313,10 +365,14 @@ class SQLStore:
             "SELECT count(*), min(published), max(published) FROM articles WHERE story_id = ?",
             (story_id,),
         ).fetchone()
-        sources = {
-            f"outlet:{outlet.strip().casefold()}" if outlet else fallback
-            for outlet, fallback in self._db.execute(_SOURCES_OF_STORY, (story_id,))
-        }
+        # Each independent source with its first report (an outlet's name with case ignored, as the rule reads it).
+        earliest: dict[str, datetime | None] = {}
+        for outlet, fallback, stored in self._db.execute(_SOURCES_OF_STORY, (story_id,)):
+            source = f"outlet:{outlet.strip().casefold()}" if outlet else fallback
+            moment, known = parse_stored_time(stored), earliest.get(source)
+            if source not in earliest or (moment is not None and (known is None or moment < known)):
+                earliest[source] = moment
+        groups, fresh, key = ranked_sources(earliest, last, now)
         outlets = [
             r[0]
             for r in self._db.execute(
@@ -324,21 +380,44 @@ class SQLStore:
                 (story_id,),
             )
         ]
-        kept = self._db.execute("SELECT headline FROM stories WHERE id = ?", (story_id,)).fetchone()
-        headline = kept if kept and kept[0] else None  # a story keeps its first headline: read it only for a new one
-        if headline is None:
-            headline = self._db.execute(
+        # A story keeps its headline (the first report's title, then its latest brief's) once it has one.
+        stored = self._db.execute("SELECT headline, dek FROM stories WHERE id = ?", (story_id,)).fetchone()
+        headline, dek = (stored[0], stored[1]) if stored is not None else ("", None)
+        if not headline:
+            title = self._db.execute(
                 "SELECT title FROM articles WHERE story_id = ? AND title != '' ORDER BY seq LIMIT 1", (story_id,)
             ).fetchone()
+            headline = title[0] if title else ""
         self._db.execute(
             "INSERT INTO stories (id, headline, articles, outlets, independent_sources, first_published, "
-            "last_published, updated_at, brief_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
+            "last_published, updated_at, brief_stale, fresh_sources, top_key, headline_words) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET articles = excluded.articles, outlets = excluded.outlets, "
             "independent_sources = excluded.independent_sources, first_published = excluded.first_published, "
             "last_published = excluded.last_published, updated_at = excluded.updated_at, brief_stale = 1, "
-            "headline = CASE WHEN stories.headline = '' THEN excluded.headline ELSE stories.headline END",
-            (story_id, headline[0] if headline else "", articles, json.dumps(outlets), len(sources), first, last, now),
+            "fresh_sources = excluded.fresh_sources, top_key = excluded.top_key, headline = excluded.headline, "
+            "headline_words = excluded.headline_words",
+            (
+                story_id,
+                headline,
+                articles,
+                json.dumps(outlets),
+                groups,
+                first,
+                last,
+                now,
+                fresh,
+                key,
+                words_of(f"{headline} {dek or ''}"),
+            ),
         )
+
+    def _index_words(self, story_id: str) -> None:
+        """The words of the story's headline and dek as stored now, which mute words are looked for in."""
+        row = self._db.execute("SELECT headline, dek FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is not None:
+            words = words_of(f"{row[0]} {row[1] or ''}")
+            self._db.execute("UPDATE stories SET headline_words = ? WHERE id = ?", (words, story_id))
 
     def quarantine(self, rejected: Iterable[Rejected]) -> None:
         with self._transaction():
@@ -434,8 +513,8 @@ class SQLStore:
             (aid, outlet, group, parse_stored_time(when)) for aid, _, outlet, when, group in rows
         )
         return [
-            Report(aid, title, outlet or "Unknown outlet", parse_stored_time(when), sources[aid])
-            for aid, title, outlet, when, _ in rows
+            Report(aid, title, outlet or "Unknown outlet", parse_stored_time(when), sources[aid], group)
+            for aid, title, outlet, when, group in rows
         ]
 
     def article(self, article_id: str) -> Article | None:
@@ -474,6 +553,69 @@ class SQLStore:
 
     # -- read side of the server ----------------------------------------------------------------------------
     def find_stories(self, query: StoryQuery) -> list[StoryEntry]:
+        found = self._story_conditions(query)
+        if found is None:
+            return []
+        conditions, values = found
+        prefer = query.preferences.prefer_outlets
+        if not prefer:
+            return self._story_page(conditions, values, query, query.limit, query.offset)
+        # The stories a preferred outlet covered first, then the others, each part in the order asked for.
+        preferred = (
+            "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id "
+            f"AND a.outlet IN ({', '.join('?' * len(prefer))}))"
+        )
+        first = self._story_page([*conditions, preferred], [*values, *prefer], query, query.limit, query.offset, True)
+        if len(first) >= query.limit:
+            return first
+        skip = 0  # the page holds the last preferred stories: the others from their start
+        if not first:  # the page is past the preferred stories: how many there are says where the others start
+            where = " AND ".join([*conditions, preferred])
+            count = self._db.execute(f"SELECT count(*) FROM stories s WHERE {where}", [*values, *prefer]).fetchone()
+            skip = query.offset - int(count[0])
+        rest = self._story_page(
+            [*conditions, f"NOT {preferred}"], [*values, *prefer], query, query.limit - len(first), skip
+        )
+        return first + rest
+
+    def _story_page(
+        self,
+        conditions: list[str],
+        values: list[Any],
+        query: StoryQuery,
+        limit: int,
+        offset: int,
+        preferred: bool = False,
+    ) -> list[StoryEntry]:
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        columns = ", ".join(f"s.{c.strip()}" for c in STORY_COLUMNS.split(","))
+        rows = self._db.execute(
+            f"SELECT {columns}, s.dek, s.brief_version, s.fresh_sources, s.dek_sources FROM stories s {where} "
+            f"ORDER BY {RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
+            [*values, limit, offset],
+        ).fetchall()
+        if not rows:
+            return []
+        now = query.now or self._latest_report()
+        entries = []
+        for row in rows:
+            story = read_story(row[:8])
+            moment = story.last_published or story.updated_at
+            score = top_score(story.independent_sources, row[10], moment, now) if moment and now else 0.0
+            said = json.loads(row[11])
+            dek_outlets = tuple(said.get("outlets", ()))
+            entries.append(
+                StoryEntry(story, row[8], row[9], row[10], score, preferred, 0, dek_outlets, said.get("attributed_to"))
+            )
+        return entries
+
+    def _latest_report(self) -> datetime | None:
+        """The time of the latest report the store holds (or of the latest story change, for undated stories)."""
+        row = self._db.execute("SELECT max(coalesce(last_published, updated_at)) FROM stories").fetchone()
+        return parse_stored_time(row[0]) if row else None
+
+    def _story_conditions(self, query: StoryQuery) -> tuple[list[str], list[Any]] | None:
+        """The query's filters as conditions on stories ``s`` with their values; None when nothing can match."""
         conditions: list[str] = []
         values: list[Any] = []
         if query.since is not None:
@@ -491,17 +633,20 @@ class SQLStore:
         if query.text is not None:
             found = self._text_condition(query.text)
             if found is None:
-                return []
+                return None
             conditions.append(found[0])
             values.append(found[1])
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        columns = ", ".join(f"s.{c.strip()}" for c in STORY_COLUMNS.split(","))
-        rows = self._db.execute(
-            f"SELECT {columns}, s.dek, s.brief_version FROM stories s {where} "
-            f"ORDER BY {RIVER_ORDER[query.order]} LIMIT ? OFFSET ?",
-            [*values, query.limit, query.offset],
-        ).fetchall()
-        return [StoryEntry(read_story(row[:8]), row[8], row[9]) for row in rows]
+        muted = query.preferences.mute_outlets
+        if muted:  # a story some article of which no muted outlet published
+            conditions.append(
+                "EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id "
+                f"AND coalesce(a.outlet, 'Unknown outlet') NOT IN ({', '.join('?' * len(muted))}))"
+            )
+            values.extend(muted)
+        for word in query.preferences.mute_words:
+            conditions.append("s.headline_words NOT LIKE ? ESCAPE '\\'")
+            values.append("%" + _like_prefix(words_of(word)))
+        return conditions, values
 
     def find_articles(self, query: ArticleQuery) -> list[Article]:
         conditions: list[str] = []
@@ -591,11 +736,15 @@ class SQLStore:
             return version
 
     def _index_brief(self, brief: Brief) -> None:
-        """What the river and the entity filter read from a story's latest brief: its dek and key players."""
+        """What the river and its filters read from a story's latest brief: its dek (and its words) and key players."""
+        dek = brief.dek
+        said = _dek_sources([c.outlet for c in dek.sources], dek.attributed_to) if dek else "{}"
         self._db.execute(
-            "UPDATE stories SET dek = ?, brief_version = ? WHERE id = ?",
-            (brief.dek.text if brief.dek else None, brief.version, brief.story_id),
+            "UPDATE stories SET dek = ?, brief_version = ?, dek_sources = ? WHERE id = ?",
+            (dek.text if dek else None, brief.version, said, brief.story_id),
         )
+        if brief.story_id is not None:
+            self._index_words(brief.story_id)
         self._db.execute("DELETE FROM story_entities WHERE story_id = ?", (brief.story_id,))
         names = {name.strip() for p in brief.key_players for name in [p.name, *p.aliases] if name.strip()}
         self._db.executemany(
@@ -733,6 +882,36 @@ def _chunks(items: list[Article], size: int) -> Iterator[list[Article]]:
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _dek_sources(outlets: Sequence[str], attributed_to: str | None) -> str:
+    """Who states a dek, as the stories table keeps it."""
+    return json.dumps({"outlets": sorted(set(outlets)), "attributed_to": attributed_to}, ensure_ascii=False)
+
+
+def story_rank(
+    rows: Sequence[tuple[str, str | None, str | None, str | None]], last: str | None, updated: str
+) -> tuple[int, int, float]:
+    """A story's independent sources, fresh sources and top key (``store.base.top_key``), from its articles' (id,
+    outlet, syndication group, published as stored) and its latest report (else the time it was updated)."""
+    sources = independent_sources_of((i, o, g, parse_stored_time(p)) for i, o, g, p in rows)
+    first: dict[str, datetime | None] = {}
+    for article_id, _, _, published in rows:
+        moment = parse_stored_time(published)
+        source = sources[article_id]
+        earlier = first.get(source)
+        if source not in first or (moment is not None and (earlier is None or moment < earlier)):
+            first[source] = moment
+    return ranked_sources(first, last, updated)
+
+
+def ranked_sources(first: dict[str, datetime | None], last: str | None, updated: str) -> tuple[int, int, float]:
+    """A story's independent sources, fresh sources and top key, from each source's first report (as a time) and the
+    story's latest report (else the time it was updated), as stored."""
+    latest = parse_stored_time(last)
+    fresh = fresh_sources(first.values(), latest)
+    moment = latest or parse_stored_time(updated) or datetime.now(UTC)
+    return len(first), fresh, top_key(len(first), fresh, moment)
 
 
 def read_story(row: tuple[Any, ...]) -> Story:

@@ -48,6 +48,7 @@ class SQLiteStore(SQLStore):
             self._db.execute("UPDATE briefs SET seq = rowid WHERE seq IS NULL")
             # stories_river serves every query stories_recent could.
             self._db.execute("DROP INDEX IF EXISTS stories_recent")
+        super()._upgrade(stored)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
