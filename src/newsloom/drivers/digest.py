@@ -18,6 +18,7 @@ from newsloom.model import Article, Citation, Story, format_time
 from newsloom.present.digest import Digest, DigestStory
 from newsloom.present.views import story_path
 from newsloom.store import Store
+from newsloom.store.base import top_score
 
 DEFAULT_TOP = 10
 MOST_LINKS = 5
@@ -63,7 +64,7 @@ def gather_digest(
         end = end.replace(microsecond=0) + timedelta(seconds=1)
     stored = store.stories_stored(start, end)
     stories = [story for story_id in stored if (story := store.story(story_id)) is not None]
-    stories.sort(key=lambda s: importance(s, stored.get(s.id, 0)), reverse=True)
+    stories.sort(key=lambda s: importance(s, stored.get(s.id, 0), end), reverse=True)
     entries = [entry for story in stories[:top] if (entry := _digest_story(store, story, start, end, base_url))]
     stale = set(store.stale_stories())
     todo = [e.story.id for e in entries if e.story.id in stale or e.brief is None]
@@ -73,9 +74,12 @@ def gather_digest(
     return Digest(start, end, entries, title)
 
 
-def importance(story: Story, new_reports: int) -> tuple[int, int, str]:
-    """How a digest orders its stories: independent sources, then reports stored in the period, then the latest."""
-    return (story.independent_sources, new_reports, format_time(story.last_published) or "")
+def importance(story: Story, new_reports: int, end: datetime) -> tuple[float, int]:
+    """How a digest orders its stories: as the "top" order weighs them at the period's end (independent sources,
+    halved every ``TOP_HALF_LIFE_HOURS`` since the latest report; ``store.base.top_score``), then by how many of
+    their reports came in during the period."""
+    latest = story.last_published or story.updated_at or end
+    return (round(top_score(story.independent_sources, 0, latest, end), 6), new_reports)
 
 
 def _digest_story(
