@@ -31,7 +31,6 @@ _NAME = re.compile(
 )
 
 
-_NUMERIC = re.compile(r"[\d,.]+")
 _DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -52,15 +51,21 @@ def _without_marks(run: re.Match[str]) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens, keeping numbers (3.5, 1,200 -> 1200) and inner hyphens and apostrophes."""
+    folded = _THOUSANDS.sub(r"\1\2", fold(text))
+    tokens = _WORD.findall(folded)  # each opens and closes on a letter or digit: only apostrophes need a look
+    if "'" not in folded and "\u2019" not in folded:
+        return tokens
     out = []
-    for token in _WORD.findall(_THOUSANDS.sub(r"\1\2", fold(text))):
-        token = token.replace("\u2019", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        if _NUMERIC.fullmatch(token):
-            token = token.replace(",", "")
-        out.append(token.strip(".'"))
-    return [t for t in out if t]
+    for token in tokens:
+        if "'" in token or "\u2019" in token:
+            token = token.replace("\u2019", "'")
+            if token.endswith("'s"):
+                token = token[:-2]
+            token = token.strip(".'")
+            if not token:
+                continue
+        out.append(token)
+    return out
 
 
 def stem(word: str) -> str:
