@@ -292,13 +292,7 @@ def url_section(pairs: list[dict[str, Any]], repeats: int, baseline: Path | None
         )
         errors += ["", f"### {name}", *result["wrong"]]
         print(f"measured {name}", file=sys.stderr)
-    lines += ["", "| case | " + " | ".join(candidates) + " |", "|---" * (len(candidates) + 1) + "|"]
-    for case in cases:
-        lines.append(f"| {case} | " + " | ".join(_cell(results[n]["by_case"][case]) for n in candidates) + " |")
-    ours = results["newsloom"]["wrong"]
-    lines += ["", f"Pairs `canonical_url` gets wrong ({len(ours)}):", ""]
-    lines += [f"- {line}" for line in ours] or ["- none"]
-    return lines, errors
+    return lines + by_case(candidates, cases, results, "Pairs `canonical_url` gets wrong"), errors
 
 
 def date_section(rows: list[dict[str, Any]], repeats: int, baseline: Path | None) -> tuple[list[str], list[str]]:
@@ -339,13 +333,17 @@ def date_section(rows: list[dict[str, Any]], repeats: int, baseline: Path | None
         )
         errors += ["", f"### {name}", *result["wrong"]]
         print(f"measured {name}", file=sys.stderr)
-    lines += ["", "| case | " + " | ".join(candidates) + " |", "|---" * (len(candidates) + 1) + "|"]
+    return lines + by_case(candidates, cases, results, "Values `parse_date` gets wrong"), errors
+
+
+def by_case(candidates: Any, cases: list[str], results: dict[str, Any], wrong: str) -> list[str]:
+    """Each candidate's score by kind of case, then what newsloom gets wrong."""
+    lines = ["", "| case | " + " | ".join(candidates) + " |", "|---" * (len(candidates) + 1) + "|"]
     for case in cases:
         lines.append(f"| {case} | " + " | ".join(_cell(results[n]["by_case"][case]) for n in candidates) + " |")
     ours = results["newsloom"]["wrong"]
-    lines += ["", f"Values `parse_date` gets wrong ({len(ours)}):", ""]
-    lines += [f"- {line}" for line in ours] or ["- none"]
-    return lines, errors
+    lines += ["", f"{wrong} ({len(ours)}):", ""]
+    return lines + ([f"- {line}" for line in ours] or ["- none"])
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
