@@ -9,6 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -232,3 +233,12 @@ def progress(console: Console, quiet: bool = False) -> Progress | PlainProgress:
         TimeElapsedColumn(),
         console=console,
     )
+
+
+def write_output(text: str, output: str, err: Console, what: str) -> None:
+    """The text to standard output ("-") or to the file named, saying what went where."""
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    err.print(f"{what} -> {output}")

@@ -6,16 +6,14 @@ import argparse
 import dataclasses
 import json
 import signal
-import sys
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from newsloom.cli.common import UserError, common_options, fetcher_for
+from newsloom.cli.common import UserError, common_options, fetcher_for, write_output
 from newsloom.config import Settings
 from newsloom.model import Feed, format_time
 from newsloom.store import Store, open_store
@@ -65,11 +63,7 @@ def run_feeds(args: argparse.Namespace, settings: Settings, out: Console, err: C
         from newsloom.ingest.opml import FeedSubscription, write_opml
 
         document = write_opml(FeedSubscription(f.url, f.title, f.site_url, f.category) for f in feeds)
-        if args.output == "-":
-            sys.stdout.write(document)
-        else:
-            Path(args.output).write_text(document, encoding="utf-8")
-            err.print(f"{len(feeds)} feeds -> {args.output}")
+        write_output(document, args.output, err, f"{len(feeds)} feeds")
         return 0
     if args.json:
         for feed in feeds:

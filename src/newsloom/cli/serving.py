@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from newsloom.cli.common import UserError
+from newsloom.cli.common import UserError, write_output
 from newsloom.config import Settings
 from newsloom.store import open_store
 from newsloom.text.counts import plural
@@ -173,11 +173,7 @@ def run_digest(args: argparse.Namespace, settings: Settings, out: Console, err: 
             return 1
         return 0
     text = digest_markdown(digest) if args.format == "md" else digest_html(digest, templates)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
-        err.print(f"digest of {plural(len(digest.stories), 'story')} -> {args.output}")
+    write_output(text, args.output, err, f"digest of {plural(len(digest.stories), 'story')}")
     return 0
 
 
