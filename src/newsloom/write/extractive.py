@@ -488,8 +488,8 @@ def write_brief(
             continue  # said in the dek (a disputed claim's figures are still shown where sources differ)
         if candidate is not dek_from and not adds_something(candidate, taken, weights, meaning):
             continue
-        if own_voice(candidate.text) or caption(candidate.text):
-            continue  # a columnist's "I", the outlet's "we", a picture's caption: not the story's facts
+        if caption(candidate.text):
+            continue  # a picture's caption describes a picture the brief does not show
         leaning = not stands_alone(candidate.text)
         before = candidate.claim.representative
         if leaning:
