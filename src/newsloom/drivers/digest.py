@@ -18,7 +18,7 @@ from newsloom.model import Article, Citation, Story, format_time
 from newsloom.present.digest import Digest, DigestStory
 from newsloom.present.views import story_path
 from newsloom.store import Store
-from newsloom.store.base import top_score
+from newsloom.store.base import top_key
 
 DEFAULT_TOP = 10
 MOST_LINKS = 5
@@ -75,11 +75,11 @@ def gather_digest(
 
 
 def importance(story: Story, new_reports: int, end: datetime) -> tuple[float, int]:
-    """How a digest orders its stories: as the "top" order weighs them at the period's end (independent sources,
-    halved every ``TOP_HALF_LIFE_HOURS`` since the latest report; ``store.base.top_score``), then by how many of
-    their reports came in during the period."""
+    """How a digest orders its stories: as the "top" order ranks them (independent sources, halved every
+    ``TOP_HALF_LIFE_HOURS`` since the latest report: ``store.base.top_key``, the order of ``top_score`` at any time
+    without its underflow for old stories), then by how many of their reports came in during the period."""
     latest = story.last_published or story.updated_at or end
-    return (round(top_score(story.independent_sources, 0, latest, end), 6), new_reports)
+    return (top_key(story.independent_sources, 0, latest), new_reports)
 
 
 def _digest_story(
