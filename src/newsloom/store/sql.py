@@ -174,31 +174,15 @@ class SQLStore:
             self._rank_every_story()
 
     def _rank_every_story(self) -> None:
-        """Each story's fresh sources, top key and headline words, worked out from its articles in one pass."""
+        """Each story's fresh sources, top key and headline words, worked out from its articles as a batch does."""
         stories = {
             row[0]: row[1:]
             for row in self._db.execute("SELECT id, last_published, updated_at, headline, dek FROM stories").fetchall()
         }
         ranked: list[tuple[Any, ...]] = []
-
-        def rank(story_id: str, rows: list[tuple[str, str | None, str | None, str | None]]) -> None:
-            if story_id in stories:
-                last, updated, headline, dek = stories[story_id]
-                _, fresh, key = story_rank(rows, last, updated)
-                ranked.append((fresh, key, words_of(f"{headline} {dek or ''}"), story_id))
-
-        current: str | None = None
-        rows: list[tuple[str, str | None, str | None, str | None]] = []
-        for story_id, article_id, outlet, group, published in self._stream(
-            "SELECT story_id, id, outlet, syndication_group, published FROM articles ORDER BY story_id"
-        ):
-            if story_id != current:
-                if current is not None:
-                    rank(current, rows)
-                current, rows = story_id, []
-            rows.append((article_id, outlet, group, published))
-        if current is not None:
-            rank(current, rows)
+        for story_id, (last, updated, headline, dek) in stories.items():
+            _, fresh, key = ranked_sources(self._first_reports(story_id), last, updated)
+            ranked.append((fresh, key, words_of(f"{headline} {dek or ''}"), story_id))
         self._db.executemany(
             "UPDATE stories SET fresh_sources = ?, top_key = ?, headline_words = ? WHERE id = ?", ranked
         )
@@ -358,6 +342,17 @@ class SQLStore:
         row = self._db.execute("SELECT survivor FROM story_redirects WHERE id = ?", (story_id,)).fetchone()
         return str(row[0]) if row else story_id
 
+    def _first_reports(self, story_id: str) -> dict[str, datetime | None]:
+        """Each independent source of the story with its first report (an outlet's name with case ignored, as the
+        rule reads it; None when all its reports are undated)."""
+        earliest: dict[str, datetime | None] = {}
+        for outlet, fallback, stored in self._db.execute(_SOURCES_OF_STORY, (story_id,)):
+            source = f"outlet:{outlet.strip().casefold()}" if outlet else fallback
+            moment, known = parse_stored_time(stored), earliest.get(source)
+            if source not in earliest or (moment is not None and (known is None or moment < known)):
+                earliest[source] = moment
+        return earliest
+
     def _refresh_story(self, story_id: str, now: str) -> None:
         """A touched story's row again from its articles: every figure is aggregated inside the database, so a big
         story costs an index scan in C per batch, not a row per article in Python."""
@@ -365,14 +360,7 @@ class SQLStore:
             "SELECT count(*), min(published), max(published) FROM articles WHERE story_id = ?",
             (story_id,),
         ).fetchone()
-        # Each independent source with its first report (an outlet's name with case ignored, as the rule reads it).
-        earliest: dict[str, datetime | None] = {}
-        for outlet, fallback, stored in self._db.execute(_SOURCES_OF_STORY, (story_id,)):
-            source = f"outlet:{outlet.strip().casefold()}" if outlet else fallback
-            moment, known = parse_stored_time(stored), earliest.get(source)
-            if source not in earliest or (moment is not None and (known is None or moment < known)):
-                earliest[source] = moment
-        groups, fresh, key = ranked_sources(earliest, last, now)
+        groups, fresh, key = ranked_sources(self._first_reports(story_id), last, now)
         outlets = [
             r[0]
             for r in self._db.execute(
@@ -887,22 +875,6 @@ def _like_prefix(prefix: str) -> str:
 def _dek_sources(outlets: Sequence[str], attributed_to: str | None) -> str:
     """Who states a dek, as the stories table keeps it."""
     return json.dumps({"outlets": sorted(set(outlets)), "attributed_to": attributed_to}, ensure_ascii=False)
-
-
-def story_rank(
-    rows: Sequence[tuple[str, str | None, str | None, str | None]], last: str | None, updated: str
-) -> tuple[int, int, float]:
-    """A story's independent sources, fresh sources and top key (``store.base.top_key``), from its articles' (id,
-    outlet, syndication group, published as stored) and its latest report (else the time it was updated)."""
-    sources = independent_sources_of((i, o, g, parse_stored_time(p)) for i, o, g, p in rows)
-    first: dict[str, datetime | None] = {}
-    for article_id, _, _, published in rows:
-        moment = parse_stored_time(published)
-        source = sources[article_id]
-        earlier = first.get(source)
-        if source not in first or (moment is not None and (earlier is None or moment < earlier)):
-            first[source] = moment
-    return ranked_sources(first, last, updated)
 
 
 def ranked_sources(first: dict[str, datetime | None], last: str | None, updated: str) -> tuple[int, int, float]:
