@@ -152,12 +152,12 @@ def title_from_text(text: str) -> tuple[str, str]:
     first = _WIDGET_LABEL.sub("", first)
     if _NO_HEADLINE.search(first) or _PHOTO_CREDIT.search(first):  # a byline or a picture credit, not a headline
         return "", text
-    words = _HEADLINE_WORD.findall(first.casefold())
+    words = _WORD_CHARS.findall(first.casefold())
     if not words or all(_DATE_WORD.fullmatch(w) for w in words):  # "April 10th, 2016", "2 years ago"
         return "", text
     # A headline is about its report: one of its words (four letters or more) comes back in the report's opening.
     # Page furniture ("From Wikipedia, the free encyclopedia", "Local News More>>") shares none.
-    opening = set(_HEADLINE_WORD.findall(" ".join(rest.split()[:150]).casefold()))
+    opening = set(_WORD_CHARS.findall(" ".join(rest.split()[:150]).casefold()))
     if not any(len(w) >= 4 and w in opening for w in words):
         return "", text
     return first, rest
@@ -167,7 +167,6 @@ def title_from_text(text: str) -> tuple[str, str]:
 _WIDGET_LABEL = re.compile(r"^(?:story highlights|media caption|close)\s+(?=\S)", re.IGNORECASE)
 # "(Katherine Frey/The Valley Herald)", "REUTERS/Jonathan Ernst": a picture's credit ends its caption.
 _PHOTO_CREDIT = re.compile(r"\([^()]*\w/[A-Z][^()]*\)\s*$|\b[A-Z]{3,}/[A-Z][a-z]+")
-_HEADLINE_WORD = re.compile(r"\w+")
 _DATE_WORD = re.compile(
     r"\d+(?:st|nd|rd|th)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|"
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|a|an|ago|at|on|am|pm|utc|gmt|[ecmp][sd]t|"

@@ -184,7 +184,6 @@ def _dek_option(candidate: Candidate, settings: WriterSettings, limit: int) -> C
         or candidate.words() < settings.min_sentence_words
         or own_voice(candidate.text)
         or unfinished(candidate.text)
-        or caption(candidate.text)
     ):
         return None
     if candidate.claim.label == "disputed":
@@ -457,6 +456,8 @@ def write_brief(
     # The brief is written in the story's language: a fact only another language's reports state is cited where
     # it joins a claim, not printed in words the reader may not read.
     candidates = [c for c in candidates if c.claim.representative.article.language in (None, language)] or candidates
+    # A picture's caption describes a picture the brief does not show: no dek, body or timeline prints it.
+    candidates = [c for c in candidates if not caption(c.text)]
     sources = coverage.independent_sources
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}
@@ -488,8 +489,6 @@ def write_brief(
             continue  # said in the dek (a disputed claim's figures are still shown where sources differ)
         if candidate is not dek_from and not adds_something(candidate, taken, weights, meaning):
             continue
-        if caption(candidate.text):
-            continue  # a picture's caption describes a picture the brief does not show
         leaning = not stands_alone(candidate.text)
         before = candidate.claim.representative
         if leaning:
