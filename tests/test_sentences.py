@@ -159,3 +159,26 @@ def test_quote_marks_alone_are_no_sentence() -> None:
 def test_a_language_tag_picks_the_language() -> None:
     assert split_sentences("Elle succède à M. Bastide. Fin.", "fr-CA") == ["Elle succède à M. Bastide.", "Fin."]
     assert split_sentences("Hello there. Bye.", "not a tag!") == ["Hello there.", "Bye."]
+
+
+def test_a_quotation_glued_to_the_stop_before_it_opens_the_next_sentence() -> None:
+    """A scraper lost the space after the stop: the mark opens the next sentence when the marks before it are
+    paired, and closes the last one when a quotation is open."""
+    text = 'His lawyer told Kaldopress on Monday."He is being treated in Halvik. He has no plans."The talks went on.'
+    assert split_sentences(text) == [
+        "His lawyer told Kaldopress on Monday.",
+        '"He is being treated in Halvik.',
+        'He has no plans."',
+        "The talks went on.",
+    ]
+    glued = 'The envoy was hurt, the ministry said on Tuesday."(The ministry) condemns the attack," it said.'
+    assert split_sentences(glued) == [
+        "The envoy was hurt, the ministry said on Tuesday.",
+        '"(The ministry) condemns the attack," it said.',
+    ]
+
+
+def test_an_acronym_in_capitals_ends_a_sentence_before_a_capital() -> None:
+    text = "He left the port authority, the KPA. Trade unions objected. The office is in Halvik, Va. Tuesday's vote."
+    assert split_sentences(text)[:2] == ["He left the port authority, the KPA.", "Trade unions objected."]
+    assert split_sentences("Gen. Vell met the NATO envoy.") == ["Gen. Vell met the NATO envoy."]

@@ -200,3 +200,28 @@ def test_a_dateline_glued_to_its_em_dash_is_stripped(sentence: str, expected: st
     from newsloom.text.clean import strip_dateline
 
     assert strip_dateline(sentence) == expected
+
+
+def test_a_lists_bullets_are_layout_and_each_item_is_a_line() -> None:
+    raw = (
+        "• Word came on Wednesday that the Halvik port director was arrested. • Kaldoria demanded her release.\n"
+        "- A third item\n-5 degrees were recorded at dawn.\n\u25aa Fourth item"
+    )
+    assert clean_text(raw) == (
+        "Word came on Wednesday that the Halvik port director was arrested.\nKaldoria demanded her release.\n"
+        "A third item\n-5 degrees were recorded at dawn.\nFourth item"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("HALVIK The port reopened on Friday morning.", "The port reopened on Friday morning."),
+        ("NEW LORRAN Police sealed off the harbour.", "Police sealed off the harbour."),
+        ("NATO summit opened in Halvik on Monday.", "NATO summit opened in Halvik on Monday."),
+    ],
+)
+def test_a_capitals_place_that_lost_its_dash_is_a_dateline(sentence: str, expected: str) -> None:
+    from newsloom.text.clean import strip_dateline
+
+    assert strip_dateline(sentence) == expected

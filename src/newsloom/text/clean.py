@@ -46,6 +46,14 @@ def strip_markup(text: str) -> str:
     return html.unescape(text)
 
 
+# A list's bullet opening a line ("• Beijing on Thursday demanded ..."): layout, not the sentence's first word.
+_BULLET = re.compile(r"^(?:[\u2022\u25cf\u25aa\u25a0\u25ba\u25b6\u00b7*]|[-\u2013\u2014](?=\s))\s*")
+
+# The same bullets inside a line (a scraped list run together: "... on Saturday. • Beijing on Thursday ..."): each
+# item is a line of its own.
+_INLINE_BULLET = re.compile(r"\s+[\u2022\u25cf\u25aa\u25a0\u25ba\u25b6]\s+")
+
+
 def clean_text(text: str) -> str:
     """Clean body text: plain text, NFC, one space between words, paragraphs separated by a blank line."""
     if not text:
@@ -55,14 +63,14 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    lines = []
+    lines: list[str] = []
     for line in text.split("\n"):
         line = _SPACES.sub(" ", line).strip()
         while (notice := _PLAYER_NOTICE.match(line)) and notice.end():
             line = line[notice.end() :]
         if line and _FURNITURE.match(line):
             continue
-        lines.append(line)
+        lines.extend(_BULLET.sub("", item) for item in _INLINE_BULLET.split(line))
     text = "\n".join(lines)
     paragraphs = [p.strip() for p in _MANY_NEWLINES.sub("\n\n", text).split("\n\n")]
     return "\n\n".join(p for p in paragraphs if p)
@@ -209,10 +217,13 @@ _GLUED_DATELINE = re.compile(
 )
 
 
-# "[LAUSANNE] Usain Bolt lost ..." and "The Latest on the collapse of a bridge (all times local): Officials say ...":
-# a bracketed place, and the running-story label of live updates; and a video player's "CLOSE" button.
+# "[LAUSANNE] Usain Bolt lost ...", "DUBAI The ..." and "The Latest on the collapse of a bridge (all times local):
+# Officials say ...": a bracketed place or one that lost its dash, and the running-story label of live updates; and a
+# video player's "CLOSE" button.
 _KICKER = re.compile(
     r"^(?:CLOSE\s+(?=[A-Z][a-z])|\[[A-Z][A-Z .'\u2019-]{1,40}\]\s*"
+    # ... and a capitals place whose dash and agency a scraper lost ("DUBAI The United Arab Emirates' ambassador")
+    r"|[A-Z]{3,}(?:\s[A-Z]{2,}){0,2}\s+(?=(?:The|A|An|In|On|At|After|Police|Officials|Authorities)\s)"
     r"|The Latest(?: on [^:]{1,160}?)?(?:\s*\(all times local\))?:\s+)"
 )
 

@@ -66,6 +66,10 @@ MAY_END = frozenset("uu u.s u.k u.n e.u u.s.a d.c inc corp ltd co plc llc jr sr 
 # Words that close a list: with a stop, before a capital, they end the sentence ("steel, copper, etc. Prices rose").
 _LIST_END = re.compile(r"(?:\b(?:etc|usw|atd|apod|vb)|\bт\.\s?[дп]|\bи\s+др|κ\.?λπ)\.$", re.IGNORECASE)
 
+# An acronym written in capitals without stops (VA, NATO, UN) before a sentence's stop: sentencex takes some for
+# abbreviations of the same letters ("Va." for Virginia).
+_ACRONYM_END = re.compile(r"(?<![\w.])([A-Z]{2,5})\.$")
+
 _OPENERS = "\"'\u201c\u2018\u201e\u00ab\u2039(\\[\u00bf\u00a1"
 _CLOSERS = "\"'\u201d\u2019\u00bb\u203a)\\]\u300d\u300f\u3011\uff09"
 _CAPITAL_BOUNDARY = re.compile(
@@ -153,6 +157,8 @@ def _added(paragraph: str, code: str, rules: Collection[str]) -> set[int]:
                 continue  # an ellipsis: a cut in a quotation as often as an end ("pictures of\u2026 Vladimir Putin")
             if before[-1:] in _CLOSERS or _LIST_END.search(before[-12:]):
                 found.add(end)  # "word. Capital" is left to sentencex, which knows Pvt., Gens. and many more
+            elif (acronym := _ACRONYM_END.search(before)) and not _is_title(acronym.group(1), code):
+                found.add(end)  # "... a rebellion within the VA. Trump tweets": an acronym ends it, not "Va."
     if "ideographic" in rules:
         for match in _IDEOGRAPHIC_BOUNDARY.finditer(paragraph):
             if not (code == "ja" and _QUOTATIVE.match(paragraph, match.end(1))):
@@ -168,6 +174,17 @@ def _before_opening_quotes(paragraph: str, end: int) -> int:
     while start > 0 and paragraph[start - 1] in _OPENERS + "\u201d\u2019":
         start -= 1
     if start < last and (start == 0 or paragraph[start - 1].isspace()):
+        return start
+    # Glued on both sides ('... on Monday."He is ...', the space lost by a scraper): a straight mark after the stop
+    # opens the next sentence when the marks before it are paired.
+    if (
+        paragraph[start:last].rstrip("([") == '"'
+        and start > 0
+        and paragraph[start - 1] in ".!?"
+        and last < len(paragraph)
+        and (paragraph[last].isupper() or paragraph[last] in "([")
+        and paragraph.count('"', 0, start) % 2 == 0
+    ):
         return start
     return end
 

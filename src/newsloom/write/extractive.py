@@ -39,9 +39,11 @@ from newsloom.write.sections import (
     choose_headline,
     citations_of,
     clipped,
+    cut_at_word,
     difference_of,
     key_players,
     needs_attribution,
+    shortened,
     story_entities,
 )
 from newsloom.write.select import (
@@ -169,6 +171,11 @@ def _dek(
         if pool:
             break
     if not pool:
+        # Every sentence runs over the budget with no clause break to end it at: rather than a brief of nothing,
+        # the best opening sentence's first words, marked as cut ("...").
+        for candidate in sorted(candidates, key=lambda c: c.claim.representative.position):
+            if candidate.words() > limit and _dek_option(candidate, settings, candidate.words()) is not None:
+                return _clipped_candidate(candidate, cut_at_word(candidate.text, limit)), candidate
         return None, None
     if reported is None or len(pool) == 1:
         return pool[0]
@@ -189,7 +196,7 @@ def _dek_option(candidate: Candidate, settings: WriterSettings, limit: int) -> C
     if candidate.claim.label == "disputed":
         part = _undisputed_part(candidate, limit)
     elif candidate.words() > limit:
-        shorter = clipped(candidate.text, limit)
+        shorter = shortened(candidate.text, limit)
         part = _clipped_candidate(candidate, shorter) if shorter is not None else None
     else:
         part = candidate
@@ -517,7 +524,9 @@ def write_brief(
             words = sentence.words()
             if used + words > budget and not leaning:
                 # The words left take the sentence up to a clause break: what it says first, whole.
-                shorter = clipped(candidate.text, budget - used - (words - candidate.words()))
+                shorter = shortened(
+                    candidate.text, budget - used - (words - candidate.words()), settings.min_sentence_words
+                )
                 if shorter is not None and shorter != candidate.text:
                     candidate = _clipped_candidate(candidate, shorter)
                     sentence = _sentence(candidate.claim, sources, leaning, story_text)

@@ -79,7 +79,8 @@ _CLAUSE_END = re.compile(
     # ... and before a trailing adjunct (", after Democratic losses in ...", " \u2014 the first since ..."), unless it
     # is a parenthesis the sentence goes on after (_GOES_ON)
     r"|,\s(?=(?:after|amid|as|following|despite|citing|marking|making|sending|bringing|ending|raising|with|when|"
-    r"killing|injuring|wounding|destroying|damaging|displacing|resulting|causing|triggering|sparking|"
+    # ... a participle ("..., coming to rest in a farm field"), told apart from a name ("Beijing") and a noun
+    r"(?-i:(?!(?:no|some|any|every)?thing\b|king\b|morning\b|evening\b|building\b|meeting\b|spring\b)[a-z]{2,}ing)|"
     r"where|which|who|in\s+a\s+move|a\s+(?:move|decision|step|sign|day)|days|weeks|hours|"
     r"the\s+(?:first|latest|biggest|largest|highest|worst|most|second|third))\b)"
     r"|\s[\u2014\u2013]\s"
@@ -129,6 +130,74 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2:
         return None
     return cut + "."
+
+
+# A phrase that sets the scene before the sentence's subject ("Amid news reports that ..., Elon Musk threatened ...";
+# "On Monday, the council voted ..."): the sentence states its fact without it. Not "According to ...", which says
+# whose fact it is, nor a clause the subject is the object of ("After he left, ...": "he" is told in it).
+_SCENE = re.compile(
+    r"^(?:amid|after|following|despite|during|in|on|at|earlier|later|last|this|late|early|since|with|as|while|"
+    r"before|under|speaking|addressing|in\s+a\s+statement)\b(?!\s+(?:which|whom|turn|addition|fact)\b)"
+    r"[^,;:\"\u201c\u201d()]{2,140}?,\s+(?=[A-Za-z])",
+    re.IGNORECASE,
+)
+_PARENTHESIS = re.compile(r"\s*\([^()]{1,80}\)")
+# The words a clause's subject is told in: a pronoun the left-out scene would have named ("After Liu fell ill, he")
+_PRONOUN_SUBJECT = re.compile(r"^(?:he|she|they|it|his|her|its|their|this|that|these|those)\b", re.IGNORECASE)
+
+
+def shortened(sentence: str, limit: int, least: int = 8) -> str | None:
+    """The sentence in at most ``limit`` words, saying its main fact in its own words: cut at a clause break
+    (``clipped``), or, when no break leaves it short enough, without a parenthesis ("Petrobras (NYSE:PBR)") or the
+    scene-setting phrase before its subject ("Amid news reports that ..., Elon Musk threatened ..."), then cut; when
+    no such break leaves it short enough, its main clause before a subordinate one with no comma ("... after the
+    union argued ..."). Of what fits, the longest. None when nothing does; the sentence itself when it fits.
+
+    Only words are left out, none added or changed (bar the first letter's capital): every source of the sentence
+    still states what is left, and the checker reads it as a shortened statement."""
+    if len(sentence.split()) <= limit:
+        return sentence
+    forms = [sentence]
+    plain = _PARENTHESIS.sub("", sentence)
+    if plain != sentence and sum(plain.count(m) for m in "()") == 0:
+        forms.append(plain)
+    for form in list(forms):
+        scene = _SCENE.match(form)
+        if scene is None:
+            continue
+        rest = form[scene.end() :]
+        if len(rest.split()) >= least and not _PRONOUN_SUBJECT.match(rest):
+            forms.append(rest[:1].upper() + rest[1:])
+    fitting = [short for form in forms if (short := clipped(form, limit, least)) is not None]
+    if not fitting:
+        # No comma-marked break leaves it short enough: the main clause before its subordinate one ("... to Statoil
+        # after the National Federation of Oil Workers argued ..." -> "... to Statoil.").
+        fitting = [short for form in forms if (short := _before_subordinate(form, limit, least)) is not None]
+    # The longest, a parenthesis counting for nothing ("(HSE:KEN)" tells a reader little): the plainer of equals.
+    return max(fitting, key=lambda text: (len(_PARENTHESIS.sub("", text).split()), -len(text))) if fitting else None
+
+
+# Where a main clause ends and a subordinate one starts with no comma between. Not "until" or "before", which bound
+# what the main clause says ("closed until Friday"), nor "and" ("Iran, Russia and Turkmenistan").
+_SUBORDINATE = re.compile(r"\s(?=(?:after|when|while|because|amid|following|despite|but|although|though|since)\s)")
+
+
+def _before_subordinate(sentence: str, limit: int, least: int) -> str | None:
+    head = " ".join(sentence.split()[: limit + 1])
+    starts = [m.start() for m in _SUBORDINATE.finditer(head) if len(head[: m.start()].split()) >= least]
+    if not starts:
+        return None
+    cut = _without_closing_stopwords(head[: starts[-1]].rstrip(" ,;:")).rstrip(" ,;:")
+    if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2 or "(" in cut.split(")")[-1]:
+        return None
+    return cut + "."
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """The text's first words, marked as cut: at most ``limit`` words with the ellipsis, never ending on a small
+    word ("of", "the")."""
+    kept = _without_closing_stopwords(" ".join(text.split()[: max(limit - 1, 1)]))
+    return (kept or text.split()[0]).rstrip(",;:") + " \u2026"
 
 
 def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
