@@ -182,3 +182,8 @@ def test_an_acronym_in_capitals_ends_a_sentence_before_a_capital() -> None:
     text = "He left the port authority, the KPA. Trade unions objected. The office is in Halvik, Va. Tuesday's vote."
     assert split_sentences(text)[:2] == ["He left the port authority, the KPA.", "Trade unions objected."]
     assert split_sentences("Gen. Vell met the NATO envoy.") == ["Gen. Vell met the NATO envoy."]
+
+
+def test_the_rest_of_an_abbreviation_in_brackets_starts_no_sentence() -> None:
+    text = "Sen. Ines Vell (R-S.C.) also defended the port deal. Then she left."
+    assert split_sentences(text) == ["Sen. Ines Vell (R-S.C.) also defended the port deal.", "Then she left."]

@@ -219,6 +219,15 @@ def test_a_lists_bullets_are_layout_and_each_item_is_a_line() -> None:
         ("HALVIK The port reopened on Friday morning.", "The port reopened on Friday morning."),
         ("NEW LORRAN Police sealed off the harbour.", "Police sealed off the harbour."),
         ("NATO summit opened in Halvik on Monday.", "NATO summit opened in Halvik on Monday."),
+        (  # a byline run into the dateline goes with it; "By Monday, ..." is no byline
+            "By The Meridian Wire HALVIK, Kaldoria (MW) \u2014 Officials say four bodies were found.",
+            "Officials say four bodies were found.",
+        ),
+        (
+            "April 4, 2031 by Ines Vell, Meridian Wire LORRAN, Kaldoria\u2014An explosion shook the port.",
+            "An explosion shook the port.",
+        ),
+        ("By Monday, NATO, the alliance, had left the port.", "By Monday, NATO, the alliance, had left the port."),
     ],
 )
 def test_a_capitals_place_that_lost_its_dash_is_a_dateline(sentence: str, expected: str) -> None:

@@ -102,7 +102,8 @@ def statements_of(article: Article, settings: ClaimSettings | None = None) -> li
             continue
         if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"'\u201c"):
             continue
-        if len(facts_of(text).terms) < 3:
+        facts = facts_of(text)
+        if len(facts.terms) + len(facts.quantities) + len(facts.dates) < 3:  # "18 people are believed dead" is one
             continue
         out.append(Statement(article, position, text))
     return out

@@ -228,8 +228,25 @@ _KICKER = re.compile(
 )
 
 
+# A byline run into the dateline after it: "By The Associated Press KATHMANDU, Nepal (AP) — ...", "April 4, 2017 by
+# Jim Suhr, The Associated Press KANSAS CITY, Mo.—An explosion ...".
+_BYLINE = re.compile(
+    r"^(?:" + _MONTH + r"\s+\d{1,2},\s+\d{4},?\s+)?[Bb]y\s+[^.!?]{2,80}?\s"
+    r"(?=[A-Z]{3,}[A-Z .'\u2019-]*(?:,|\s*\(|\s*[\u2014\u2013-]))"
+)
+
+
 def strip_dateline(sentence: str) -> str:
-    """The sentence without a leading dateline, unless too little would be left."""
+    """The sentence without a leading byline and dateline, unless too little would be left."""
+    after_byline = _BYLINE.sub("", sentence, count=1)
+    if after_byline != sentence:
+        stripped = _without_dateline(after_byline)
+        if stripped != after_byline:  # a byline only where a dateline follows it ("By Monday, NATO, ..." is none)
+            return stripped
+    return _without_dateline(sentence)
+
+
+def _without_dateline(sentence: str) -> str:
     stripped = _DATELINE.sub("", sentence, count=1)
     if stripped == sentence:
         stripped = _COLON_DATELINE.sub("", sentence, count=1)

@@ -80,6 +80,7 @@ _IDEOGRAPHIC_BOUNDARY = re.compile(r"[\u3002\uff01\uff1f]+[\u300d\u300f\u201d\u2
 # inside a word ("I'll") is none.
 _ENCLOSURE = re.compile(r"[\"\u201c\u201d\u201e\u00ab\u00bb()\[\]]|(?<!\w)['\u2018\u2019]|['\u2018\u2019](?!\w)")
 _BULLET = re.compile(r"^[\u2022\u25cf\u25aa\u25e6\u00b7*\u2013\u2014-]+(?=\s)")
+_LAST_INITIALS = re.compile(r"[A-Z]\.(?:[A-Z]\.)*[)\],]")
 _QUOTATIVE = re.compile(r"(?:と|って)")
 _CLOCK = re.compile(r"\b[ap]\.m\.$")
 _DAY_AFTER = re.compile(
@@ -134,6 +135,8 @@ def _keeps_going(paragraph: str, end: int, code: str, cased: bool, rules: Collec
         return True
     if "ideographic" in rules and code == "ja" and before[-1:] in ("\u300d", "\u300f") and _QUOTATIVE.match(after):
         return True
+    if "titles" in rules and _LAST_INITIALS.match(paragraph, end):
+        return True  # "(R-S.C.)": the rest of an abbreviation closes a bracket, no sentence starts with it
     token = _last_token(before)
     if token is None:
         return False

@@ -185,9 +185,10 @@ def _dek(
 
 def _dek_option(candidate: Candidate, settings: WriterSettings, limit: int) -> Candidate | None:
     """The candidate as a dek within ``limit`` words (cut, or told up to a disputed figure), or None: no dek leans on
-    another sentence, speaks as the outlet, is a line with no stop, or is too short."""
+    another sentence, opens on a quotation, speaks as the outlet, is a line with no stop, or is too short."""
     if (
         not stands_alone(candidate.text)
+        or candidate.text[:1] in "\"\u201c\u201e\u00ab'\u2018"  # a quotation is what someone said, not the event
         or candidate.words() < settings.min_sentence_words
         or own_voice(candidate.text)
         or unfinished(candidate.text)

@@ -82,6 +82,8 @@ _CLAUSE_END = re.compile(
     # ... a participle ("..., coming to rest in a farm field"), told apart from a name ("Beijing") and a noun
     r"(?-i:(?!(?:no|some|any|every)?thing\b|king\b|morning\b|evening\b|building\b|meeting\b|spring\b)[a-z]{2,}ing)|"
     r"where|which|who|in\s+a\s+move|a\s+(?:move|decision|step|sign|day)|days|weeks|hours|"
+    # ... an appositive that trails the sentence (", an age that would make them the oldest fossils")
+    r"(?-i:an?\s+(?=[a-z]))|"
     r"the\s+(?:first|latest|biggest|largest|highest|worst|most|second|third))\b)"
     r"|\s[\u2014\u2013]\s"
     # ... and, with no comma, before what a dated event came with ("handed herself to police on Wednesday as
@@ -142,6 +144,10 @@ _SCENE = re.compile(
     re.IGNORECASE,
 )
 _PARENTHESIS = re.compile(r"\s*\([^()]{1,80}\)")
+_RELATIVE = re.compile(r",\s(?:which|who)\s[^,;:\"\u201c\u201d()]{3,100}?,\s(?=[a-z])")
+_TRAILING_SOURCE = re.compile(
+    r",\s+[^,;\"\u201c\u201d]{2,90}?\s(?:said|says|announced|told|reported|confirmed)\b[^,;\"\u201c\u201d]{0,40}\.$"
+)
 # The words a clause's subject is told in: a pronoun the left-out scene would have named ("After Liu fell ill, he")
 _PRONOUN_SUBJECT = re.compile(r"^(?:he|she|they|it|his|her|its|their|this|that|these|those)\b", re.IGNORECASE)
 
@@ -161,6 +167,16 @@ def shortened(sentence: str, limit: int, least: int = 8) -> str | None:
     plain = _PARENTHESIS.sub("", sentence)
     if plain != sentence and sum(plain.count(m) for m in "()") == 0:
         forms.append(plain)
+    for form in list(forms):
+        # ", which prides itself on law and order," says more about its noun; the sentence stands without it
+        inner = _RELATIVE.sub(" ", form)
+        if inner != form:
+            forms.append(inner)
+    for form in list(forms):
+        # "..., officials from the Justice Department announced Thursday.": the fact, without who announced it
+        source = _TRAILING_SOURCE.search(form)
+        if source is not None and len(form[: source.start()].split()) >= least:
+            forms.append(form[: source.start()] + ".")
     for form in list(forms):
         scene = _SCENE.match(form)
         if scene is None:

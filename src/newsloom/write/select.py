@@ -48,7 +48,7 @@ _SPEAKER = re.compile(r"\b" + alternation(SPEAKER_VERBS) + r"\b", re.IGNORECASE)
 # third person; these sentences are the outlet's promotion, comment or address to its readers, not news.
 _OWN_VOICE = re.compile(
     r"\b(?:[Ww]e|[Ww]e[\u2019']re|[Ww]e[\u2019']ve|[Ww]e[\u2019']ll|[Oo]urs?|us|[Yy]ou|[Yy]our|[Yy]ou[\u2019']re|[Yy]ours|"
-    r"I|I[\u2019']m|I[\u2019']ve|[Mm]y|me)\b"
+    r"I(?!\.\s?[A-Z])|I[\u2019']m|I[\u2019']ve|[Mm]y|me)\b"  # not the initial of "I. Lewis Libby"
     r"|^[Pp]lease\b"  # "us" in lower case only: "US" is the United States
 )
 
@@ -89,9 +89,26 @@ _CAPTION_DATE = re.compile(
 )
 
 
+# ... or, told in the present tense of what the picture shows, on the date it was taken: "White House counselor X
+# speaks in support of Y at an event in Wayne, N.J., on Oct. 22, 2018."
+_CAPTION_SCENE = re.compile(
+    r"^(?:[\w.'\u2019-]+\s+){1,10}?"
+    r"(?<!\bwould\s)(?<!\bwill\s)(?<!\bto\s)(?<!\bcould\s)(?<!\bcan\s)(?<!\bmay\s)(?<!\bmight\s)(?<!\bshould\s)"
+    r"(?<!\bmust\s)(?<!\bdid\s)(?<!\bdo\s)(?<!\bdoes\s)(?<!\bsaid\s)"
+    r"(?:speaks?|walks?|arrives?|attends?|gestures?|looks? on|listens?|poses?|waves?|smiles?|gathers?|marches|march|"
+    r"reacts?|is seen|are seen|is pictured|are pictured)\b"
+    r".{0,160}\bon\s+(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*"
+    r"\d{4}\.[\"'\u201d\u2019)]*$"
+)
+
+
 def caption(text: str) -> bool:
     """Whether the sentence is a picture's caption ("A photo from the 1998 excavation, with the foot bones ...")."""
-    return _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None or _CAPTION_DATE.search(text) is not None
+    return (
+        _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None
+        or _CAPTION_DATE.search(text) is not None
+        or _CAPTION_SCENE.search(text) is not None
+    )
 
 
 @dataclass
