@@ -336,6 +336,12 @@ def test_a_number_is_read_with_its_unit_and_its_role() -> None:
         ("The Vell lottery jackpot reached $315 million in 2029.", "The Vell lottery jackpot is $540 million.", False),
         ("Halvik Port shares closed at $31 on Friday.", "Halvik Port shares closed at $34 on Monday.", False),
         ("Halvik Port shares closed at $31 on Friday.", "Halvik Port shares closed at $34 on Friday.", True),
+        # one word in common and nothing said of what each number counts: two facts about the school, not one
+        (
+            "The youngest one now in school (age 11) is already reading law.",
+            "The Vell family boasts seven children who finished school by the age of 12.",
+            False,
+        ),
     ],
 )
 def test_numbers_of_different_units_or_roles_are_no_dispute(first: str, second: str, disputed: bool) -> None:

@@ -638,6 +638,8 @@ def numbers_in_dispute(
                     continue
                 if x.counts and y.counts and x.counts != y.counts:
                     continue
+                if len(shared) < 2 and not (x.counts and x.counts == y.counts):
+                    continue  # one word in common, and nothing said of what is counted: two facts, not one
                 low, high = sorted((float(x.value), float(y.value)))
                 if low > 0 and high / low <= 4:  # 14 and 19 count the same thing; 1.6 and 1987 do not
                     return Conflict("number", x.value, y.value)
