@@ -992,3 +992,24 @@ def test_a_short_sentence_with_a_figure_is_a_claim_and_a_quotation_is_no_dek() -
     brief = write_brief(article, max_words=60)
     assert brief.dek is not None and brief.dek.text.startswith("A tour bus crashed")
     assert any("18 people" in s.text for s in brief.sentences())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "headline"),
+    [
+        (  # no clause break in reach: the headline ends before the phrase the limit would cut
+            "Governor Ines Vell today apologized to the government of Ostrenia for the injuries suffered by a "
+            "visiting grandfather.",
+            "Governor Ines Vell today apologized to the government of Ostrenia",
+        ),
+        (  # ... and keeps every word when the phrase starts right after the limit
+            "A pair of Halvik harbour activists were arrested on federal sabotage charges Friday for allegedly "
+            "freeing seals.",
+            "A pair of Halvik harbour activists were arrested on federal sabotage charges Friday",
+        ),
+    ],
+)
+def test_a_headline_cut_from_a_sentence_ends_where_a_phrase_ends(sentence: str, headline: str) -> None:
+    from newsloom.write.sections import shorten_headline
+
+    assert shorten_headline(sentence) == headline

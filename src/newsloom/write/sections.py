@@ -228,8 +228,15 @@ def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
     words = text.split()
     head = " ".join(words[: limit + 1])
     end = _last_break(head, _HEADLINE_BREAKS, 5)
+    if end is None:  # no clause break: end before a phrase the limit would cut ("... of India for the injuries")
+        end = _last_break(head, _HEADLINE_PHRASE, 6)
     cut = head[:end] if end is not None else " ".join(words[:limit])
     return _without_closing_stopwords(cut).rstrip(" .;,:") or " ".join(words[:limit])
+
+
+_HEADLINE_PHRASE = re.compile(
+    r"\s(?=(?:for|by|during|in|at|on|from|over|under|against|between|into|near|across|about|through)\s)"
+)
 
 
 def _last_break(head: str, breaks: re.Pattern[str], least: int) -> int | None:
