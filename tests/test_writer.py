@@ -889,6 +889,9 @@ def test_a_caption_is_never_printed_and_a_columnists_first_person_comes_last(fer
     assert caption("Protesters wave flags outside the port office in Halvik on March 3, 2031.")
     assert not caption("Officials said the mayor would speak to crews on March 3, 2031.")
     assert not caption("Vell stands accused of fraud committed on June 3, 2029.")
+    # ... who stands where in it, or the agency's full date anywhere in it
+    assert caption("Harbour master Ines Vell, left, and pilot Ono Tarr inspect the quay, Sunday, May 11, 2031.")
+    assert not caption("He turned left, then right, and left the port on Sunday.")
     articles = prepared([*ferry_articles(), column])
     for words in (40, 100, 400):
         brief = write_brief(articles, max_words=words)
@@ -1013,3 +1016,17 @@ def test_a_headline_cut_from_a_sentence_ends_where_a_phrase_ends(sentence: str, 
     from newsloom.write.sections import shorten_headline
 
     assert shorten_headline(sentence) == headline
+
+
+def test_a_line_without_a_stop_inside_the_text_is_never_printed() -> None:
+    """A headline run into the text ("Man charged with murder in port officer's death") is no sentence of the brief,
+    and a headline made from a dek that opens on its purpose ("To mark ..., ") starts at the subject."""
+    text = (
+        "To mark the reopening of the Lorran quay, the Brisk Sound Ferry Company has laid on free crossings to "
+        "Skellan for a week.\n\nMan charged with murder in port officer's death\n\n"
+        "The company said the crossings would run every hour from Monday. The quay was shut for repairs in March."
+    )
+    articles = prepared([Article(id="a", title="", text=text, outlet="Meridian Wire")])
+    brief = write_brief(articles)
+    assert all("Man charged" not in s.text for s in brief.sentences())
+    assert brief.headline.startswith("The Brisk Sound Ferry Company has laid on free crossings")

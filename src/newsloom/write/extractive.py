@@ -464,8 +464,9 @@ def write_brief(
     # The brief is written in the story's language: a fact only another language's reports state is cited where
     # it joins a claim, not printed in words the reader may not read.
     candidates = [c for c in candidates if c.claim.representative.article.language in (None, language)] or candidates
-    # A picture's caption describes a picture the brief does not show: no dek, body or timeline prints it.
-    candidates = [c for c in candidates if not caption(c.text)]
+    # A picture's caption describes a picture the brief does not show, and a line with no stop is a headline or a
+    # subhead inside the text ("Man charged with murder in officer's death"): no dek, body or timeline prints them.
+    candidates = [c for c in candidates if not caption(c.text) and not unfinished(c.text)]
     sources = coverage.independent_sources
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}

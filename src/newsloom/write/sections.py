@@ -137,10 +137,12 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
 # A phrase that sets the scene before the sentence's subject ("Amid news reports that ..., Elon Musk threatened ...";
 # "On Monday, the council voted ..."): the sentence states its fact without it. Not "According to ...", which says
 # whose fact it is, nor a clause the subject is the object of ("After he left, ...": "he" is told in it).
+_SCENE_WORDS = (
+    r"amid|after|following|despite|during|in|on|at|earlier|later|last|this|late|early|since|with|as|while|before|"
+    r"when|although|though|because|by|for|to|under|passing|speaking|addressing"
+)
 _SCENE = re.compile(
-    r"^(?:amid|after|following|despite|during|in|on|at|earlier|later|last|this|late|early|since|with|as|while|"
-    r"before|under|speaking|addressing|in\s+a\s+statement)\b(?!\s+(?:which|whom|turn|addition|fact)\b)"
-    r"[^,;:\"\u201c\u201d()]{2,140}?,\s+(?=[A-Za-z])",
+    rf"^(?:{_SCENE_WORDS})\b(?!\s+(?:which|whom|turn|addition|fact)\b)[^,;:\"\u201c\u201d()]{{2,140}}?,\s+(?=[A-Za-z])",
     re.IGNORECASE,
 )
 _PARENTHESIS = re.compile(r"\s*\([^()]{1,80}\)")
@@ -310,9 +312,10 @@ def clean_title(title: str, outlet: str | None = None) -> str:
 
 # A sentence's opening clause that sets the scene before its subject ("Before the flight to his new home, Jack the
 # cat escaped ...", "Passing Janet Jackson, Rihanna now trails only Madonna"): no headline starts there.
+# ... and, for a headline, who says it: "According to the coastguard, the ferry ..." (an "If ..." clause stays: the
+# sentence says what would happen)
 _LEADING_CLAUSE = re.compile(
-    r"^(?:before|after|when|while|as|although|though|if|because|since|despite|following|amid|during|in|on|at|"
-    r"with|by|passing|according to|earlier|later|last|this|for)\b[^,;:\"\u201c]{0,90},\s+(?=\S)",
+    rf"^(?:{_SCENE_WORDS}|according\s+to)\b[^,;:\"\u201c]{{0,90}},\s+(?=\S)",
     re.IGNORECASE,
 )
 

@@ -102,12 +102,27 @@ _CAPTION_SCENE = re.compile(
 )
 
 
+# ... or naming who stands where in the picture ("Elections supervisor X, left, and judge Y listen to arguments"), or
+# dated the agency's way anywhere in it ("Sunday, Nov. 11, 2018"): a report writes "Sunday" and no year.
+_CAPTION_PLACE = re.compile(
+    r",\s(?:left|right|center|centre|top|bottom|foreground|background|(?:second |third )?from (?:left|right)|"
+    r"far (?:left|right)),\s",
+    re.IGNORECASE,
+)
+_CAPTION_DAY = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s*"
+    r"(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}\b"
+)
+
+
 def caption(text: str) -> bool:
     """Whether the sentence is a picture's caption ("A photo from the 1998 excavation, with the foot bones ...")."""
     return (
         _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None
         or _CAPTION_DATE.search(text) is not None
         or _CAPTION_SCENE.search(text) is not None
+        or _CAPTION_PLACE.search(text) is not None
+        or _CAPTION_DAY.search(text) is not None
     )
 
 
