@@ -1030,3 +1030,40 @@ def test_a_line_without_a_stop_inside_the_text_is_never_printed() -> None:
     brief = write_brief(articles)
     assert all("Man charged" not in s.text for s in brief.sentences())
     assert brief.headline.startswith("The Brisk Sound Ferry Company has laid on free crossings")
+
+
+def test_a_shortened_sentence_cites_every_outlet_stating_what_is_left_and_keeps_its_commas() -> None:
+    """Left without its relative clause, the Riverbend sentence is what the Tribune says too: both are cited, and it
+    is no "According to Riverbend Daily"."""
+    from newsloom.write.extractive import _clipped_candidate, _stated_also_by
+    from newsloom.write.sections import shortened
+
+    articles = prepared(
+        [
+            Article(
+                id="r",
+                title="Sandor wins",
+                text="Hallam, who had led the province since 2018, conceded late on Saturday in Tarvel.",
+                outlet="Riverbend Daily",
+            ),
+            Article(
+                id="e",
+                title="Hallam concedes",
+                text="Governor Viktor Hallam conceded defeat late on Saturday in Tarvel after the count.",
+                outlet="Eastbrook Tribune",
+            ),
+        ]
+    )
+    short = shortened(articles[0].sentences[0], 9, least=6)
+    assert short == "Hallam conceded late on Saturday in Tarvel."
+    claim = Claim([Statement(articles[0], 0, articles[0].sentences[0])])
+    candidate = Candidate(claim, frozenset(), 1.0, 0)
+    stated = _stated_also_by(_clipped_candidate(candidate, short), articles, 25)
+    assert {s.article.id for s in stated.claim.statements} == {"r", "e"}
+    assert stated.claim.label == "corroborated"
+    # an appositive's closing comma is the relative clause's opening one: that clause stays
+    appositive = (
+        "Corin Vale's new play, The Salt Orchard, which opened at the Lakeshore Playhouse on Thursday, is about "
+        "three sisters deciding what to do with their late father's apple orchard on the coast."
+    )
+    assert "Orchard is" not in (shortened(appositive, 30) or "")

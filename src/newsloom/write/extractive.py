@@ -32,7 +32,7 @@ from newsloom.analyze.entities import article_texts, spelling_variants
 from newsloom.model import Article, Brief, Claim, Coverage, Sentence, Statement, TimelineEntry, counted_by_outlet
 from newsloom.text.clean import strip_dateline
 from newsloom.text.speech import PLAIN_SPEECH, alternation
-from newsloom.text.terms import content_terms
+from newsloom.text.terms import content_terms, numbers
 from newsloom.write.sections import (
     _citation,
     attributed,
@@ -265,6 +265,31 @@ def _told_before(candidate: Candidate, lead: Statement, values: set[str], limit:
     return replace(candidate, claim=claim, _numbers=None)
 
 
+def _stated_also_by(candidate: Candidate, articles: Sequence[Article], depth: int) -> Candidate:
+    """A shortened candidate citing every other outlet that states what is left of it: a sentence holding all its
+    content words and its numbers ("Hallam conceded late on Saturday." left of "Hallam, who had led the province
+    since 2018, conceded late on Saturday." is also the Tribune's "Governor Viktor Hallam conceded defeat late on
+    Saturday after ..."), so the brief says no "According to X" of a fact another outlet gives too."""
+    wanted = set(content_terms(candidate.text))
+    figures = numbers(candidate.text)
+    if len(wanted) < 3 or candidate.text.endswith("\u2026") or candidate.claim.label == "disputed":
+        return candidate
+    own = {s.source_key for s in candidate.claim.statements}
+    found = []
+    for article in articles:
+        if article.source_key in own:
+            continue
+        for position, sentence in enumerate(article.sentences[:depth]):
+            if wanted <= set(content_terms(sentence)) and figures <= numbers(sentence):
+                found.append(Statement(article, position, strip_dateline(sentence)))
+                own.add(article.source_key)
+                break
+    if not found:
+        return candidate
+    claim = replace(candidate.claim, statements=[*candidate.claim.statements, *found], label="corroborated")
+    return replace(candidate, claim=claim, _numbers=None)
+
+
 def _clipped_candidate(candidate: Candidate, text: str) -> Candidate:
     """The candidate printed in fewer words: its representative statement cut to ``text``, every source kept."""
     lead = candidate.claim.representative
@@ -473,6 +498,8 @@ def write_brief(
 
     reported = _reported_by_others(reading, matcher, settings.sentences_per_article)
     dek, dek_from = _dek(candidates, settings, budget, reported)
+    if dek is not None and dek_from is not None and dek.text != dek_from.text:
+        dek = _stated_also_by(dek, reading, settings.sentences_per_article)
     used = 0
     taken: list[Candidate] = []
     if dek is not None:
@@ -530,7 +557,9 @@ def write_brief(
                     candidate.text, budget - used - (words - candidate.words()), settings.min_sentence_words
                 )
                 if shorter is not None and shorter != candidate.text:
-                    candidate = _clipped_candidate(candidate, shorter)
+                    candidate = _stated_also_by(
+                        _clipped_candidate(candidate, shorter), reading, settings.sentences_per_article
+                    )
                     sentence = _sentence(candidate.claim, sources, leaning, story_text)
                     words = sentence.words()
             if used + words > budget:

@@ -171,9 +171,9 @@ def shortened(sentence: str, limit: int, least: int = 8) -> str | None:
         forms.append(plain)
     for form in list(forms):
         # ", which prides itself on law and order," says more about its noun; the sentence stands without it
-        inner = _RELATIVE.sub(" ", form)
-        if inner != form:
-            forms.append(inner)
+        relative = _RELATIVE.search(form)
+        if relative is not None and "," not in form[: relative.start()]:  # "play, The Salt Orchard, which ...,
+            forms.append(form[: relative.start()] + " " + form[relative.end() :])  # is" would lose a comma it needs
     for form in list(forms):
         # "..., officials from the Justice Department announced Thursday.": the fact, without who announced it
         source = _TRAILING_SOURCE.search(form)
