@@ -1067,3 +1067,35 @@ def test_a_shortened_sentence_cites_every_outlet_stating_what_is_left_and_keeps_
         "three sisters deciding what to do with their late father's apple orchard on the coast."
     )
     assert "Orchard is" not in (shortened(appositive, 30) or "")
+
+
+def test_a_dek_never_opens_on_a_connective_and_a_story_told_only_in_lines_without_a_stop_still_has_a_brief() -> None:
+    connective = prepared(
+        [
+            Article(
+                id="a",
+                title="Comet found",
+                text=(
+                    "But it turns out the comet seen from Mount Orla on Monday may be older than the observatory "
+                    "thought. Astronomers at the Mount Orla Observatory found a previously unknown comet on Monday "
+                    "night. Two other observatories confirmed the find the following night."
+                ),
+                outlet="Meridian Wire",
+            )
+        ]
+    )
+    brief = write_brief(connective, max_words=60)
+    assert brief.dek is not None and brief.dek.text.startswith("Astronomers at the Mount Orla Observatory")
+    standfirst = prepared(
+        [
+            Article(
+                id="b",
+                title="Harbour master Ines Vell: her years at the port, in pictures",
+                text="The Lorran harbour master has retired after eleven years in which the port doubled its traffic",
+                outlet="Coastal Times",
+            )
+        ]
+    )
+    assert [s.text for s in write_brief(standfirst).sentences()] == [
+        "The Lorran harbour master has retired after eleven years in which the port doubled its traffic"
+    ]

@@ -47,6 +47,7 @@ from newsloom.write.sections import (
     story_entities,
 )
 from newsloom.write.select import (
+    CONNECTIVE,
     Candidate,
     adds_something,
     caption,
@@ -185,10 +186,12 @@ def _dek(
 
 def _dek_option(candidate: Candidate, settings: WriterSettings, limit: int) -> Candidate | None:
     """The candidate as a dek within ``limit`` words (cut, or told up to a disputed figure), or None: no dek leans on
-    another sentence, opens on a quotation, speaks as the outlet, is a line with no stop, or is too short."""
+    another sentence, opens on a quotation or a connective ("But"), speaks as the outlet, is a line with no stop, or
+    is too short."""
     if (
         not stands_alone(candidate.text)
         or candidate.text[:1] in "\"\u201c\u201e\u00ab'\u2018"  # a quotation is what someone said, not the event
+        or CONNECTIVE.match(candidate.text)  # "But it turns out ..." goes on from a sentence the reader was not given
         or candidate.words() < settings.min_sentence_words
         or own_voice(candidate.text)
         or unfinished(candidate.text)
@@ -490,8 +493,10 @@ def write_brief(
     # it joins a claim, not printed in words the reader may not read.
     candidates = [c for c in candidates if c.claim.representative.article.language in (None, language)] or candidates
     # A picture's caption describes a picture the brief does not show, and a line with no stop is a headline or a
-    # subhead inside the text ("Man charged with murder in officer's death"): no dek, body or timeline prints them.
-    candidates = [c for c in candidates if not caption(c.text) and not unfinished(c.text)]
+    # subhead inside the text ("Man charged with murder in officer's death"): no dek, body or timeline prints them
+    # (but for a story told only in such lines, a gallery's standfirst, whose brief would otherwise say nothing).
+    candidates = [c for c in candidates if not caption(c.text)]
+    candidates = [c for c in candidates if not unfinished(c.text)] or candidates
     sources = coverage.independent_sources
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}
