@@ -342,6 +342,11 @@ def test_a_number_is_read_with_its_unit_and_its_role() -> None:
             "The Vell family boasts seven children who finished school by the age of 12.",
             False,
         ),
+        (  # ... even when both count the same thing
+            "To date, 45 provinces have adopted the Kaldorian harbour code.",
+            "Pilots in 26 provinces helped to write it.",
+            False,
+        ),
     ],
 )
 def test_numbers_of_different_units_or_roles_are_no_dispute(first: str, second: str, disputed: bool) -> None:
@@ -1099,3 +1104,13 @@ def test_a_dek_never_opens_on_a_connective_and_a_story_told_only_in_lines_withou
     assert [s.text for s in write_brief(standfirst).sentences()] == [
         "The Lorran harbour master has retired after eleven years in which the port doubled its traffic"
     ]
+
+
+def test_a_headline_keeps_the_clause_its_pronoun_needs() -> None:
+    from newsloom.write.sections import main_clause
+
+    sentence = "When the Halvik port authority wanted to post a notice in 2031, it was not easy for them."
+    assert main_clause(sentence) == sentence
+    assert main_clause("On Monday evening, the Halvik port authority posted a notice.") == (
+        "The Halvik port authority posted a notice."
+    )

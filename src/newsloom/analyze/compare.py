@@ -607,9 +607,10 @@ def numbers_in_dispute(
     numbers_b: frozenset[str],
     frequent: set[str],
 ) -> Conflict | None:
-    """Two statements of different claims giving different numbers for the same thing: a shared, specific word
-    (``terms``, less the story's ``frequent`` words) with other numbers near it (``numbers``: every number each
-    states).
+    """Two statements of different claims giving different numbers for the same thing: shared, specific words
+    (``terms``, less the story's ``frequent`` words; two at least, since one in common, even the thing counted, is
+    two facts as often as one: "45 states adopted the standards" / "experts in 26 states helped write them") with
+    other numbers near one of them (``numbers``: every number each states).
 
     The numbers must play the same part: the same unit (or none), both levels or both changes ("1.6 metres over
     flood stage" and "a flood stage of 4.2 metres" measure different things, and do not disagree), the same thing
@@ -638,8 +639,8 @@ def numbers_in_dispute(
                     continue
                 if x.counts and y.counts and x.counts != y.counts:
                     continue
-                if len(shared) < 2 and not (x.counts and x.counts == y.counts):
-                    continue  # one word in common, and nothing said of what is counted: two facts, not one
+                if len(shared) < 2:
+                    continue  # one word in common, even the thing counted ("45 states" / "26 states"): two facts
                 low, high = sorted((float(x.value), float(y.value)))
                 if low > 0 and high / low <= 4:  # 14 and 19 count the same thing; 1.6 and 1987 do not
                     return Conflict("number", x.value, y.value)

@@ -488,15 +488,15 @@ def write_brief(
                 reported_by[id(narrowed)] = claim.independent_sources
                 claims.append(narrowed)
     ranked = rank_claims(claims, rank, weights, reported_by)
+    # A picture's caption describes a picture the brief does not show, and a line with no stop is a headline or a
+    # subhead inside the text ("Man charged with murder in officer's death"): no dek, body, difference or timeline
+    # prints them (but for a story told only in such lines, a gallery's standfirst, whose brief would say nothing).
+    ranked = [c for c in ranked if not caption(c.text)]
+    ranked = [c for c in ranked if not unfinished(c.text)] or ranked
     candidates = rank_claims(merge_disputes(ranked), rank, weights, reported_by)
     # The brief is written in the story's language: a fact only another language's reports state is cited where
     # it joins a claim, not printed in words the reader may not read.
     candidates = [c for c in candidates if c.claim.representative.article.language in (None, language)] or candidates
-    # A picture's caption describes a picture the brief does not show, and a line with no stop is a headline or a
-    # subhead inside the text ("Man charged with murder in officer's death"): no dek, body or timeline prints them
-    # (but for a story told only in such lines, a gallery's standfirst, whose brief would otherwise say nothing).
-    candidates = [c for c in candidates if not caption(c.text)]
-    candidates = [c for c in candidates if not unfinished(c.text)] or candidates
     sources = coverage.independent_sources
     story_text = "\n".join(a.text for a in articles)  # how the story writes its words: names keep their capital
     sentences: dict[int, Sentence] = {}

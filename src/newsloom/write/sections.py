@@ -323,8 +323,8 @@ _LEADING_CLAUSE = re.compile(
 def main_clause(sentence: str) -> str:
     """The sentence from its subject on: a leading scene-setting clause is left out (when 5 words or more remain)."""
     found = _LEADING_CLAUSE.match(sentence)
-    if found is None or len(sentence[found.end() :].split()) < 5:
-        return sentence
+    if found is None or len(sentence[found.end() :].split()) < 5 or _PRONOUN_SUBJECT.match(sentence[found.end() :]):
+        return sentence  # "When Romney's team wanted to tweet, it wasn't easy": "it" is told in the clause
     rest = sentence[found.end() :]
     return rest[:1].upper() + rest[1:]
 

@@ -464,7 +464,8 @@ def merge_disputes(candidates: Sequence[Candidate], look_at: int = 40) -> list[C
     The claim alignment joins sentences worded alike; two outlets that report different numbers often word the
     sentence differently too ("19 people were injured" / "put the number of injured at 14"). Among the best
     candidates, two claims conflict when each states a number near a word they share (one that is not the story's
-    common vocabulary nor a unit) that the other does not state. Each claim joins one dispute at most.
+    common vocabulary nor a unit, and not the only such word they share) that the other does not state. Each claim
+    joins one dispute at most.
     """
     top = [c for c in candidates[:look_at] if c.claim.label != "disputed" and c.numbers()]
     common = Counter(t for c in candidates for t in c.terms)
