@@ -408,7 +408,7 @@ def test_a_sentence_written_right_after_a_chosen_one_reads_on_from_it() -> None:
     )
 
     def body(weights: Weights) -> list[str]:
-        brief = write_brief(articles, max_words=32, settings=WriterSettings(weights=weights, key_players=0))
+        brief = write_brief(articles, settings=WriterSettings(weights=weights, key_players=0, max_sentences=1))
         assert brief.dek is not None and brief.dek.text.startswith("Storm Elva")
         return [s.text for s in brief.sentences()]
 
@@ -1114,3 +1114,20 @@ def test_a_headline_keeps_the_clause_its_pronoun_needs() -> None:
     assert main_clause("On Monday evening, the Halvik port authority posted a notice.") == (
         "The Halvik port authority posted a notice."
     )
+
+
+def test_a_set_budget_is_filled_by_the_best_sentence_that_fills_it_not_left_short() -> None:
+    """Dek (21 words) and the next sentence (10) leave 9 of 40 words unused; the board's 18-word sentence fills the
+    brief to 39 and takes the short one's place."""
+    text = (
+        "The Lorran harbour board on Tuesday approved a new ferry terminal for the island crossing to Skellan after "
+        "years of delay. Work on the new terminal will start in the spring. The board said the new terminal would "
+        "handle twice as many passengers and cars as the old one."
+    )
+    articles = prepared([Article(id="a", title="New ferry terminal approved", text=text, outlet="Meridian Wire")])
+    brief = write_brief(articles, max_words=40)
+    assert brief.dek is not None and brief.dek.text.startswith("The Lorran harbour board")
+    assert brief.dek.words() + sum(s.words() for s in brief.sentences()) == 39
+    assert [s.text[:30] for s in brief.sentences()] == ["The board said the new termina"]
+    # without a budget set, the brief is what the sentences' worth makes it
+    assert any(s.text.startswith("Work on the new terminal") for s in write_brief(articles).sentences())

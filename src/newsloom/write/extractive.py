@@ -21,6 +21,7 @@ claim cut at a clause break, when one leaves a whole statement), the timeline ta
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -291,6 +292,38 @@ def _stated_also_by(candidate: Candidate, articles: Sequence[Article], depth: in
         return candidate
     claim = replace(candidate.claim, statements=[*candidate.claim.statements, *found], label="corroborated")
     return replace(candidate, claim=claim, _numbers=None)
+
+
+def _longer(
+    pool: Sequence[Candidate],
+    others: Sequence[Candidate],
+    room: int,
+    enough: int,
+    dek_from: Candidate | None,
+    reading: Sequence[Article],
+    settings: WriterSettings,
+    meaning: Meanings,
+    sources: int,
+    story_text: str,
+) -> tuple[Candidate, Sentence] | None:
+    """Of ``pool``, the best sentence printing at least ``enough`` words and at most ``room`` (cut at a clause break
+    if need be) that stands alone and adds something to ``others``; None when none does."""
+    for candidate in pool[: settings.weights.novelty_window]:
+        if candidate is dek_from or candidate.claim.label == "disputed" or not stands_alone(candidate.text):
+            continue
+        if not adds_something(candidate, others, settings.weights, meaning):
+            continue
+        sentence = _sentence(candidate.claim, sources, False, story_text)
+        if sentence.words() > room:
+            extra = sentence.words() - candidate.words()  # the attribution's words
+            shorter = shortened(candidate.text, room - extra, settings.min_sentence_words)
+            if shorter is None:
+                continue
+            candidate = _stated_also_by(_clipped_candidate(candidate, shorter), reading, settings.sentences_per_article)
+            sentence = _sentence(candidate.claim, sources, False, story_text)
+        if enough <= sentence.words() <= room:
+            return candidate, sentence
+    return None
 
 
 def _clipped_candidate(candidate: Candidate, text: str) -> Candidate:
@@ -578,6 +611,29 @@ def write_brief(
                 queue.extend(reversed(waiting.pop(key, [])))  # what leaned on it was worth more: it comes next
         taken.append(candidate)
         used += words
+
+    # A set budget is filled: when the last sentence leaves more than 5% of it unused, the best sentence (at least
+    # half as worthy) that fills it to 95% or more takes its place.
+    last = body[-1] if body else None
+    if (
+        max_words is not None
+        and last is not None
+        and last is not dek
+        and budget - used > budget * 0.05
+        and id(last) not in follows
+        and all(before is not last for before in follows.values())
+    ):
+        have = sentences[id(last)].words()
+        others = [c for c in taken if c is not last]
+        pool = [c for c in candidates if c.worth >= last.worth / 2 and all(c is not t for t in taken)]
+        room, enough = budget - used + have, math.ceil(budget * 0.95) - (used - have)
+        longer = _longer(pool, others, room, enough, dek_from, reading, settings, meaning, sources, story_text)
+        if longer is not None:
+            chosen, sentence = longer
+            body[-1] = chosen
+            taken[taken.index(last)] = chosen
+            sentences[id(chosen)] = sentence
+            used += sentence.words() - have
 
     quoted: set[tuple[str, int]] | None = None  # sentences where a person speaks (None: not read)
     players = []
