@@ -315,3 +315,13 @@ def test_plain_text_and_other_markdown_are_read_as_before() -> None:
     report = check_text(SYNTHESIS, story(), name="draft.md")
     assert report.read_as == "text" and not report.skipped and set(report.to_json()) == {"sentences", "summary"}
     assert report.sentences[0].text == "Landslide cuts the coast road between Sorrel and Tarvel"  # headings count
+
+
+def test_a_text_to_check_is_split_by_the_rules_of_its_language() -> None:
+    from newsloom.analyze.reading import text_sentences
+
+    text = "Die Sitzung des Hafenrates fand am 3. Oktober in Halvik statt. Danach ging die Bürgermeisterin nach Hause."
+    assert text_sentences(text) == [
+        "Die Sitzung des Hafenrates fand am 3. Oktober in Halvik statt.",
+        "Danach ging die Bürgermeisterin nach Hause.",
+    ]

@@ -26,6 +26,7 @@ from pathlib import PurePath
 from typing import Any
 
 from newsloom.model import Brief, Sentence
+from newsloom.text.language import detect_language
 from newsloom.text.sentences import split_sentences
 
 _MARK = r"\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\]"
@@ -112,7 +113,9 @@ def strip_citations(sentence: str, marks: set[str] | None = None) -> str:
 
 
 def text_sentences(text: str, marks: set[str] | None = None) -> list[str]:
-    """The sentences of a text to check: Markdown headings and list items included, markup and citations removed."""
+    """The sentences of a text to check: Markdown headings and list items included, markup and citations removed;
+    split by the rules of the text's language ("am 3. Oktober" ends no German sentence)."""
+    language = detect_language(text)
     out = []
     for line in text.splitlines():
         line = line.strip()
@@ -121,7 +124,7 @@ def text_sentences(text: str, marks: set[str] | None = None) -> list[str]:
         line = re.sub(r"^(#{1,6}|>|[-*+]|\d+[.)])\s+", "", line)
         line = _MARKDOWN.sub(r"\1", _EMPHASIS.sub("", line))
         line = _MARKS_AFTER_STOP.sub(r"\1 \2\n", line)  # marks after a full stop end that sentence
-        for sentence in split_sentences(line):
+        for sentence in split_sentences(line, language):
             cleaned = strip_citations(sentence, marks)
             if len(re.findall(r"\w+", cleaned)) >= 2:
                 out.append(cleaned)
