@@ -535,7 +535,9 @@ class StoryClusterer:
         weighted, names = self._weighted(description), description_names(description)
         for story in self._candidates(description, embedding):
             decay = self._decay(story.gap_days(moment))
-            if decay < best_score and decay <= second_score:  # a score is at most its decay
+            # A score is at most its decay: skip a story that can neither lead nor take the lead away. (Scoring a story
+            # refreshes its IDF weights, so skipping the same stories as before also keeps the same results.)
+            if decay < best_score and (best_score >= threshold or decay <= best_score - lead):
                 continue
             score = self._match(description, story, embedding, weighted, names, language, words) * decay
             if score >= best_score:
