@@ -25,7 +25,7 @@ import numpy as np
 from newsloom.model import Article, StoryChanges
 from newsloom.stories.profile import DAY, DenseIndex, Segment, StoryProfile, add_terms, widen
 from newsloom.stories.settings import ClusterSettings
-from newsloom.stories.terms import describe, description_names, story_id_for
+from newsloom.stories.terms import describe, description_names, story_id_for, words_read
 from newsloom.text.dates import epoch_seconds
 
 DEFAULT_FLOOR = 0.2  # what two unrelated reports score in an encoder's space, when it does not say
@@ -73,11 +73,12 @@ class StoryClusterer:
         if description is None:
             description = describe(article, self.settings)
         moment = epoch_seconds(article.published)
+        words = words_read(article, self.settings)
         self._learn_frequencies(description)
         follow = self.resolve(follow) if follow else None
         story = self.stories.get(follow) if follow else None
         if story is None and follow is None:
-            story = self._best_story(description, moment, embedding, article.language)
+            story = self._best_story(description, moment, embedding, article.language, words)
         if story is None:
             story = StoryProfile(id=follow or story_id_for(article.id))
             self.stories[story.id] = story
@@ -93,6 +94,7 @@ class StoryClusterer:
             core_size=settings.split_core,
             segment_terms=settings.segment_terms,
             language=article.language,
+            words=words,
         )
         for term in story.terms.keys() - before:
             self._postings[term].add(story.id)
@@ -172,7 +174,7 @@ class StoryClusterer:
         if core.vector is not None and tail.vector is not None:
             a, b = np.linalg.norm(core.vector), np.linalg.norm(tail.vector)
             if a > 0 and b > 0:
-                score = self._blend(score, float(core.vector @ tail.vector / (a * b)))
+                score = self._blend(score, float(core.vector @ tail.vector / (a * b)), story.mean_words())
                 threshold = settings.dense_split_threshold
         new_id = story_id_for(tail.ids[0]) if tail.ids else ""
         if score >= threshold or not new_id or new_id in self.stories or new_id in self.redirects:
@@ -194,7 +196,9 @@ class StoryClusterer:
             core=Segment(dict(tail.terms), None if tail.vector is None else tail.vector.copy(), tail.count),
             settled=(tail.first_seen, tail.last_seen),
             languages=set(story.languages),
+            words=round(story.mean_words() * tail.count),  # the tail's own lengths are not kept: the story's mean
         )
+        story.words -= split.words
         before = set(story.terms)
         for term, weight in tail.terms.items():
             left = story.terms.get(term)
@@ -270,7 +274,8 @@ class StoryClusterer:
         a, b = story.centroid(), other.centroid()
         if a is not None and b is not None:
             across = story.languages and other.languages and not story.languages & other.languages
-            score = self._across(float(a @ b)) if across else self._blend(score, float(a @ b))
+            words = (story.mean_words() + other.mean_words()) / 2
+            score = self._across(float(a @ b)) if across else self._blend(score, float(a @ b), words)
         gap = 0.0
         if None not in (story.first_seen, story.last_seen, other.first_seen, other.last_seen):
             start = max(story.first_seen, other.first_seen)  # type: ignore[type-var]
@@ -318,7 +323,8 @@ class StoryClusterer:
         story = self.stories[story_id]
         description = describe(article, self.settings)
         decay = self._decay(story.gap_days(epoch_seconds(article.published)))
-        return self._match(description, story, embedding, language=article.language) * decay
+        words = words_read(article, self.settings)
+        return self._match(description, story, embedding, language=article.language, words=words) * decay
 
     def changes(self) -> StoryChanges:
         """The state to persist since the last call, and cool down stories that went quiet."""
@@ -447,9 +453,11 @@ class StoryClusterer:
         weighted: tuple[dict[str, float], float] | None = None,
         names: list[str] | None = None,
         language: str | None = None,
+        words: float = 0.0,
     ) -> float:
         """The undecayed match score: term cosine, blended with the embedding cosine when both sides have one
-        (``weighted`` and ``names``: the article's, when the caller has them already).
+        (``weighted`` and ``names``: the article's, when the caller has them already; ``words``: how many words of
+        the article were read, which sets the embedding's share: see ``_blend``).
 
         An article in a language none of the story's reports is in shares no words with it but its names, and those
         are spelt otherwise or written in another script: there the embedding cosine alone decides."""
@@ -459,13 +467,26 @@ class StoryClusterer:
             return self._across(float(centroid @ embedding))
         score = self._similarity(weighted or self._weighted(description), story)
         if centroid is not None and embedding is not None:
-            score = self._blend(score, float(centroid @ embedding))
+            score = self._blend(score, float(centroid @ embedding), words)
         return score * self._name_factor(description_names(description) if names is None else names, story)
 
-    def _blend(self, lexical: float, cosine: float) -> float:
-        floor, weight = self.dense_floor, self.settings.dense_weight
+    def _blend(self, lexical: float, cosine: float, words: float = 0.0) -> float:
+        """The term cosine and the embedding cosine (rescaled from the floor) in one score, the embedding's share
+        set by the length of the text (``words`` read of it: see ``dense_weight_full_text``)."""
+        floor, weight = self.dense_floor, self._dense_weight(words)
         dense = max(0.0, (cosine - floor) / (1.0 - floor))
         return (1.0 - weight) * lexical + weight * dense
+
+    def _dense_weight(self, words: float) -> float:
+        """The embedding's share of the match for a text of that many words read: ``dense_weight`` up to what the
+        encoder reads (``embedding_words``), ``dense_weight_full_text`` from what the terms read (``text_terms``),
+        linear in between."""
+        settings = self.settings
+        short, full = settings.embedding_words, settings.text_terms
+        if words <= short or full <= short:
+            return settings.dense_weight
+        share = min(1.0, (words - short) / (full - short))
+        return settings.dense_weight + share * (settings.dense_weight_full_text - settings.dense_weight)
 
     def _across(self, cosine: float) -> float:
         """The match score of two sides in different languages: the embedding cosine alone, rescaled as in the
@@ -503,18 +524,31 @@ class StoryClusterer:
         moment: float | None,
         embedding: np.ndarray | None,
         language: str | None = None,
+        words: float = 0.0,
     ) -> StoryProfile | None:
         threshold = self.settings.threshold if embedding is None else self.settings.dense_threshold
-        best, best_score = None, threshold
+        # A clear lead: a story that scores a little under the threshold but well above every other candidate is
+        # the one (what a density view sees: the article's nearest story stands out from the rest).
+        lead = self.settings.clear_lead
+        low = threshold - self.settings.clear_reach if lead > 0 else threshold
+        best, best_score, second_score = None, low, 0.0
         weighted, names = self._weighted(description), description_names(description)
         for story in self._candidates(description, embedding):
             decay = self._decay(story.gap_days(moment))
-            if decay < best_score:
+            # A score is at most its decay: skip a story that can neither lead nor take the lead away. (Scoring a story
+            # refreshes its IDF weights, so skipping the same stories as before also keeps the same results.)
+            if decay < best_score and (best_score >= threshold or decay <= best_score - lead):
                 continue
-            score = self._match(description, story, embedding, weighted, names, language) * decay
+            score = self._match(description, story, embedding, weighted, names, language, words) * decay
             if score >= best_score:
+                if best is not None:
+                    second_score = best_score
                 best, best_score = story, score
-        return best
+            elif score > second_score:
+                second_score = score
+        if best is None or best_score >= threshold or best_score - second_score >= lead:
+            return best
+        return None
 
     def _is_hot(self, story: StoryProfile) -> bool:
         if self._latest is None or story.last_seen is None:

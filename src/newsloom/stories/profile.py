@@ -81,6 +81,7 @@ class StoryProfile:
     settled: tuple[float | None, float | None] = (None, None)  # the span of its reports outside the tail
     compared_at: int = 0  # its articles when the second look last compared it with the other stories
     languages: set[str] = field(default_factory=set)  # the languages its reports are in (when known)
+    words: int = 0  # words read of its reports, summed (each report's up to ``text_terms``; 0: not known)
     _weighted: dict[str, float] = field(default_factory=dict)  # terms times IDF, as of ``_norm_docs`` documents
     _names: int = -1  # how many of its terms are names (-1: to count again)
     _norm: float = 0.0
@@ -96,9 +97,11 @@ class StoryProfile:
         core_size: int = 0,
         segment_terms: int = 100,
         language: str | None = None,
+        words: int = 0,
     ) -> None:
         if language:
             self.languages.add(language)
+        self.words += words
         if vector is not None:
             self.vector = vector.astype(np.float32) if self.vector is None else self.vector + vector
         add_terms(self.terms, description, keep)
@@ -164,6 +167,10 @@ class StoryProfile:
             return (self.first_seen - moment) / DAY
         return max(0.0, moment - self.last_seen) / DAY
 
+    def mean_words(self) -> float:
+        """Words read of a report of the story, on average (0 when not known: a story stored before they were)."""
+        return self.words / self.articles if self.articles else 0.0
+
     def centroid(self) -> np.ndarray | None:
         """The story's direction in embedding space (unit length), if its articles came with embeddings."""
         if self.vector is None:
@@ -189,6 +196,8 @@ class StoryProfile:
             state["compared_at"] = self.compared_at
         if self.languages:
             state["languages"] = sorted(self.languages)
+        if self.words:
+            state["words"] = self.words
         if self._norm_docs >= 0:  # the IDF-weighted terms in use, so a restored clusterer scores exactly alike
             state["weighted"] = {"documents": self._norm_docs, "norm": self._norm, "terms": dict(self._weighted)}
         return state
@@ -209,6 +218,7 @@ class StoryProfile:
             settled=(settled[0], settled[1]),
             compared_at=int(state.get("compared_at", 0)),
             languages=set(state.get("languages", ())),
+            words=int(state.get("words", 0)),
             _weighted=dict(weighted.get("terms", {})),
             _norm=float(weighted.get("norm", 0.0)),
             _norm_docs=int(weighted.get("documents", -1)),

@@ -37,8 +37,17 @@ class ClusterSettings:
     # Dense embeddings (when the article comes with one): the score blends the term cosine with the embedding
     # cosine, rescaled so that ``dense_floor`` (what two unrelated news texts score) counts as nothing.
     dense_threshold: float = 0.25  # the threshold when the article has an embedding
-    dense_weight: float = 0.5
+    dense_weight: float = 0.5  # the embedding's share of the match for a text the encoder reads whole
+    # A longer text: the terms read more of it (up to ``text_terms`` words) than the encoder (about
+    # ``embedding_words``), so the embedding's share falls linearly from ``dense_weight`` at ``embedding_words`` words
+    # read to this at ``text_terms`` words. Headlines and snippets keep ``dense_weight``; full text gets this.
+    dense_weight_full_text: float = 0.35
     dense_floor: float | None = None  # None: the encoder's own (``floor`` of ``newsloom.embeddings``' encoders)
+    # A clear lead: an article joins the story it matches best from ``clear_reach`` under the threshold when that
+    # story scores at least ``clear_lead`` above every other candidate (its nearest story stands out from the rest,
+    # as a density view would see it). 0 turns it off.
+    clear_lead: float = 0.1
+    clear_reach: float = 0.05
     dense_candidates: int = 10  # stories nearest by embedding, added to those found by shared terms
     # The second look: stories that grew are compared with their nearest stories, and two that turn out to tell
     # one event merge (the smaller into the larger; the old id redirects to the survivor).

@@ -38,6 +38,12 @@ def describe(article: Article, settings: ClusterSettings) -> dict[str, float]:
     return {term: w / norm for term, w in weights.items()}
 
 
+def words_read(article: Article, settings: ClusterSettings) -> int:
+    """How many words of the article the story desk reads (its body up to ``text_terms``; a bare headline's)."""
+    words = len(article.text.split()) or len(article.title.split())
+    return min(words, settings.text_terms)
+
+
 def _capitals_are_meaningful(text: str) -> bool:
     return not is_title_case(text[:300]) and any(ch.isupper() for ch in text[:2000])
 
