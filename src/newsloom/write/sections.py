@@ -156,10 +156,12 @@ _PRONOUN_SUBJECT = re.compile(r"^(?:he|she|they|it|his|her|its|their|this|that|t
 
 def shortened(sentence: str, limit: int, least: int = 8) -> str | None:
     """The sentence in at most ``limit`` words, saying its main fact in its own words: cut at a clause break
-    (``clipped``), or, when no break leaves it short enough, without a parenthesis ("Petrobras (NYSE:PBR)") or the
-    scene-setting phrase before its subject ("Amid news reports that ..., Elon Musk threatened ..."), then cut; when
-    no such break leaves it short enough, its main clause before a subordinate one with no comma ("... after the
-    union argued ..."). Of what fits, the longest. None when nothing does; the sentence itself when it fits.
+    (``clipped``), or, when no break leaves it short enough, without what it can lose (a parenthesis, "Petrobras
+    (NYSE:PBR)"; a non-restrictive clause, ", which prides itself on law and order,"; who announced it, ", officials
+    from the Justice Department announced Thursday."; the scene set before its subject, "Amid news reports that ...,
+    Elon Musk threatened ...") and then cut; when no such break leaves it short enough, its main clause before a
+    subordinate one with no comma ("... after the union argued ..."). Of what fits, the longest. None when nothing
+    does; the sentence itself when it fits.
 
     Only words are left out, none added or changed (bar the first letter's capital): every source of the sentence
     still states what is left, and the checker reads it as a shortened statement."""
