@@ -313,17 +313,32 @@ def _longer(
             continue
         if not adds_something(candidate, others, settings.weights, meaning):
             continue
-        sentence = _sentence(candidate.claim, sources, False, story_text)
-        if sentence.words() > room:
-            extra = sentence.words() - candidate.words()  # the attribution's words
-            shorter = shortened(candidate.text, room - extra, settings.min_sentence_words)
-            if shorter is None:
-                continue
-            candidate = _stated_also_by(_clipped_candidate(candidate, shorter), reading, settings.sentences_per_article)
-            sentence = _sentence(candidate.claim, sources, False, story_text)
+        candidate, sentence = _fitted(candidate, room, False, reading, settings, sources, story_text)
         if enough <= sentence.words() <= room:
             return candidate, sentence
     return None
+
+
+def _fitted(
+    candidate: Candidate,
+    room: int,
+    leaning: bool,
+    reading: Sequence[Article],
+    settings: WriterSettings,
+    sources: int,
+    story_text: str,
+) -> tuple[Candidate, Sentence]:
+    """The candidate and its printed sentence, shortened by leaving words out when it runs over ``room`` words and
+    can be (a sentence that leans on the one before it is printed whole), citing every outlet that states what is
+    left. The caller sees whether it fits."""
+    sentence = _sentence(candidate.claim, sources, leaning, story_text)
+    if sentence.words() > room and not leaning:
+        extra = sentence.words() - candidate.words()  # the attribution's words
+        shorter = shortened(candidate.text, room - extra, settings.min_sentence_words)
+        if shorter is not None and shorter != candidate.text:
+            candidate = _stated_also_by(_clipped_candidate(candidate, shorter), reading, settings.sentences_per_article)
+            sentence = _sentence(candidate.claim, sources, leaning, story_text)
+    return candidate, sentence
 
 
 def _clipped_candidate(candidate: Candidate, text: str) -> Candidate:
@@ -587,19 +602,9 @@ def write_brief(
         else:
             if len(body) >= sentence_limit:
                 continue
-            sentence = _sentence(candidate.claim, sources, leaning, story_text)
+            # The words left take the sentence up to a clause break: what it says first, whole.
+            candidate, sentence = _fitted(candidate, budget - used, leaning, reading, settings, sources, story_text)
             words = sentence.words()
-            if used + words > budget and not leaning:
-                # The words left take the sentence up to a clause break: what it says first, whole.
-                shorter = shortened(
-                    candidate.text, budget - used - (words - candidate.words()), settings.min_sentence_words
-                )
-                if shorter is not None and shorter != candidate.text:
-                    candidate = _stated_also_by(
-                        _clipped_candidate(candidate, shorter), reading, settings.sentences_per_article
-                    )
-                    sentence = _sentence(candidate.claim, sources, leaning, story_text)
-                    words = sentence.words()
             if used + words > budget:
                 follows.pop(id(candidate), None)
                 continue
@@ -625,7 +630,8 @@ def write_brief(
     ):
         have = sentences[id(last)].words()
         others = [c for c in taken if c is not last]
-        pool = [c for c in candidates if c.worth >= last.worth / 2 and all(c is not t for t in taken)]
+        chosen_ids = {id(c) for c in taken}
+        pool = [c for c in candidates if c.worth >= last.worth / 2 and id(c) not in chosen_ids]
         room, enough = budget - used + have, math.ceil(budget * 0.95) - (used - have)
         longer = _longer(pool, others, room, enough, dek_from, reading, settings, meaning, sources, story_text)
         if longer is not None:

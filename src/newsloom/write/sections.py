@@ -127,8 +127,13 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
     ]
     if not breaks:
         return None
-    end = breaks[-1]
-    cut = _without_closing_stopwords(head[:end].rstrip(" ,;:")).rstrip(" ,;:")
+    return _ended(head[: breaks[-1]], least)
+
+
+def _ended(head: str, least: int) -> str | None:
+    """The words before a break as a sentence: without the small words it would end on, with a full stop; None
+    when fewer than ``least`` are left or a quotation is left open."""
+    cut = _without_closing_stopwords(head.rstrip(" ,;:")).rstrip(" ,;:")
     if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2:
         return None
     return cut + "."
@@ -204,13 +209,9 @@ _SUBORDINATE = re.compile(r"\s(?=(?:after|when|while|because|amid|following|desp
 
 def _before_subordinate(sentence: str, limit: int, least: int) -> str | None:
     head = " ".join(sentence.split()[: limit + 1])
-    starts = [m.start() for m in _SUBORDINATE.finditer(head) if len(head[: m.start()].split()) >= least]
-    if not starts:
-        return None
-    cut = _without_closing_stopwords(head[: starts[-1]].rstrip(" ,;:")).rstrip(" ,;:")
-    if len(cut.split()) < least or sum(cut.count(mark) for mark in '"\u201c\u201d') % 2 or "(" in cut.split(")")[-1]:
-        return None
-    return cut + "."
+    start = _last_break(head, _SUBORDINATE, least)
+    cut = _ended(head[:start], least) if start is not None else None
+    return None if cut is None or "(" in cut.split(")")[-1] else cut  # no bracket left open
 
 
 def cut_at_word(text: str, limit: int) -> str:

@@ -81,14 +81,6 @@ _CAPTION = re.compile(
 )
 
 
-# An agency photo's caption ends on the day it was taken: "... react to the results, in Calgary, Alta., Tuesday,
-# Nov. 13, 2018." A report writes "on Tuesday", and not the year of its own day.
-_CAPTION_DATE = re.compile(
-    r",\s*(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),\s*"
-    r"(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}\.[\"'\u201d\u2019)]*$"
-)
-
-
 # ... or, told in the present tense of what the picture shows, on the date it was taken: "White House counselor X
 # speaks in support of Y at an event in Wayne, N.J., on Oct. 22, 2018."
 _CAPTION_SCENE = re.compile(
@@ -103,7 +95,8 @@ _CAPTION_SCENE = re.compile(
 
 
 # ... or naming who stands where in the picture ("Elections supervisor X, left, and judge Y listen to arguments"), or
-# dated the agency's way anywhere in it ("Sunday, Nov. 11, 2018"): a report writes "Sunday" and no year.
+# dated the agency's way, where it ends or anywhere in it ("... react to the results, in Calgary, Alta., Tuesday,
+# Nov. 13, 2018."; "listen to arguments, Sunday, Nov. 11, 2018, at ..."): a report writes "Sunday" and no year.
 _CAPTION_PLACE = re.compile(
     r",\s(?:left|right|center|centre|top|bottom|foreground|background|(?:second |third )?from (?:left|right)|"
     r"far (?:left|right)),\s",
@@ -119,7 +112,6 @@ def caption(text: str) -> bool:
     """Whether the sentence is a picture's caption ("A photo from the 1998 excavation, with the foot bones ...")."""
     return (
         _CAPTION.match(text.lstrip("\"'\u201c\u2018(")) is not None
-        or _CAPTION_DATE.search(text) is not None
         or _CAPTION_SCENE.search(text) is not None
         or _CAPTION_PLACE.search(text) is not None
         or _CAPTION_DAY.search(text) is not None
