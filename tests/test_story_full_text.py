@@ -71,6 +71,15 @@ def test_a_story_keeps_the_words_read_of_its_reports() -> None:
     assert restored.stories[story].mean_words() == (len(FERRY.split()) + settings.text_terms) / 2
 
 
+def test_two_stories_merged_keep_the_words_read_of_all_their_reports() -> None:
+    settings = ClusterSettings(embedding="none")
+    clusterer = StoryClusterer(settings)
+    story = clusterer.assign(report("ferry-1", FERRY, "Night ferry runs aground off Port Halden"))
+    other = clusterer.assign(report("ferry-long", LONG), follow="st-other")
+    clusterer._merge(clusterer.stories[other], clusterer.stories[story])
+    assert clusterer.stories[story].mean_words() == (len(FERRY.split()) + settings.text_terms) / 2
+
+
 def _history(settings: ClusterSettings, rival: bool) -> tuple[StoryClusterer, str]:
     clusterer = StoryClusterer(settings)
     story = clusterer.assign(report("ferry-1", FERRY, "Night ferry runs aground off Port Halden"))

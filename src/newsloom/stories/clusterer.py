@@ -299,6 +299,7 @@ class StoryClusterer:
         for term in before - combined.keys():
             self._unpost(term, survivor.id)
         survivor.articles += merged.articles
+        survivor.words += merged.words  # so the survivor's mean length is both stories' reports'
         survivor.languages |= merged.languages
         for moment in (merged.first_seen, merged.last_seen):
             if moment is not None:
