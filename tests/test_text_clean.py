@@ -228,6 +228,7 @@ def test_a_lists_bullets_are_layout_and_each_item_is_a_line() -> None:
             "An explosion shook the port.",
         ),
         ("By Monday, NATO, the alliance, had left the port.", "By Monday, NATO, the alliance, had left the port."),
+        ("SÃO VELL -- A general strike shut the port of Halvik.", "A general strike shut the port of Halvik."),
     ],
 )
 def test_a_capitals_place_that_lost_its_dash_is_a_dateline(sentence: str, expected: str) -> None:

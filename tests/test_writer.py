@@ -713,6 +713,12 @@ def test_a_tight_budget_cuts_the_events_own_sentence_at_a_clause_break() -> None
             "Vestavia is joining Ostrenia in backing a fund for the river's farmers.",
         ),
         ("The governor said on Monday as many as 40 people had died in the storm on the coast.", 10, None),
+        (  # a participle set off by commas is inside the sentence, which goes on after it
+            "The pilot lost sight of the runway in fog before the plane, flying low and fast, struck the Halvik "
+            "pier and caught fire.",
+            16,
+            None,
+        ),
         (
             "The state broadcaster aired the first recording of the rebel leader in a year, a move meant to end "
             "rumours of his death.",
@@ -1131,3 +1137,12 @@ def test_a_set_budget_is_filled_by_the_best_sentence_that_fills_it_not_left_shor
     assert [s.text[:30] for s in brief.sentences()] == ["The board said the new termina"]
     # without a budget set, the brief is what the sentences' worth makes it
     assert any(s.text.startswith("Work on the new terminal") for s in write_brief(articles).sentences())
+
+
+def test_a_title_sharing_no_word_with_its_report_is_not_the_headline() -> None:
+    text = (
+        "The Halvik Rovers were inducted into the Kaldorian football hall of fame on Saturday in Lorran. "
+        "Former captain Ines Vell accepted the award for the club."
+    )
+    articles = prepared([Article(id="a", title="Marrow City College Vikings", text=text, outlet="Coastal Times")])
+    assert write_brief(articles).headline.startswith("The Halvik Rovers were inducted")

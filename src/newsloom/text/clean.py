@@ -189,7 +189,9 @@ def word_count(text: str) -> int:
 # "PORT ALDER, March 2 (Meridian Wire) — " and "LONDON (Reuters) - " datelines open wire copy.
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z .'\u2019-]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?(?:,?\s*" + _MONTH + r"\s+\d{1,2})?"
+    r"^(?:[A-Z][A-Z\u00c0-\u00d6\u00d8-\u00de .'\u2019-]{1,40}(?:,\s*[A-Z][A-Za-z. ]{1,30}?)?(?:,?\s*"
+    + _MONTH
+    + r"\s+\d{1,2})?"
     r"|[A-Z][\w .'\u2019-]{1,40},\s*" + _MONTH + r"\s+\d{1,2})"
     r"(?:\s*\([^)]{1,60}\))?(?:\s*[\u2014\u2013-]{1,2}\s+|(?<=[A-Z)]{4})\u2014(?=[A-Z\"\u201c][a-z]))"
 )

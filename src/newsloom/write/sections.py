@@ -102,6 +102,10 @@ _GOES_ON = re.compile(
 
 
 _DASH = re.compile(r"\s[\u2014\u2013]\s")
+_PARTICIPLE_INSIDE = re.compile(
+    r"[a-z]+ing\b[^,;.]{0,80},\s+(?!(?:and|but|or|while|as|with|after|before|in|on|at|as|which|who)\b)"
+    r"(?![a-z]+ing\b)[a-z]"
+)
 
 
 def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
@@ -124,6 +128,9 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
         # a dash ends the sentence only when it is its one dash: two set off a clause inside it ("the Privy Council
         # - the final court of appeal - ruled ...")
         and not (_DASH.fullmatch(m.group()) and dashes > 1)
+        # a participle set off by commas, the sentence going on after it ("before the plane, flying low and
+        # erratically, struck the ground"), is no place to end
+        and not _PARTICIPLE_INSIDE.match(text[m.end() :])
     ]
     if not breaks:
         return None
@@ -340,6 +347,9 @@ def choose_headline(articles: Sequence[Article], dek: str | None) -> tuple[str, 
     titles = {a.id: clean_title(a.title, a.outlet) for a in articles if a.title}
     titled = [a for a in articles if a.title and len(titles[a.id].split()) >= 3]
     terms = {a.id: set(content_terms(titles[a.id])) for a in titled}
+    # A title that shares no word with its own report's opening is another page's ("Long Beach City College
+    # Viking" over a report on a band's induction into a hall of fame): not the story's headline.
+    titled = [a for a in titled if not a.sentences or terms[a.id] & set(content_terms(" ".join(a.sentences[:3])))]
     by_group: dict[str, set[str]] = {}
     for a in titled:
         by_group.setdefault(a.syndication_group or a.id, set()).update(terms[a.id])
