@@ -713,6 +713,12 @@ def test_a_tight_budget_cuts_the_events_own_sentence_at_a_clause_break() -> None
             "Vestavia is joining Ostrenia in backing a fund for the river's farmers.",
         ),
         ("The governor said on Monday as many as 40 people had died in the storm on the coast.", 10, None),
+        (  # so is any phrase set off by commas
+            "The debate about how much Kaldoria, as a nation, bears responsibility for the flood has gone on for "
+            "years.",
+            10,
+            None,
+        ),
         (  # a participle set off by commas is inside the sentence, which goes on after it
             "The pilot lost sight of the runway in fog before the plane, flying low and fast, struck the Halvik "
             "pier and caught fire.",
@@ -1020,6 +1026,11 @@ def test_a_short_sentence_with_a_figure_is_a_claim_and_a_quotation_is_no_dek() -
             "A pair of Halvik harbour activists were arrested on federal sabotage charges Friday for allegedly "
             "freeing seals.",
             "A pair of Halvik harbour activists were arrested on federal sabotage charges Friday",
+        ),
+        (  # the part after a dash ends a sentence: no headline starts there
+            "Halvik University scientists have helped invent a clever technique to tell grey seals apart by their "
+            "spots - a trick that may end up saving them",
+            "Halvik University scientists have helped invent a clever technique to tell grey seals apart",
         ),
     ],
 )

@@ -102,8 +102,8 @@ _GOES_ON = re.compile(
 
 
 _DASH = re.compile(r"\s[\u2014\u2013]\s")
-_PARTICIPLE_INSIDE = re.compile(
-    r"[a-z]+ing\b[^,;.]{0,80},\s+(?!(?:and|but|or|while|as|with|after|before|in|on|at|as|which|who)\b)"
+_SET_OFF = re.compile(
+    r"[^,;.]{0,60},\s+(?!(?:and|but|or|while|as|with|after|before|in|on|at|which|who|according|saying|adding)\b)"
     r"(?![a-z]+ing\b)[a-z]"
 )
 
@@ -128,9 +128,9 @@ def clipped(sentence: str, limit: int, least: int = 8) -> str | None:
         # a dash ends the sentence only when it is its one dash: two set off a clause inside it ("the Privy Council
         # - the final court of appeal - ruled ...")
         and not (_DASH.fullmatch(m.group()) and dashes > 1)
-        # a participle set off by commas, the sentence going on after it ("before the plane, flying low and
-        # erratically, struck the ground"), is no place to end
-        and not _PARTICIPLE_INSIDE.match(text[m.end() :])
+        # a phrase set off by commas, the sentence going on after it ("before the plane, flying low and erratically,
+        # struck the ground"; "how much Poland, as a nation, bears responsibility"), is no place to end
+        and not (m.group().startswith(",") and _SET_OFF.match(text[m.end() :]))
     ]
     if not breaks:
         return None
@@ -234,7 +234,9 @@ def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
     if len(text.split()) <= limit:
         return text
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(text) if len(p.split()) >= 3]
-    fitting = [p for p in parts if len(p.split()) <= limit]
+    # ... a part that starts as a headline does, at a capital, and leaves no quotation open ("a trick that may end
+    # up saving their skins" is the end of a sentence; "Skull Island' a fun return" the end of a quoted title)
+    fitting = [p for p in parts if len(p.split()) <= limit and (p[:1].isupper() or p[:1].isdigit()) and _paired(p)]
     if fitting:
         return max(fitting, key=lambda p: len(content_terms(p))).rstrip(" .;,")
     words = text.split()
@@ -249,6 +251,13 @@ def shorten_headline(text: str, limit: int = HEADLINE_WORDS) -> str:
 _HEADLINE_PHRASE = re.compile(
     r"\s(?=(?:for|by|during|in|at|on|from|over|under|against|between|into|near|across|about|through)\s)"
 )
+
+
+def _paired(text: str) -> bool:
+    """Whether the text closes every quotation it opens (curly marks paired, straight double marks even)."""
+    return text.count("\u2018") == text.count("\u2019") - len(re.findall(r"\w\u2019\w", text)) and (
+        text.count("\u201c") == text.count("\u201d") and text.count('"') % 2 == 0
+    )
 
 
 def _last_break(head: str, breaks: re.Pattern[str], least: int) -> int | None:
